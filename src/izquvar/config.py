@@ -1,0 +1,51 @@
+"""Settings from the environment (prefix ``IZQUVAR_``) that refuse to be unsafe outside development."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from izquvar.errors import Forbidden
+
+#: The development key: fine for simulated data, refused when ``IZQUVAR_ENV=production``.
+DEVELOPMENT_PSEUDONYM_KEY = "izquvar-development-key-not-for-real-data"
+
+
+class Settings(BaseSettings):
+    """Every tunable of izquvar in one typed place."""
+
+    model_config = SettingsConfigDict(env_prefix="IZQUVAR_", env_file=None, extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    #: Secret for the keyed hash (HMAC-SHA-256) that pseudonymises person identifiers at ingest.
+    pseudonym_key: SecretStr = SecretStr(DEVELOPMENT_PSEUDONYM_KEY)
+    #: Location data older than this many days is removed by ``izquvar purge`` (KDCA kept 14 days).
+    retention_days: int = Field(default=14, ge=1)
+    #: How far in the future a timestamp may lie before it is rejected (device clocks drift).
+    clock_skew_minutes: int = Field(default=10, ge=0)
+
+    def pseudonym_key_bytes(self) -> bytes:
+        """The pseudonymisation key, refusing the development key in production."""
+        key = self.pseudonym_key.get_secret_value()
+        if self.env == "production" and (not key or key == DEVELOPMENT_PSEUDONYM_KEY):
+            raise Forbidden(
+                "IZQUVAR_PSEUDONYM_KEY is unset or the development key while IZQUVAR_ENV=production; "
+                "set a secret key of at least 32 random characters."
+            )
+        if self.env == "production" and len(key) < 32:
+            raise Forbidden("IZQUVAR_PSEUDONYM_KEY must have at least 32 characters in production.")
+        return key.encode("utf-8")
+
+    def pseudonym_key_fingerprint(self) -> str:
+        """A short public fingerprint of the key, so a store can refuse data hashed with another key."""
+        return hashlib.sha256(b"izquvar-key-fingerprint:" + self.pseudonym_key_bytes()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
