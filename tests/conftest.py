@@ -32,3 +32,13 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def geolife_dir(shared_dir: Path) -> Path:
     return shared_dir / "data" / "geolife"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """Under IZQUVAR_REQUIRE_SHARED=1 (CI) a skipped test is a failed test: nothing may silently not run."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("IZQUVAR_REQUIRE_SHARED") == "1" and "xfail" not in report.keywords:
+        report.outcome = "failed"
+        report.longrepr = f"skipped under IZQUVAR_REQUIRE_SHARED=1: {report.longrepr}"
