@@ -1,0 +1,230 @@
+"""GPS pings as plain numpy columns: the one place where tables, data frames and files become kernel input.
+
+Stay detection runs in a compiled kernel that wants flat arrays sorted by person, then time. Every accepted
+input (pandas, Arrow, a CSV/Parquet file in the ``gps`` feed format, GeoLife ``.plt`` files) is checked here
+against :data:`izquvar.formats.GPS`, so a bad table fails with a message naming the column and row, not with a
+numba type error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from izquvar.errors import InvalidInput
+from izquvar.formats import GPS
+
+#: The columns stay detection reads; ``accuracy_m`` only takes part in recognising duplicate pings.
+PING_COLUMNS = ("person", "time", "lat", "lon", "accuracy_m")
+
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Pings:
+    """Pings as columns in input order; ``person_code`` ranks ``persons`` (sorted) so output sorts by person."""
+
+    #: The distinct person identifiers, sorted by code point.
+    persons: pa.StringArray
+    person_code: IntArray
+    #: Nanoseconds since the epoch, UTC.
+    time_ns: IntArray
+    lat: FloatArray
+    lon: FloatArray
+    accuracy_m: FloatArray
+    #: Unit of the input's time column (``s``, ``ms``, ``us`` or ``ns``): the output keeps it.
+    time_unit: str
+
+    def __len__(self) -> int:
+        return len(self.time_ns)
+
+
+def _missing(columns: list[str], source: str) -> None:
+    for name in PING_COLUMNS:
+        if name not in columns:
+            raise InvalidInput(
+                f"{source}: missing column {name!r}; GPS pings need the columns {', '.join(PING_COLUMNS)}."
+            )
+
+
+def _to_numpy(values: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.generic]:
+    if isinstance(values, pa.ChunkedArray):
+        return values.to_numpy()
+    return values.to_numpy(zero_copy_only=False)
+
+
+def _first_bad_row(bad: npt.NDArray[np.bool_]) -> int:
+    return int(np.flatnonzero(bad)[0])
+
+
+def _check_coordinates(lat: FloatArray, lon: FloatArray, source: str) -> None:
+    """Refuse missing, non-finite or out-of-range coordinates: the great-circle distance would be garbage."""
+    for name, values, limit in (("lat", lat, 90.0), ("lon", lon, 180.0)):
+        bad = ~(np.abs(values) <= limit)  # also catches NaN
+        if bad.any():
+            row = _first_bad_row(bad)
+            raise InvalidInput(
+                f"{source}: row {row}, field {name!r}: {values[row]!r} is missing or outside ±{limit:g} degrees."
+            )
+
+
+def _person_codes(person: pa.ChunkedArray | pa.Array, source: str) -> tuple[pa.StringArray, IntArray]:
+    """Dictionary-encode identifiers (hashing, no string sort of all rows), then rank the few distinct ones."""
+    if not (pa.types.is_string(person.type) or pa.types.is_large_string(person.type)):
+        if pa.types.is_dictionary(person.type):
+            person = person.cast(pa.string())
+        else:
+            raise InvalidInput(f"{source}: field 'person' must be text, not {person.type}.")
+    if person.null_count:
+        row = _first_bad_row(np.asarray(pc.is_null(person)))
+        raise InvalidInput(f"{source}: row {row}, field 'person': missing person identifier.")
+    encoded = pc.dictionary_encode(person)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.unify_dictionaries().combine_chunks()
+    dictionary = encoded.dictionary.cast(pa.string())
+    indices = np.asarray(_to_numpy(encoded.indices), dtype=np.int64)
+    order = np.asarray(pc.array_sort_indices(dictionary), dtype=np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    return dictionary.take(pa.array(order)), rank[indices]
+
+
+def _float_column(values: pa.ChunkedArray | pa.Array, name: str, source: str) -> FloatArray:
+    if not (pa.types.is_floating(values.type) or pa.types.is_integer(values.type)):
+        raise InvalidInput(f"{source}: field {name!r} must be a number, not {values.type}.")
+    filled = pc.fill_null(values.cast(pa.float64()), float("nan"))
+    return np.asarray(_to_numpy(filled), dtype=np.float64)
+
+
+def _time_column(values: pa.ChunkedArray | pa.Array, source: str) -> tuple[IntArray, str]:
+    """Time as int64 nanoseconds UTC; a time without a zone is refused because its meaning is unknown."""
+    if not pa.types.is_timestamp(values.type):
+        raise InvalidInput(f"{source}: field 'time' must be a timestamp, not {values.type}.")
+    if values.type.tz is None:
+        raise InvalidInput(
+            f"{source}: field 'time' has no time zone; GPS times must be UTC (ISO 8601 with Z or an offset)."
+        )
+    if values.null_count:
+        row = _first_bad_row(np.asarray(pc.is_null(values)))
+        raise InvalidInput(f"{source}: row {row}, field 'time': missing time.")
+    unit: str = values.type.unit
+    as_int = values.cast(pa.timestamp(unit, tz="UTC")).cast(pa.int64())
+    raw = np.asarray(_to_numpy(as_int), dtype=np.int64)
+    factor = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}[unit]
+    return raw * factor if factor != 1 else raw, unit
+
+
+def pings_from_arrow(table: pa.Table, source: str = "pings") -> Pings:
+    """Check an Arrow table against the GPS format and take its columns apart."""
+    _missing(table.column_names, source)
+    persons, codes = _person_codes(table.column("person"), source)
+    time_ns, unit = _time_column(table.column("time"), source)
+    lat = _float_column(table.column("lat"), "lat", source)
+    lon = _float_column(table.column("lon"), "lon", source)
+    _check_coordinates(lat, lon, source)
+    accuracy = _float_column(table.column("accuracy_m"), "accuracy_m", source)
+    return Pings(persons, codes, time_ns, lat, lon, accuracy, unit)
+
+
+def pings_from_pandas(frame: pd.DataFrame, source: str = "pings") -> Pings:
+    """Check a data frame against the GPS format; times must be timezone-aware (any zone, compared as UTC)."""
+    _missing([str(c) for c in frame.columns], source)
+    time = frame["time"]
+    if not isinstance(time.dtype, pd.DatetimeTZDtype):
+        if pd.api.types.is_datetime64_dtype(time.dtype):
+            raise InvalidInput(
+                f"{source}: field 'time' has no time zone; GPS times must be UTC (tz-aware timestamps)."
+            )
+        raise InvalidInput(f"{source}: field 'time' must be a timestamp, not {time.dtype}.")
+    if time.isna().any():
+        raise InvalidInput(
+            f"{source}: row {_first_bad_row(time.isna().to_numpy())}, field 'time': missing time."
+        )
+    unit = str(time.dtype.unit)
+    naive = time.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    time_ns = naive.astype("datetime64[ns]").view(np.int64)
+    person = frame["person"]
+    try:
+        person_arrow = pa.array(person, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise InvalidInput(f"{source}: field 'person' must be text: {exc}") from exc
+    persons, codes = _person_codes(person_arrow, source)
+    floats = []
+    for name in ("lat", "lon", "accuracy_m"):
+        column = frame[name]
+        if not pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+            raise InvalidInput(f"{source}: field {name!r} must be a number, not {column.dtype}.")
+        floats.append(column.to_numpy(dtype=np.float64, na_value=np.nan))
+    lat, lon, accuracy = floats
+    _check_coordinates(lat, lon, source)
+    return Pings(persons, codes, time_ns, lat, lon, accuracy, unit)
+
+
+def _read_csv(path: Path) -> pa.Table:
+    types = {c.name: c.arrow_type for c in GPS.columns}
+    try:
+        return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=types))
+    except pa.ArrowInvalid as exc:
+        raise InvalidInput(f"{path}: not a readable GPS CSV file: {exc}") from exc
+
+
+def _read_parquet(path: Path) -> pa.Table:
+    try:
+        schema = pq.read_schema(path)
+        _missing(schema.names, str(path))
+        return pq.read_table(path, columns=list(PING_COLUMNS))
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InvalidInput(f"{path}: not a readable Parquet file: {exc}") from exc
+
+
+def read_gps_file(path: Path) -> pa.Table:
+    """One GPS feed file (CSV or Parquet) as an Arrow table; its columns are checked by the caller."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(path)
+    if suffix in _PARQUET_SUFFIXES:
+        return _read_parquet(path)
+    raise InvalidInput(f"{path}: unknown file format {suffix!r}; expected .csv, .parquet or GeoLife .plt.")
+
+
+def read_pings_path(path: Path) -> pa.Table:
+    """A GPS CSV/Parquet file, a directory of them, or GeoLife data (a ``.plt`` file or a GeoLife root)."""
+    from izquvar.mobility.geolife import is_geolife_root, read_geolife, read_plt
+
+    if not path.exists():
+        raise InvalidInput(f"{path}: no such file or directory.")
+    if path.is_file():
+        if path.suffix.lower() == ".plt":
+            return read_plt(path)
+        return read_gps_file(path)
+    if is_geolife_root(path):
+        return read_geolife(path)
+    files = sorted(
+        p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", *_PARQUET_SUFFIXES)
+    )
+    if not files:
+        raise InvalidInput(
+            f"{path}: directory holds no GPS CSV/Parquet files and is not a GeoLife directory."
+        )
+    tables = []
+    for file in files:
+        table = read_gps_file(file)
+        _missing(table.column_names, str(file))
+        tables.append(table.select(list(PING_COLUMNS)))
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise InvalidInput(
+            f"{path}: the GPS files in this directory disagree on column types: {exc}"
+        ) from exc
