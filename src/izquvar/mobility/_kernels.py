@@ -22,7 +22,7 @@ _DEG_TO_RAD = math.pi / 180.0
 _RAD_TO_DEG = 180.0 / math.pi
 
 
-@njit(cache=True, nogil=True)  # type: ignore[misc]
+@njit(cache=True, nogil=True)
 def great_circle_m(lon_1: float, lat_1: float, lon_2: float, lat_2: float) -> float:
     """trackintel's ``point_haversine_dist(..., float_flag=True)``: the spherical law of cosines form."""
     lon_1 = lon_1 * _DEG_TO_RAD
@@ -36,7 +36,7 @@ def great_circle_m(lon_1: float, lat_1: float, lon_2: float, lat_2: float) -> fl
     return EARTH_RADIUS_M * math.acos(cos_lat_d - cos_lat1 * cos_lat2 * (1.0 - cos_lon_d))
 
 
-@njit(cache=True, nogil=True)  # type: ignore[misc]
+@njit(cache=True, nogil=True)
 def is_sorted(code: npt.NDArray[np.int64], time_ns: npt.NDArray[np.int64]) -> bool:
     """True when rows are already ordered by person, then time, so the sort can be skipped."""
     for i in range(1, len(code)):
@@ -45,7 +45,7 @@ def is_sorted(code: npt.NDArray[np.int64], time_ns: npt.NDArray[np.int64]) -> bo
     return True
 
 
-@njit(cache=True, nogil=True)  # type: ignore[misc]
+@njit(cache=True, nogil=True)
 def duplicate_rows(
     code: npt.NDArray[np.int64],
     time_ns: npt.NDArray[np.int64],
@@ -117,7 +117,7 @@ _BOUND_SLACK = 1e-14
 _SMALL_ANGLE = 0.1
 
 
-@njit(cache=True, nogil=True, inline="always")  # type: ignore[misc]
+@njit(cache=True, nogil=True, inline="always")
 def _has_moved(
     lat_s: float, lon_s: float, cos_lat_s: float, lat_c: float, lon_c: float, cutoff: float
 ) -> bool:
@@ -151,7 +151,7 @@ def _has_moved(
     return x <= cutoff and x >= -1.0
 
 
-@njit(cache=True, nogil=True)  # type: ignore[misc]
+@njit(cache=True, nogil=True)
 def _person_stays(
     time_ns: npt.NDArray[np.int64],
     lat: npt.NDArray[np.float64],
@@ -199,7 +199,7 @@ def _person_stays(
     return count
 
 
-@njit(cache=True, nogil=True)  # type: ignore[misc]
+@njit(cache=True, nogil=True)
 def sliding_stays(
     code: npt.NDArray[np.int64],
     time_ns: npt.NDArray[np.int64],
@@ -255,7 +255,7 @@ _HASH_MULTIPLIER_A = np.uint64(0x9E3779B97F4A7C15)
 _HASH_MULTIPLIER_B = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
-@njit(cache=True, nogil=True)  # type: ignore[misc]
+@njit(cache=True, nogil=True)
 def stay_centroids(
     lat: npt.NDArray[np.float64],
     lon: npt.NDArray[np.float64],

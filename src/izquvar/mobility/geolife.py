@@ -41,7 +41,10 @@ def read_plt(path: Path, person: str | None = None) -> pa.Table:
     """One ``.plt`` trajectory as GPS pings; ``person`` defaults to the user folder the file sits in."""
     try:
         raw = pacsv.read_csv(path, read_options=_READ_OPTIONS, convert_options=_CONVERT_OPTIONS)
-        stamp = pc.binary_join_element_wise(raw.column("date"), raw.column("clock"), " ")
+        date = raw.column("date").combine_chunks()
+        clock = raw.column("clock").combine_chunks()
+        # The stubs want an array separator; pyarrow itself takes a scalar.
+        stamp = pc.binary_join_element_wise(date, clock, " ")  # type: ignore[call-overload]
         naive = pc.strptime(stamp, format="%Y-%m-%d %H:%M:%S", unit="us")
     except (pa.ArrowInvalid, OSError) as exc:
         raise InvalidInput(f"{path}: not a readable GeoLife .plt file: {exc}") from exc
@@ -52,8 +55,8 @@ def read_plt(path: Path, person: str | None = None) -> pa.Table:
             "person": pa.repeat(person if person is not None else _user_of(path), n).cast(pa.string()),
             # GeoLife writes UTC wall-clock times: attaching the zone keeps the instants unchanged.
             "time": naive.cast(pa.timestamp("us", tz="UTC")),
-            "lat": raw.column("lat"),
-            "lon": raw.column("lon"),
+            "lat": raw.column("lat").combine_chunks(),
+            "lon": raw.column("lon").combine_chunks(),
             "accuracy_m": pa.repeat(pa.scalar(GEOLIFE_ACCURACY_M), n),
         },
         schema=schema,

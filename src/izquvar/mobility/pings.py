@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal, TypeAlias, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -28,12 +29,16 @@ PING_COLUMNS = ("person", "time", "lat", "lon", "accuracy_m")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 
 FloatArray = npt.NDArray[np.float64]
+ArrowColumn: TypeAlias = "pa.ChunkedArray[Any] | pa.Array[Any]"
+TimeUnit = Literal["s", "ms", "us", "ns"]
+#: Nanoseconds per tick of each Arrow/pandas time unit.
+NS_PER_UNIT: dict[str, int] = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
 class Pings:
-    """Pings as columns in input order; ``person_code`` ranks ``persons`` (sorted) so output sorts by person."""
+    """Pings as columns in input order; ``person_code`` ranks the sorted ``persons``: output sorts by them."""
 
     #: The distinct person identifiers, sorted by code point.
     persons: pa.StringArray
@@ -44,7 +49,7 @@ class Pings:
     lon: FloatArray
     accuracy_m: FloatArray
     #: Unit of the input's time column (``s``, ``ms``, ``us`` or ``ns``): the output keeps it.
-    time_unit: str
+    time_unit: TimeUnit
 
     def __len__(self) -> int:
         return len(self.time_ns)
@@ -58,7 +63,7 @@ def _missing(columns: list[str], source: str) -> None:
             )
 
 
-def _to_numpy(values: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.generic]:
+def _to_numpy(values: ArrowColumn) -> npt.NDArray[np.generic]:
     if isinstance(values, pa.ChunkedArray):
         return values.to_numpy()
     return values.to_numpy(zero_copy_only=False)
@@ -75,12 +80,13 @@ def _check_coordinates(lat: FloatArray, lon: FloatArray, source: str) -> None:
         if bad.any():
             row = _first_bad_row(bad)
             raise InvalidInput(
-                f"{source}: row {row}, field {name!r}: {values[row]!r} is missing or outside ±{limit:g} degrees."
+                f"{source}: row {row}, field {name!r}: {values[row]!r} is missing or outside "
+                f"±{limit:g} degrees."
             )
 
 
-def _person_codes(person: pa.ChunkedArray | pa.Array, source: str) -> tuple[pa.StringArray, IntArray]:
-    """Dictionary-encode identifiers (hashing, no string sort of all rows), then rank the few distinct ones."""
+def _person_codes(person: ArrowColumn, source: str) -> tuple[pa.StringArray, IntArray]:
+    """Dictionary-encode identifiers (hashing, no sort of all rows), then rank the few distinct ones."""
     if not (pa.types.is_string(person.type) or pa.types.is_large_string(person.type)):
         if pa.types.is_dictionary(person.type):
             person = person.cast(pa.string())
@@ -89,25 +95,25 @@ def _person_codes(person: pa.ChunkedArray | pa.Array, source: str) -> tuple[pa.S
     if person.null_count:
         row = _first_bad_row(np.asarray(pc.is_null(person)))
         raise InvalidInput(f"{source}: row {row}, field 'person': missing person identifier.")
-    encoded = pc.dictionary_encode(person)
+    encoded: Any = pc.dictionary_encode(person)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.unify_dictionaries().combine_chunks()
-    dictionary = encoded.dictionary.cast(pa.string())
+    dictionary: pa.StringArray = encoded.dictionary.cast(pa.string())
     indices = np.asarray(_to_numpy(encoded.indices), dtype=np.int64)
     order = np.asarray(pc.array_sort_indices(dictionary), dtype=np.int64)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order), dtype=np.int64)
-    return dictionary.take(pa.array(order)), rank[indices]
+    return dictionary.take(order), rank[indices]
 
 
-def _float_column(values: pa.ChunkedArray | pa.Array, name: str, source: str) -> FloatArray:
+def _float_column(values: ArrowColumn, name: str, source: str) -> FloatArray:
     if not (pa.types.is_floating(values.type) or pa.types.is_integer(values.type)):
         raise InvalidInput(f"{source}: field {name!r} must be a number, not {values.type}.")
-    filled = pc.fill_null(values.cast(pa.float64()), float("nan"))
-    return np.asarray(_to_numpy(filled), dtype=np.float64)
+    filled = pc.fill_null(values.cast(pa.float64()), pa.scalar(float("nan")))
+    return np.asarray(_to_numpy(cast(ArrowColumn, filled)), dtype=np.float64)
 
 
-def _time_column(values: pa.ChunkedArray | pa.Array, source: str) -> tuple[IntArray, str]:
+def _time_column(values: ArrowColumn, source: str) -> tuple[IntArray, TimeUnit]:
     """Time as int64 nanoseconds UTC; a time without a zone is refused because its meaning is unknown."""
     if not pa.types.is_timestamp(values.type):
         raise InvalidInput(f"{source}: field 'time' must be a timestamp, not {values.type}.")
@@ -118,10 +124,9 @@ def _time_column(values: pa.ChunkedArray | pa.Array, source: str) -> tuple[IntAr
     if values.null_count:
         row = _first_bad_row(np.asarray(pc.is_null(values)))
         raise InvalidInput(f"{source}: row {row}, field 'time': missing time.")
-    unit: str = values.type.unit
-    as_int = values.cast(pa.timestamp(unit, tz="UTC")).cast(pa.int64())
-    raw = np.asarray(_to_numpy(as_int), dtype=np.int64)
-    factor = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}[unit]
+    unit = cast(TimeUnit, values.type.unit)
+    raw = np.asarray(_to_numpy(values.cast(pa.int64())), dtype=np.int64)
+    factor = NS_PER_UNIT[unit]
     return raw * factor if factor != 1 else raw, unit
 
 
@@ -151,7 +156,7 @@ def pings_from_pandas(frame: pd.DataFrame, source: str = "pings") -> Pings:
         raise InvalidInput(
             f"{source}: row {_first_bad_row(time.isna().to_numpy())}, field 'time': missing time."
         )
-    unit = str(time.dtype.unit)
+    unit: TimeUnit = time.dtype.unit
     naive = time.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
     time_ns = naive.astype("datetime64[ns]").view(np.int64)
     person = frame["person"]

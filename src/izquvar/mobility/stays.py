@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from izquvar.errors import InvalidInput
 from izquvar.mobility import _kernels
-from izquvar.mobility.pings import Pings, pings_from_arrow, pings_from_pandas, read_pings_path
+from izquvar.mobility.pings import NS_PER_UNIT, Pings, pings_from_arrow, pings_from_pandas, read_pings_path
 
 #: Columns of the result, in order.
 STAY_COLUMNS = ("person", "start", "end", "lat", "lon", "n_pings")
@@ -53,10 +53,10 @@ def _stays_table(pings: Pings, dist_m: float, time_ns: int, gap_ns: int, include
     first, stop, finish = spans[:, 0], spans[:, 1], spans[:, 2]
     stay_lat, stay_lon = _kernels.stay_centroids(lat, lon, first, stop)
     time_type = pa.timestamp(pings.time_unit, tz="UTC")
-    divisor = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}[pings.time_unit]
+    divisor = NS_PER_UNIT[pings.time_unit]
     return pa.table(
         {
-            "person": pings.persons.take(pa.array(code[first])),
+            "person": pings.persons.take(code[first]),
             "start": pa.array(when[first] // divisor, type=pa.int64()).cast(time_type),
             "end": pa.array(when[finish] // divisor, type=pa.int64()).cast(time_type),
             "lat": pa.array(stay_lat, type=pa.float64()),
