@@ -63,9 +63,30 @@ def read_plt(path: Path, person: str | None = None) -> pa.Table:
     )
 
 
-def is_geolife_root(path: Path) -> bool:
-    """A directory with at least one ``<user>/Trajectory/*.plt``."""
-    return path.is_dir() and any(path.glob("*/Trajectory/*.plt"))
+def _user_folder(path: Path) -> Path | None:
+    """The GeoLife user folder ``path`` is or lies in (``<user>`` or ``<user>/Trajectory``), if any."""
+    if path.name == "Trajectory" and any(path.glob("*.plt")):
+        return path.parent
+    if (path / "Trajectory").is_dir() and any((path / "Trajectory").glob("*.plt")):
+        return path
+    return None
+
+
+def is_geolife(path: Path) -> bool:
+    """A ``.plt`` file, a GeoLife root (``<user>/Trajectory/*.plt`` inside) or one user's folder."""
+    if path.is_file():
+        return path.suffix.lower() == ".plt"
+    return path.is_dir() and (_user_folder(path) is not None or any(path.glob("*/Trajectory/*.plt")))
+
+
+def read_geolife_path(path: Path) -> pa.Table:
+    """Whatever GeoLife piece ``path`` is (see :func:`is_geolife`) as GPS pings."""
+    if path.is_file():
+        return read_plt(path)
+    user = _user_folder(path)
+    if user is not None:
+        return read_geolife(user.parent, [user.name])
+    return read_geolife(path)
 
 
 def read_geolife(root: Path, users: Sequence[str] | None = None) -> pa.Table:

@@ -204,17 +204,15 @@ def read_gps_file(path: Path) -> pa.Table:
 
 
 def read_pings_path(path: Path) -> pa.Table:
-    """A GPS CSV/Parquet file, a directory of them, or GeoLife data (a ``.plt`` file or a GeoLife root)."""
-    from izquvar.mobility.geolife import is_geolife_root, read_geolife, read_plt
+    """A GPS CSV/Parquet file, a directory of them, or GeoLife data (root, user folder or ``.plt`` file)."""
+    from izquvar.mobility.geolife import is_geolife, read_geolife_path
 
     if not path.exists():
         raise InvalidInput(f"{path}: no such file or directory.")
+    if is_geolife(path):
+        return read_geolife_path(path)
     if path.is_file():
-        if path.suffix.lower() == ".plt":
-            return read_plt(path)
         return read_gps_file(path)
-    if is_geolife_root(path):
-        return read_geolife(path)
     files = sorted(
         p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", *_PARQUET_SUFFIXES)
     )
