@@ -1,0 +1,137 @@
+"""``izquvar ingest PATH... --store STORE``: validated, pseudonymised, atomic ingest of feed files.
+
+Exit status: 0 when every row was stored, 1 when the ingest completed but rejected rows (they are in the
+store's ``rejects`` table), 6 (``IngestFailed``) when the ingest itself failed and nothing was stored.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from izquvar.formats import KINDS
+from izquvar.store import IngestReport, open_store
+
+#: Exit status of an ingest that completed but rejected some rows.
+EXIT_REJECTS = 1
+#: How many rejects the terminal summary shows before the counts by reason.
+SHOWN_REJECTS = 10
+
+
+def register(group: click.Group) -> None:
+    group.add_command(ingest)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--store",
+    "store_path",
+    required=True,
+    envvar="IZQUVAR_STORE",
+    type=click.Path(path_type=Path),
+    help="Store directory (created if absent). Env: IZQUVAR_STORE.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(sorted(KINDS)),
+    default=None,
+    help="Force the feed kind instead of recognising it from file names.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of tables.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+def ingest(
+    paths: tuple[Path, ...], store_path: Path, kind: str | None, as_json: bool, progress: bool | None
+) -> None:
+    """Validate and store feed files (CSV, Parquet, GeoJSON) or simulator output directories."""
+    store = open_store(store_path)
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    report = store.ingest(list(paths), kind=kind, progress=show_progress and not as_json)
+    if as_json:
+        click.echo(json.dumps(report_json(report), indent=1))
+    else:
+        print_report(report, Console())
+    if report.reject_count:
+        sys.exit(EXIT_REJECTS)
+
+
+def report_json(report: IngestReport) -> dict[str, object]:
+    shown = report.rejects.slice(0, SHOWN_REJECTS).drop_columns(["time", "ingested_at"]).to_pylist()
+    return {
+        "batch": report.batch,
+        "stored": report.stored,
+        "derived": report.derived,
+        "rejected_rows": report.rejected_rows,
+        "rejects": report.reject_count,
+        "rejects_by_reason": report.rejects_by_reason(),
+        "first_rejects": shown,
+        "already_ingested": list(report.already_ingested),
+        "sources": [
+            {
+                "file": s.file,
+                "kind": s.kind,
+                "rows": s.rows,
+                "stored": s.stored,
+                "rejected_rows": s.rejected_rows,
+                "already_ingested": s.already_ingested,
+            }
+            for s in report.sources
+        ],
+    }
+
+
+def print_report(report: IngestReport, console: Console) -> None:
+    """Files, rows stored and rejected, the first rejects and the counts by reason."""
+    files = Table(title=f"Ingest batch {report.batch or '(nothing new)'}")
+    for header in ("file", "kind", "rows", "stored", "rejected rows"):
+        files.add_column(header, justify="right" if header in ("rows", "stored", "rejected rows") else "left")
+    for source in report.sources:
+        if source.already_ingested:
+            files.add_row(source.file, source.kind, "", "", "", style="dim")
+        else:
+            files.add_row(
+                source.file,
+                source.kind,
+                f"{source.rows:,}",
+                f"{source.stored:,}",
+                f"{source.rejected_rows:,}",
+            )
+    console.print(files)
+    for name in report.already_ingested:
+        console.print(f"{name}: already ingested (same content); skipped.")
+    for name, count in report.derived.items():
+        console.print(f"derived {name}: {count:,} rows")
+    if not report.reject_count:
+        console.print("No rejects.")
+        return
+    shown = Table(
+        title=f"First rejects ({min(SHOWN_REJECTS, report.reject_count)} of {report.reject_count:,})"
+    )
+    for header in ("file", "row", "line", "field", "value", "reason", "detail"):
+        shown.add_column(header)
+    for reject in report.rejects.slice(0, SHOWN_REJECTS).to_pylist():
+        shown.add_row(
+            Path(reject["file"]).name,
+            str(reject["row"]),
+            "" if reject["line"] is None else str(reject["line"]),
+            reject["field"],
+            "" if reject["value"] is None else str(reject["value"]),
+            reject["reason"],
+            reject["detail"],
+        )
+    console.print(shown)
+    reasons = Table(title="Rejects by reason")
+    reasons.add_column("reason")
+    reasons.add_column("count", justify="right")
+    for reason, count in report.rejects_by_reason().items():
+        reasons.add_row(reason, f"{count:,}")
+    console.print(reasons)
+    console.print(
+        f"{report.rejected_rows:,} row(s) rejected ({report.reject_count:,} problem(s)); "
+        "all in the store's rejects table."
+    )

@@ -1,0 +1,377 @@
+"""The embedded location store: a directory of Parquet files and a manifest, no server.
+
+Atomicity comes from one rule: **only files listed in manifest.json exist for readers**. A writer (ingest,
+purge) holds the store's lock, writes new files into ``.staging/<batch>/``, fsyncs them, renames them into
+their partitions (still unlisted, so still invisible), then commits by atomically replacing the manifest.
+Files that the new manifest no longer lists are deleted afterwards. A writer killed at any moment leaves
+the old manifest (store unchanged, orphans removed at the next open) or the new one (whole batch).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.dataset as pads
+
+from izquvar.config import Settings
+from izquvar.errors import Forbidden, IngestFailed, InvalidInput, NotFound, StoreError
+from izquvar.formats import KINDS
+from izquvar.ingest.pipeline import IngestContext, PlannedBatch, pause_for_tests, plan_ingest
+from izquvar.ingest.pseudonym import Pseudonymizer
+from izquvar.ingest.validate import TimeWindow
+from izquvar.store import retention
+from izquvar.store.fsutil import atomic_write_bytes, fsync_dir, write_parquet_durably
+from izquvar.store.layout import (
+    ALL_TABLES,
+    DAY_COLUMNS,
+    LOCK_FILE,
+    MANIFEST_FILE,
+    REJECTS,
+    STAGING_DIR,
+    STORE_FILE,
+    STORE_FORMAT_VERSION,
+    day_of_path,
+    stored_schema,
+    table_of_path,
+)
+from izquvar.store.lock import writer_lock
+from izquvar.store.manifest import BatchEntry, FileEntry, Manifest, load_manifest, save_manifest
+from izquvar.store.reports import IngestReport, PurgeReport
+
+
+class EmbeddedStore:
+    """A location store in one directory; see the module docstring for the commit protocol."""
+
+    def __init__(self, root: Path, settings: Settings, config: dict[str, Any]) -> None:
+        self.root = root
+        self.settings = settings
+        self.config = config
+
+    # -- opening --------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, create: bool = True, settings: Settings | None = None) -> EmbeddedStore:
+        """Open (or create) the store at ``path`` and remove what an interrupted writer left behind."""
+        root = Path(path)
+        settings = settings or Settings()
+        store_file = root / STORE_FILE
+        if not store_file.exists():
+            if not create:
+                raise NotFound(f"{root}: no izquvar store here (no {STORE_FILE}).")
+            if root.exists() and any(root.iterdir()):
+                raise InvalidInput(
+                    f"{root}: not empty and not an izquvar store; refusing to create one here."
+                )
+            cls._create(root, settings)
+        try:
+            config = json.loads(store_file.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{store_file}: unreadable ({exc}).") from exc
+        if config.get("format_version") != STORE_FORMAT_VERSION:
+            raise StoreError(
+                f"{root}: store format {config.get('format_version')!r}; this izquvar reads "
+                f"format {STORE_FORMAT_VERSION}."
+            )
+        store = cls(root, settings, config)
+        store._clean_orphans()
+        return store
+
+    @staticmethod
+    def _create(root: Path, settings: Settings) -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        config = {
+            "format_version": STORE_FORMAT_VERSION,
+            "created": dt.datetime.now(dt.UTC).isoformat(),
+            "key_fingerprint": settings.pseudonym_key_fingerprint(),
+            "retention_days": settings.retention_days,
+            "layout": "hive-day-partitioned-parquet",
+        }
+        save_manifest(root / MANIFEST_FILE, Manifest())
+        atomic_write_bytes(root / STORE_FILE, json.dumps(config, indent=1).encode("utf-8"))
+
+    def _clean_orphans(self) -> None:
+        """Delete unlisted files of our tables and abandoned staging, unless a writer is at work now."""
+        with writer_lock(self.root / LOCK_FILE, wait=False) as locked:
+            if not locked:
+                return
+            live = {f.path for f in self._manifest().files}
+            shutil.rmtree(self.root / STAGING_DIR, ignore_errors=True)
+            for leftover in self.root.glob(f".{MANIFEST_FILE}.tmp-*"):
+                leftover.unlink(missing_ok=True)
+            for table in ALL_TABLES:
+                directory = self.root / table
+                if not directory.is_dir():
+                    continue
+                for path in directory.rglob("*.parquet"):
+                    if path.relative_to(self.root).as_posix() not in live:
+                        path.unlink()
+                for sub in sorted((p for p in directory.rglob("*") if p.is_dir()), reverse=True):
+                    if not any(sub.iterdir()):
+                        sub.rmdir()
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    def _manifest(self) -> Manifest:
+        return load_manifest(self.root / MANIFEST_FILE)
+
+    def table(
+        self, kind: str, columns: Sequence[str] | None = None, days: Iterable[dt.date] | None = None
+    ) -> pa.Table:
+        """A stored table (feed kind, ``stays`` or ``rejects``): only files the manifest lists."""
+        return self._read(self._manifest(), kind, columns, days)
+
+    def _read(
+        self, manifest: Manifest, kind: str, columns: Sequence[str] | None, days: Iterable[dt.date] | None
+    ) -> pa.Table:
+        if kind not in ALL_TABLES:
+            raise InvalidInput(f"unknown table {kind!r}; known: {', '.join(ALL_TABLES)}.")
+        schema = stored_schema(kind)
+        wanted = list(columns) if columns is not None else schema.names
+        unknown = [c for c in wanted if c not in schema.names]
+        if unknown:
+            raise InvalidInput(f"{kind} has no column(s) {', '.join(unknown)}.")
+        files = manifest.files_of(kind, None if days is None else set(days))
+        if not files:
+            return schema.empty_table().select(wanted)
+        dataset = pads.dataset([str(self.root / f.path) for f in files], schema=schema, format="parquet")
+        return dataset.to_table(columns=wanted)
+
+    def sql(self, query: str) -> pa.Table:
+        """DuckDB SQL over the store, with one view per table (``gps``, ``stays``, ``rejects``...)."""
+        connection = self._duckdb()
+        try:
+            return connection.sql(query).to_arrow_table()
+        except duckdb.Error as exc:
+            raise InvalidInput(f"SQL failed: {exc}") from exc
+        finally:
+            connection.close()
+
+    def _duckdb(self) -> Any:
+        manifest = self._manifest()
+        connection = duckdb.connect()
+        connection.execute("SET TimeZone = 'UTC'")
+        for table in ALL_TABLES:
+            files = manifest.files_of(table)
+            if files:
+                listed = ", ".join("'" + str(self.root / f.path).replace("'", "''") + "'" for f in files)
+                connection.execute(
+                    f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listed}], "
+                    "hive_partitioning = false, union_by_name = true)"
+                )
+            else:
+                connection.register(f"_empty_{table}", stored_schema(table).empty_table())
+                connection.execute(f"CREATE VIEW {table} AS SELECT * FROM _empty_{table}")
+        return connection
+
+    def info(self) -> dict[str, Any]:
+        """Rows per table, distinct people, time range, rejects, batches, size, retention."""
+        manifest = self._manifest()
+        counts = {t: sum(f.rows for f in manifest.files_of(t)) for t in ALL_TABLES}
+        connection = self._duckdb()
+        try:
+            people = connection.sql(f"SELECT count(DISTINCT id) FROM ({_person_union()})").fetchall()[0]
+            start, end = connection.sql(_time_range_query()).fetchall()[0]
+        finally:
+            connection.close()
+        size = sum(f.bytes for f in manifest.files) + sum(
+            (self.root / n).stat().st_size for n in (STORE_FILE, MANIFEST_FILE)
+        )
+        return {
+            "store": str(self.root),
+            "format_version": self.config["format_version"],
+            "counts": counts,
+            "people": int(people[0]),
+            "time_range": {"start": _iso(start), "end": _iso(end)},
+            "rejects": counts[REJECTS],
+            "batches": sum(1 for b in manifest.batches if b.operation == "ingest"),
+            "files": len(manifest.files),
+            "size_bytes": size,
+            "retention_days": self.config["retention_days"],
+            "key_fingerprint": self.config["key_fingerprint"],
+        }
+
+    # -- pseudonyms -----------------------------------------------------------------------------------
+
+    def _pseudonymizer(self) -> Pseudonymizer:
+        """The keyed hash, refusing a key other than the one the store was built with."""
+        key = self.settings.pseudonym_key_bytes()
+        fingerprint = self.settings.pseudonym_key_fingerprint()
+        if fingerprint != self.config["key_fingerprint"]:
+            raise Forbidden(
+                f"{self.root}: the pseudonym key (fingerprint {fingerprint}) is not the one this store was "
+                f"built with ({self.config['key_fingerprint']}); pseudonyms would not match. "
+                "Set IZQUVAR_PSEUDONYM_KEY to the store's key."
+            )
+        return Pseudonymizer(key)
+
+    def pseudonym(self, raw_id: str) -> str:
+        """The pseudonym this store uses for a raw person identifier (phone number, PINFL...)."""
+        return self._pseudonymizer().one(raw_id)
+
+    def pseudonyms(self, raw_ids: pa.Array | np.ndarray | Sequence[str | None]) -> pa.Array:
+        """Vectorised :meth:`pseudonym`; nulls stay null."""
+        return self._pseudonymizer().many(raw_ids)
+
+    # -- writing --------------------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        kind: str | None = None,
+        progress: bool = False,
+        now: dt.datetime | None = None,
+    ) -> IngestReport:
+        """Validate and store feed files as one atomic, idempotent batch (see the module docstring)."""
+        if isinstance(paths, str | Path):
+            paths = [paths]
+        pseudonymizer = self._pseudonymizer()
+        at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+        window = TimeWindow(at, dt.timedelta(minutes=self.settings.clock_skew_minutes))
+        with writer_lock(self.root / LOCK_FILE), _progress_bar(progress) as hook:
+            manifest = self._manifest()
+            context = IngestContext(
+                manifest=manifest,
+                read=lambda t, c, d: self._read(manifest, t, c, d),
+                pseudonymizer=pseudonymizer,
+                window=window,
+                progress=hook,
+            )
+            planned = plan_ingest(list(paths), kind, context)
+            if not planned.empty:
+                self._commit(manifest, planned)
+        return planned.report
+
+    def _commit(self, manifest: Manifest, planned: PlannedBatch) -> None:
+        staging = self.root / STAGING_DIR / planned.id
+        entries: list[FileEntry] = []
+        try:
+            for relpath, table in planned.new_files:
+                name = table_of_path(relpath)
+                size = write_parquet_durably(table.cast(stored_schema(name)), staging / relpath)
+                day = day_of_path(relpath)
+                entries.append(
+                    FileEntry(
+                        relpath, name, table.num_rows, size, planned.id, day.isoformat() if day else None
+                    )
+                )
+            pause_for_tests("staged")
+            for entry in entries:
+                target = self.root / entry.path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                (staging / entry.path).replace(target)
+                fsync_dir(target.parent)
+            pause_for_tests("moved")
+        except OSError as exc:
+            raise IngestFailed(
+                f"{self.root}: cannot write the batch ({exc}); the store is unchanged."
+            ) from exc
+        updated = replace(
+            manifest,
+            generation=manifest.generation + 1,
+            files=[f for f in manifest.files if f.path not in planned.superseded] + entries,
+            batches=[
+                *manifest.batches,
+                BatchEntry(planned.id, planned.at.isoformat(), "ingest", tuple(planned.sources)),
+            ],
+        )
+        self._save(updated, staging, planned.superseded)
+
+    def _save(self, manifest: Manifest, staging: Path | None, superseded: Iterable[str]) -> None:
+        """The commit point, then clean-up of what the new manifest no longer lists."""
+        try:
+            save_manifest(self.root / MANIFEST_FILE, manifest)
+        except OSError as exc:
+            raise IngestFailed(f"{self.root}: cannot commit ({exc}); the store is unchanged.") from exc
+        pause_for_tests("committed")
+        for relpath in superseded:
+            (self.root / relpath).unlink(missing_ok=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                staging.parent.rmdir()
+
+    def purge(self, older_than: dt.timedelta, now: dt.datetime | None = None) -> PurgeReport:
+        """Remove every event, stay and reject older than ``now - older_than``; reference tables stay."""
+        if older_than <= dt.timedelta(0):
+            raise InvalidInput("the retention period must be positive.")
+        at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+        cutoff = at - older_than
+        with writer_lock(self.root / LOCK_FILE):
+            manifest = self._manifest()
+            plan = retention.plan_purge(manifest, cutoff, lambda f: self._read_file(f))
+            if not plan.changed:
+                return plan.report
+            staging = self.root / STAGING_DIR / f"purge-{at.strftime('%Y%m%dT%H%M%S')}"
+            entries = []
+            try:
+                for old, table in plan.rewritten:
+                    relpath = str(
+                        Path(old.path).with_name(
+                            f"purge-{at.strftime('%Y%m%dT%H%M%S')}-{Path(old.path).name}"
+                        )
+                    )
+                    size = write_parquet_durably(table.cast(stored_schema(old.table)), staging / relpath)
+                    target = self.root / relpath
+                    (staging / relpath).replace(target)
+                    fsync_dir(target.parent)
+                    entries.append(replace(old, path=relpath, rows=table.num_rows, bytes=size))
+            except OSError as exc:
+                raise StoreError(
+                    f"{self.root}: purge could not write ({exc}); the store is unchanged."
+                ) from exc
+            removed = {f.path for f in plan.removed} | {old.path for old, _ in plan.rewritten}
+            updated = replace(
+                manifest,
+                generation=manifest.generation + 1,
+                files=[f for f in manifest.files if f.path not in removed] + entries,
+                batches=[*manifest.batches, BatchEntry(f"purge-{at.isoformat()}", at.isoformat(), "purge")],
+            )
+            self._save(updated, staging, removed)
+            return plan.report
+
+    def _read_file(self, entry: FileEntry) -> pa.Table:
+        return pads.dataset(
+            str(self.root / entry.path), schema=stored_schema(entry.table), format="parquet"
+        ).to_table()
+
+
+def _progress_bar(enabled: bool) -> Any:
+    from izquvar.ingest.progress import ingest_progress
+
+    return ingest_progress(enabled)
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    return str(value)
+
+
+def _person_union() -> str:
+    """Every person column of every table, as one ``id`` column."""
+    parts = [f"SELECT {c} AS id FROM {k.name}" for k in KINDS.values() for c in k.person_columns]
+    parts.append("SELECT person AS id FROM stays")
+    return " UNION ALL ".join(parts)
+
+
+def _time_range_query() -> str:
+    """Earliest and latest time of any event kind (dates count as their midnight UTC)."""
+    parts = [
+        f"SELECT min(CAST({column} AS TIMESTAMPTZ)) AS lo, "
+        f"max(CAST({column} AS TIMESTAMPTZ)) AS hi FROM {table}"
+        for table, column in DAY_COLUMNS.items()
+        if table in KINDS
+    ]
+    return f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(parts)})"

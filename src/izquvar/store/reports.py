@@ -1,0 +1,68 @@
+"""What an ingest or a purge did, as plain data for the CLI, tests and callers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """What happened to one input file."""
+
+    file: str
+    kind: str
+    rows: int
+    stored: int
+    rejected_rows: int
+    already_ingested: bool = False
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """The outcome of one ingest batch.
+
+    ``rejects`` holds one record per problem found (a row with two bad fields has two), with the columns of
+    the store's ``rejects`` table; ``rejected_rows`` counts rows.
+    """
+
+    batch: str | None
+    sources: tuple[SourceReport, ...]
+    stored: dict[str, int]
+    rejects: pa.Table
+    derived: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rejected_rows(self) -> int:
+        return sum(s.rejected_rows for s in self.sources)
+
+    @property
+    def reject_count(self) -> int:
+        return self.rejects.num_rows
+
+    @property
+    def already_ingested(self) -> tuple[str, ...]:
+        return tuple(s.file for s in self.sources if s.already_ingested)
+
+    def rejects_by_reason(self) -> dict[str, int]:
+        if self.rejects.num_rows == 0:
+            return {}
+        counts = self.rejects.group_by("reason").aggregate([("reason", "count")])
+        pairs = zip(counts["reason"].to_pylist(), counts["reason_count"].to_pylist(), strict=True)
+        return dict(sorted(pairs, key=lambda p: (-p[1], p[0])))
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    """The outcome of a retention purge: what was removed, per table."""
+
+    cutoff: dt.datetime
+    removed_rows: dict[str, int]
+    removed_files: int
+    rewritten_files: int
+
+    @property
+    def total_removed(self) -> int:
+        return sum(self.removed_rows.values())
