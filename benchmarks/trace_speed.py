@@ -1,0 +1,611 @@
+"""Single-case co-location speed: izquvar's stay index against PostGIS and DuckDB on the same stays.
+
+    python benchmarks/trace_speed.py --people 100000 [--json] [--distances 2,10,25] [--queries 100]
+
+The question, asked of each engine for Q random cases over the whole period: "everyone whose stays were within
+D metres of the case's stays, overlapping in time, with at least 15 minutes of (union) overlap". The three
+engines read the *same* integer inputs (person id, x and y in decimetres of the national projection, start and
+end in seconds since 2020-01-01 UTC, taken from the built index), answer with the same semantics
+(izquvar.trace.colocation), and every query's contacts and their overlap seconds must be identical.
+
+Baselines, written as an expert would:
+
+* PostGIS (Debian postgresql-15 + postgresql-15-postgis-3, installed with apt-get when missing and run as a
+  throw-away cluster on a Unix socket in a temporary directory): ``stays(pid, geom, during)`` with a
+  composite GiST index on ``(geom, during)`` and a B-tree on ``pid``; the query joins the case's stays to
+  ``stays`` with ``ST_DWithin`` and ``&&`` (both index-assisted), and sums the union of the overlaps with
+  ``range_agg``. JIT is off (it only adds compile time to millisecond queries).
+* DuckDB: a grid-cell equi-join. For each cell size ``max(D, 10 m)`` a table of stays keyed by
+  (cell, day), stays spanning midnight repeated per day, sorted by key; the case's stays are expanded to
+  the 3 x 3 neighbour cells and their days, equi-joined, then filtered by exact distance and overlap, a pair
+  kept only on the day its overlap starts (so no DISTINCT is needed); the union of overlaps is computed with
+  window functions (gaps and islands).
+
+Stays come from ``--stays`` (Parquet file or directory with person, start, end, lat, lon, e.g. the store's
+derived ``stays`` or the simulator's truth stays) or, without it, from the synthetic generator below.
+
+Synthetic stays (``synthetic_stays``): people live in households of about four in seven Uzbek cities
+(weighted like their populations, Gaussian spread of 3-6 km around the centre); each has a workplace or
+school, a few food places, shops and social venues (mosque, teahouse, market) in their city. Every day has
+eight stays: night at home, a morning stop, work or school (home or a social venue for the third who do not
+work, and at weekends), lunch, work again, a shop, a social venue on 40 % of evenings (else home), evening at
+home; times jitter by
+minutes and seconds; a stay's position is its venue's position plus a Gaussian offset scaled to the venue's
+size (8 m for a home, 40 m for a school). 100,000 people x 14 days give 11.2 million stays.
+
+With ``--json`` the last line is
+``{"people": N, "stays": S, "izquvar_ms": {"median": m, "p99": p}, "duckdb_ms": {...}, "postgis_ms": {...},
+"same_contacts": true}`` with figures for D = 10 m (or the first distance when 10 is not asked for).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.dataset as pads
+
+from izquvar.trace import StayIndex, colocated
+from izquvar.trace.index import EPOCH
+
+MIN_MINUTES = 15.0
+PG_VERSION = "15"
+PG_BIN = Path(f"/usr/lib/postgresql/{PG_VERSION}/bin")
+PG_PACKAGES = (f"postgresql-{PG_VERSION}", f"postgresql-{PG_VERSION}-postgis-3")
+DAY_S = 86_400
+FIRST_DAY = datetime(2026, 3, 2, tzinfo=UTC)
+
+# ---------------------------------------------------------------------------- synthetic stays
+
+CITIES = (  # name, lat, lon, population weight, spread (km, one standard deviation)
+    ("Tashkent", 41.311, 69.279, 0.35, 6.0),
+    ("Samarkand", 39.654, 66.960, 0.15, 4.0),
+    ("Namangan", 40.998, 71.672, 0.12, 3.5),
+    ("Andijan", 40.783, 72.344, 0.12, 3.5),
+    ("Qarshi", 38.860, 65.790, 0.10, 3.0),
+    ("Bukhara", 39.767, 64.423, 0.09, 3.0),
+    ("Nukus", 42.460, 59.610, 0.07, 3.0),
+)
+# venue type: (venues per person, position spread in metres)
+VENUE_TYPES = {
+    "home": (1 / 4, 8.0),
+    "work": (1 / 25, 20.0),
+    "school": (1 / 400, 40.0),
+    "food": (1 / 150, 10.0),
+    "shop": (1 / 150, 15.0),
+    "social": (1 / 300, 30.0),
+}
+
+
+@dataclass(frozen=True)
+class Venues:
+    lat: np.ndarray
+    lon: np.ndarray
+    spread_m: np.ndarray
+    #: per venue type: (first venue id of each city, one past the last), shape (n_cities + 1,)
+    city_bounds: dict[str, np.ndarray]
+
+
+def _make_venues(people: int, rng: np.random.Generator) -> Venues:
+    weights = np.array([c[3] for c in CITIES])
+    weights /= weights.sum()
+    lats, lons, spreads, bounds, first = [], [], [], {}, 0
+    for kind, (per_person, spread) in VENUE_TYPES.items():
+        count = max(len(CITIES), round(people * per_person))
+        per_city = np.maximum(1, np.round(weights * count).astype(np.int64))
+        city = np.repeat(np.arange(len(CITIES)), per_city)
+        km = np.array([c[4] for c in CITIES])[city]
+        north = rng.normal(0.0, km) * 1000.0
+        east = rng.normal(0.0, km) * 1000.0
+        lat0 = np.array([c[1] for c in CITIES])[city]
+        lon0 = np.array([c[2] for c in CITIES])[city]
+        lats.append(lat0 + north / 111_320.0)
+        lons.append(lon0 + east / (111_320.0 * np.cos(np.radians(lat0))))
+        spreads.append(np.full(len(city), spread))
+        bounds[kind] = first + np.concatenate([[0], np.cumsum(per_city)])
+        first += len(city)
+    return Venues(np.concatenate(lats), np.concatenate(lons), np.concatenate(spreads), bounds)
+
+
+def _pick(
+    venues: Venues, kind: str, city: np.ndarray, rng: np.random.Generator, shape: tuple[int, ...]
+) -> Any:
+    """Uniform venue of ``kind`` in each person's city; ``shape`` adds trailing choices per person."""
+    lo = venues.city_bounds[kind][city]
+    hi = venues.city_bounds[kind][city + 1]
+    u = rng.random((len(city), *shape))
+    extra = (slice(None),) + (None,) * len(shape)
+    return (lo[extra] + np.floor(u * (hi - lo)[extra])).astype(np.int64)
+
+
+def synthetic_stays(people: int, days: int = 14, seed: int = 20260302) -> pa.Table:
+    """Stays of ``people`` synthetic people over ``days`` days (see the module docstring); vectorised."""
+    rng = np.random.default_rng(seed)
+    venues = _make_venues(people, rng)
+    weights = np.array([c[3] for c in CITIES])
+    city = rng.choice(len(CITIES), size=people, p=weights / weights.sum())
+    home = _pick(venues, "home", city, rng, ())
+    pupil = rng.random(people) < 0.25
+    works = ~pupil & (rng.random(people) < 0.65)
+    daytime = np.where(pupil, _pick(venues, "school", city, rng, ()), _pick(venues, "work", city, rng, ()))
+    food = _pick(venues, "food", city, rng, (2,))
+    shop = _pick(venues, "shop", city, rng, (3,))
+    social = _pick(venues, "social", city, rng, (2,))
+
+    shape = (people, days)
+    p_idx = np.arange(people)[:, None]
+    weekend = (np.arange(days) % 7 >= 5)[None, :]
+    occupied = (pupil | works)[:, None] & ~weekend
+    choose = lambda options: options[p_idx, rng.integers(0, options.shape[1], size=shape)]  # noqa: E731
+    out_day = np.where(rng.random(shape) < 0.5, home[:, None], choose(social))
+    day_place = np.where(occupied, daytime[:, None], out_day)
+    evening = np.where(rng.random(shape) < 0.4, choose(social), home[:, None])
+    venue = np.stack(
+        [np.broadcast_to(home[:, None], shape), choose(shop), day_place, choose(food), day_place, choose(shop),
+         evening, np.broadcast_to(home[:, None], shape)],
+        axis=-1,
+    )  # fmt: skip
+    minute = 60
+
+    def jitter(base_min: float, sd_min: float) -> np.ndarray:
+        return np.rint(base_min * minute + rng.normal(0.0, sd_min * minute, shape)).astype(np.int64)
+
+    wake = jitter(7 * 60, 20)
+    bounds = [
+        (np.zeros(shape, np.int64), wake),
+        (wake + 10 * minute, wake + jitter(25, 5)),
+        (jitter(8 * 60, 10), jitter(12 * 60, 10)),
+        (jitter(12 * 60 + 10, 3), jitter(12 * 60 + 50, 8)),
+        (jitter(13 * 60, 5), jitter(17 * 60 + 30, 25)),
+        (jitter(17 * 60 + 50, 5), jitter(18 * 60 + 20, 10)),
+        (jitter(18 * 60 + 40, 5), jitter(20 * 60 + 30, 40)),
+        (jitter(21 * 60, 30), np.full(shape, DAY_S, np.int64)),
+    ]
+    day0 = int((FIRST_DAY - EPOCH).total_seconds())
+    offset = day0 + np.arange(days, dtype=np.int64)[None, :, None] * DAY_S
+    start = np.stack([b[0] for b in bounds], axis=-1) + offset
+    end = np.stack([b[1] for b in bounds], axis=-1) + offset
+    for slot in range(8):  # a person's stays never cross: each starts after the previous ends, lasts >= 1 min
+        if slot:
+            start[..., slot] = np.maximum(start[..., slot], end[..., slot - 1])
+        end[..., slot] = np.maximum(end[..., slot], start[..., slot] + minute)
+    end[..., 7] = np.maximum(end[..., 7], start[..., 7] + minute)
+    venue = venue.reshape(-1)
+    spread = venues.spread_m[venue]
+    lat = venues.lat[venue] + rng.normal(0.0, spread) / 111_320.0
+    lon = venues.lon[venue] + rng.normal(0.0, spread) / (111_320.0 * np.cos(np.radians(venues.lat[venue])))
+    persons = pa.array([f"P{i:07d}" for i in range(people)]).take(
+        pa.array(np.repeat(np.arange(people), days * 8))
+    )
+    epoch_us = int(EPOCH.timestamp()) * 1_000_000
+    to_ts = lambda s: pa.array(s.reshape(-1) * 1_000_000 + epoch_us).cast(pa.timestamp("us", tz="UTC"))  # noqa: E731
+    return pa.table({"person": persons, "start": to_ts(start), "end": to_ts(end), "lat": lat, "lon": lon})
+
+
+def read_stays(path: Path) -> pa.Table:
+    """Stays from Parquet (a file or a directory of files), e.g. the store's derived stays."""
+    table = pads.dataset(path, format="parquet").to_table(columns=["person", "start", "end", "lat", "lon"])
+    return table
+
+
+# ---------------------------------------------------------------------------- measurements
+
+
+@dataclass
+class Timings:
+    ms: list[float]
+
+    def summary(self) -> dict[str, float]:
+        values = np.array(self.ms)
+        return {
+            "median": round(float(np.median(values)), 3),
+            "p99": round(float(np.percentile(values, 99)), 3),
+        }
+
+
+Contacts = dict[int, int]  # person id -> union overlap seconds
+
+
+@dataclass(frozen=True)
+class Engine:
+    """One way of answering a case: ``ask`` is what is timed, ``contacts`` normalises its answer afterwards."""
+
+    ask: Callable[[Any], Any]
+    contacts: Callable[[Any], Contacts]
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------- izquvar
+
+
+def izquvar_engine(index: StayIndex, distance_m: float, window: tuple[datetime, datetime]) -> Engine:
+    def ask(person: str) -> pa.Table:
+        return colocated(index, person, window[0], window[1], distance_m, MIN_MINUTES)
+
+    def contacts(table: pa.Table) -> Contacts:
+        ids = [index.person_id(p) for p in table.column("person").to_pylist()]
+        seconds = np.rint(table.column("minutes").to_numpy() * 60).astype(np.int64)
+        return {int(i): int(s) for i, s in zip(ids, seconds, strict=True) if i is not None}
+
+    return Engine(ask, contacts)
+
+
+def rows_to_contacts(rows: list[tuple[Any, ...]]) -> Contacts:
+    return {int(p): int(s) for p, s in rows}
+
+
+def integer_stays(index: StayIndex) -> pa.Table:
+    """The index's own integer inputs, so every engine reads the very same numbers."""
+    return pa.table(
+        {"pid": index.person, "x": index.x_dm, "y": index.y_dm, "s": index.start_s, "e": index.end_s}
+    )
+
+
+# ---------------------------------------------------------------------------- DuckDB
+
+
+DUCKDB_QUERY = """
+WITH case_stays AS (
+    SELECT x, y, greatest(s, $w0) AS s, least(e, $w1) AS e
+    FROM stays WHERE pid = $pid AND s < $w1 AND e > $w0
+),
+probe AS (
+    SELECT c.x, c.y, c.s, c.e,
+           ((c.x // $cell) + dx) * 4294967296 + ((c.y // $cell) + dy) + 2147483648 AS cell,
+           day
+    FROM case_stays c,
+         (VALUES (-1), (0), (1)) AS gx(dx),
+         (VALUES (-1), (0), (1)) AS gy(dy),
+         unnest(range(c.s // 86400, (c.e - 1) // 86400 + 1)) AS days(day)
+),
+pairs AS (
+    SELECT g.pid,
+           greatest(p.s, g.s) AS ov_s,
+           least(p.e, g.e) AS ov_e,
+           (g.x - p.x) * (g.x - p.x) + (g.y - p.y) * (g.y - p.y) AS d2
+    FROM probe p JOIN {grid} g ON g.cell = p.cell AND g.day = p.day
+    WHERE g.pid <> $pid
+      AND greatest(p.s, g.s) < least(p.e, g.e)
+      AND greatest(p.s, g.s) // 86400 = p.day
+      AND (g.x - p.x) * (g.x - p.x) + (g.y - p.y) * (g.y - p.y) <= $max_d2
+),
+flagged AS (
+    SELECT *, CASE WHEN ov_s <= max(ov_e) OVER (PARTITION BY pid ORDER BY ov_s, ov_e
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0 ELSE 1 END AS new_island
+    FROM pairs
+),
+islands AS (
+    SELECT *, sum(new_island) OVER (PARTITION BY pid ORDER BY ov_s, ov_e ROWS UNBOUNDED PRECEDING) AS island
+    FROM flagged
+),
+merged AS (
+    SELECT pid, max(ov_e) - min(ov_s) AS seconds FROM islands GROUP BY pid, island
+)
+SELECT pid, sum(seconds)::BIGINT AS seconds FROM merged GROUP BY pid HAVING sum(seconds) >= $min_s
+"""
+
+
+class DuckDBEngine:
+    def __init__(self, stays: pa.Table, cells_dm: set[int], workdir: Path) -> None:
+        self.con = duckdb.connect(str(workdir / "stays.duckdb"))
+        self.con.execute("SET threads = 2")
+        self.con.execute("SET preserve_insertion_order = false")
+        self.con.register("stays_arrow", stays)
+        self.con.execute("CREATE TABLE stays AS SELECT * FROM stays_arrow ORDER BY pid, s")
+        self.con.unregister("stays_arrow")
+        for cell in sorted(cells_dm):
+            self.con.execute(
+                f"""
+                CREATE TABLE grid_{cell} AS
+                SELECT (x // {cell}) * 4294967296 + (y // {cell}) + 2147483648 AS cell, day, pid, x, y, s, e
+                FROM stays, unnest(range(s // 86400, (e - 1) // 86400 + 1)) AS days(day)
+                WHERE e > s
+                ORDER BY cell, day
+                """
+            )
+        self.con.execute("CHECKPOINT")
+
+    def engine(self, distance_m: float, window_s: tuple[int, int]) -> Engine:
+        cell = max(round(distance_m * 10), 100)
+        sql = DUCKDB_QUERY.format(grid=f"grid_{cell}")
+        radius = distance_m * 10.0
+
+        def ask(pid: int) -> list[tuple[Any, ...]]:
+            params = {"pid": pid, "w0": window_s[0], "w1": window_s[1], "cell": cell,
+                      "max_d2": radius * radius, "min_s": min_seconds()}  # fmt: skip
+            return self.con.execute(sql, params).fetchall()
+
+        return Engine(ask, rows_to_contacts)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def min_seconds() -> int:
+    return int(np.ceil(MIN_MINUTES * 60.0))
+
+
+# ---------------------------------------------------------------------------- PostGIS
+
+
+POSTGIS_QUERY = """
+WITH case_stays AS (
+    SELECT geom, during * tstzrange(%(w0)s, %(w1)s) AS during
+    FROM stays
+    WHERE pid = %(pid)s AND during && tstzrange(%(w0)s, %(w1)s)
+),
+pairs AS (
+    SELECT o.pid, c.during * o.during AS overlap
+    FROM case_stays c
+    JOIN stays o ON ST_DWithin(o.geom, c.geom, %(radius)s) AND o.during && c.during
+    WHERE o.pid <> %(pid)s
+),
+per_person AS (
+    SELECT pid, range_agg(overlap) AS union_overlap FROM pairs GROUP BY pid
+)
+SELECT p.pid, u.seconds
+FROM per_person AS p
+CROSS JOIN LATERAL (
+    SELECT extract(epoch FROM sum(upper(r) - lower(r)))::bigint AS seconds FROM unnest(p.union_overlap) AS r
+) AS u
+WHERE u.seconds >= %(min_s)s
+"""
+
+PG_SETTINGS = {
+    "listen_addresses": "''",
+    "shared_buffers": "4GB",
+    "work_mem": "256MB",
+    "maintenance_work_mem": "2GB",
+    "effective_cache_size": "12GB",
+    "random_page_cost": "1.1",
+    "jit": "off",
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_wal_size": "8GB",
+    "max_parallel_workers_per_gather": "2",
+    "max_parallel_maintenance_workers": "2",
+}
+
+
+def ensure_postgis_installed() -> None:
+    """apt-get the Debian packages when PostgreSQL or PostGIS is missing (root only)."""
+    have_pg = (PG_BIN / "postgres").is_file()
+    have_postgis = Path(f"/usr/share/postgresql/{PG_VERSION}/extension/postgis.control").is_file()
+    if have_pg and have_postgis:
+        return
+    if os.geteuid() != 0:
+        raise SystemExit(f"PostgreSQL/PostGIS missing; as root: apt-get install {' '.join(PG_PACKAGES)}")
+    log(f"installing {' '.join(PG_PACKAGES)} with apt-get")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-q", *PG_PACKAGES], check=True, env=env, stdout=subprocess.DEVNULL
+    )
+
+
+@contextlib.contextmanager
+def postgres_cluster(workdir: Path) -> Iterator[str]:
+    """A throw-away cluster on a Unix socket in ``workdir``; stopped on exit, also after an error."""
+    ensure_postgis_installed()
+    data = workdir / "pgdata"
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root: run the server as the postgres system user
+        workdir.parent.chmod(0o711)  # the postgres user must be able to reach its directory
+        shutil.chown(workdir, "postgres", "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*as_user, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+                    "-E", "UTF8", "--no-sync"], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    options = " ".join(f"-c {k}={v}" for k, v in PG_SETTINGS.items())
+    options += f" -c unix_socket_directories={workdir} -c port=54329"
+    subprocess.run([*as_user, str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l",
+                    str(workdir / "postgres.log"), "-w", "start"], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    try:
+        yield f"host={workdir} port=54329 user=postgres dbname=postgres"
+    finally:
+        subprocess.run([*as_user, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                       check=False, stdout=subprocess.DEVNULL)  # fmt: skip
+
+
+class PostGISEngine:
+    def __init__(self, dsn: str, stays: pa.Table, workdir: Path) -> None:
+        import psycopg
+
+        self.con = psycopg.connect(dsn, autocommit=True)
+        csv = workdir / "stays.csv"
+        pacsv.write_csv(stays, csv, pacsv.WriteOptions(include_header=False))
+        if os.geteuid() == 0:
+            shutil.chown(csv, "postgres", "postgres")
+        epoch = EPOCH.isoformat()
+        for statement in (
+            "CREATE EXTENSION postgis",
+            "CREATE EXTENSION btree_gist",
+            "CREATE UNLOGGED TABLE raw (pid integer, x integer, y integer, s integer, e integer)",
+            f"COPY raw FROM '{csv}' WITH (FORMAT csv)",
+            f"""CREATE TABLE stays AS
+                SELECT pid,
+                       ST_Point(x, y)::geometry(Point) AS geom,
+                       tstzrange(timestamptz '{epoch}' + s * interval '1 second',
+                                 timestamptz '{epoch}' + e * interval '1 second', '[)') AS during
+                FROM raw""",
+            "DROP TABLE raw",
+            "CREATE INDEX stays_geom_during ON stays USING gist (geom, during)",
+            "CREATE INDEX stays_pid ON stays (pid)",
+            "VACUUM ANALYZE stays",
+        ):
+            self.con.execute(statement)
+        csv.unlink()
+
+    def engine(self, distance_m: float, window: tuple[datetime, datetime]) -> Engine:
+        radius = distance_m * 10.0
+
+        def ask(pid: int) -> list[tuple[Any, ...]]:
+            params = {"pid": pid, "w0": window[0], "w1": window[1], "radius": radius, "min_s": min_seconds()}
+            return self.con.execute(POSTGIS_QUERY, params, prepare=True).fetchall()
+
+        return Engine(ask, rows_to_contacts)
+
+    def explain(self, distance_m: float, window: tuple[datetime, datetime], pid: int) -> str:
+        params = {"pid": pid, "w0": window[0], "w1": window[1], "radius": distance_m * 10.0,
+                  "min_s": min_seconds()}  # fmt: skip
+        rows = self.con.execute("EXPLAIN " + POSTGIS_QUERY, params).fetchall()
+        return "\n".join(r[0] for r in rows)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, required=True)
+    parser.add_argument("--days", type=int, default=14)
+    parser.add_argument("--json", action="store_true", help="print the summary JSON as the last line")
+    parser.add_argument("--distances", default="2,10,25", help="comma-separated D in metres")
+    parser.add_argument("--queries", type=int, default=100, help="random cases per engine and distance")
+    parser.add_argument("--stays", type=Path, help="Parquet stays to use instead of the synthetic generator")
+    parser.add_argument("--engines", default="izquvar,duckdb,postgis")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workdir", type=Path, help="where DuckDB/PostgreSQL files go (default: a temp dir)")
+    args = parser.parse_args(argv)
+    distances = [float(d) for d in args.distances.split(",")]
+    engines = set(args.engines.split(","))
+
+    t0 = time.perf_counter()
+    if args.stays:
+        stays = read_stays(args.stays)
+        source = f"Parquet stays from {args.stays}"
+    else:
+        stays = synthetic_stays(args.people, args.days)
+        source = "synthetic stays (see synthetic_stays)"
+    log(f"{stays.num_rows:,} stays ({source}) in {time.perf_counter() - t0:.1f} s")
+
+    rss_before = rss_mb()
+    t0 = time.perf_counter()
+    index = StayIndex.build(stays)
+    build_s = time.perf_counter() - t0
+    log(f"izquvar index: built in {build_s:.1f} s, {index.nbytes / 2**20:,.0f} MiB of arrays, "
+        f"peak RSS {rss_mb():,.0f} MiB (before build {rss_before:,.0f} MiB), {len(index.cell_keys):,} cells")  # fmt: skip
+    del stays
+
+    day0 = datetime.fromtimestamp(int(EPOCH.timestamp()) + int(index.start_s.min()) // DAY_S * DAY_S, tz=UTC)
+    day_end = datetime.fromtimestamp(
+        int(EPOCH.timestamp()) + -(-int(index.end_s.max()) // DAY_S) * DAY_S, tz=UTC
+    )
+    window = (day0, day_end)
+    window_s = (int((day0 - EPOCH).total_seconds()), int((day_end - EPOCH).total_seconds()))
+    rng = np.random.default_rng(args.seed)
+    with_stays = np.flatnonzero(np.diff(index.person_offsets) > 0)
+    case_ids = rng.choice(with_stays, size=args.queries, replace=args.queries > len(with_stays))
+    case_names = [index.persons[int(i)].as_py() for i in case_ids]
+
+    integer = integer_stays(index)
+    results: dict[str, dict[float, Timings]] = {}
+    answers: dict[str, dict[float, list[Contacts]]] = {}
+
+    def bench(engine: str, make: Callable[[float], Engine], cases: list[Any]) -> None:
+        results[engine], answers[engine] = {}, {}
+        for d in distances:
+            run = make(d)
+            run.ask(cases[0])  # warm-up: compile / prepare / cache, not timed
+            times, found = [], []
+            for case in cases:
+                t0 = time.perf_counter()
+                answer = run.ask(case)
+                times.append((time.perf_counter() - t0) * 1000.0)
+                found.append(run.contacts(answer))
+            results[engine][d], answers[engine][d] = Timings(times), found
+            log(f"  {engine:8s} D={d:g} m: median {np.median(times):8.2f} ms, p99 {np.percentile(times, 99):8.2f} ms,"
+                f" contacts/case {statistics.mean(len(f) for f in found):.1f}")  # fmt: skip
+
+    tmp = Path(tempfile.mkdtemp(prefix="izquvar-trace-bench-", dir=args.workdir))
+    try:
+        if "izquvar" in engines:
+            bench("izquvar", lambda d: izquvar_engine(index, d, window), case_names)
+        if "duckdb" in engines:
+            t0 = time.perf_counter()
+            duck = DuckDBEngine(integer, {max(round(d * 10), 100) for d in distances}, tmp)
+            log(f"duckdb: loaded and gridded in {time.perf_counter() - t0:.1f} s")
+            bench("duckdb", lambda d: duck.engine(d, window_s), [int(i) for i in case_ids])
+            duck.close()
+        if "postgis" in engines:
+            pgdir = tmp / "pg"
+            pgdir.mkdir()
+            with postgres_cluster(pgdir) as dsn:
+                t0 = time.perf_counter()
+                pg = PostGISEngine(dsn, integer, pgdir)
+                log(f"postgis: loaded and indexed in {time.perf_counter() - t0:.1f} s")
+                log(pg.explain(distances[0], window, int(case_ids[0])))
+                bench("postgis", lambda d: pg.engine(d, window), [int(i) for i in case_ids])
+                pg.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    same = True
+    reference = "izquvar" if "izquvar" in answers else next(iter(answers))
+    for engine, per_distance in answers.items():
+        for d, found in per_distance.items():
+            mismatches = sum(a != b for a, b in zip(found, answers[reference][d], strict=True))
+            if mismatches:
+                same = False
+                log(
+                    f"MISMATCH: {engine} vs {reference} at D={d:g} m differ on {mismatches} of {len(found)} cases"
+                )
+    print(f"{index.n_stays:,} stays, {len(case_ids)} cases per engine and distance, window {window[0]:%Y-%m-%d}"
+          f" .. {window[1]:%Y-%m-%d}, index build {build_s:.1f} s, {index.nbytes / 2**20:,.0f} MiB")  # fmt: skip
+    for d in distances:
+        line = [f"D = {d:>4g} m:"]
+        for engine in ("izquvar", "duckdb", "postgis"):
+            if engine in results:
+                s = results[engine][d].summary()
+                line.append(f"{engine} median {s['median']:.2f} ms p99 {s['p99']:.2f} ms;")
+        if "izquvar" in results:
+            base = results["izquvar"][d].summary()["median"]
+            for engine in ("duckdb", "postgis"):
+                if engine in results:
+                    line.append(f"{engine}/izquvar {results[engine][d].summary()['median'] / base:.0f}x;")
+        print(" ".join(line))
+    print(f"identical contact sets (and overlap seconds) on every query: {same}")
+    if args.json:
+        d = 10.0 if 10.0 in distances else distances[0]
+        summary: dict[str, Any] = {
+            "people": index.n_persons if args.stays else args.people,
+            "stays": index.n_stays,
+        }
+        for engine in ("izquvar", "duckdb", "postgis"):
+            if engine in results:
+                summary[f"{engine}_ms"] = results[engine][d].summary()
+        summary["same_contacts"] = same
+        print(json.dumps(summary))
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
