@@ -118,6 +118,8 @@ def _read_csv(path: Path, kind: Kind) -> RawFeed:
                 column_types=types,
                 include_columns=known,
                 strings_can_be_null=True,
+                # Only an empty field is missing: "NA" or "null" could be an identifier, "nan" a bad number.
+                null_values=[""],
                 true_values=list(_TRUE),
                 false_values=list(_FALSE),
             ),
