@@ -170,6 +170,7 @@ def stay_pings(
 def gps_rows() -> list[dict[str, str]]:
     """Two people, two days: A at school, then travelling, then the bazaar; B at the choyxona overnight."""
     rows = stay_pings(PHONE_A, 41.3110, 69.2790, DAY1 + dt.timedelta(hours=8), 60)
+    rows += stay_pings(PHONE_A, 41.3200, 69.2600, DAY1 + dt.timedelta(hours=9, minutes=5), 0)
     rows += stay_pings(PHONE_A, 41.3265, 69.2340, DAY1 + dt.timedelta(hours=10), 30)
     rows += stay_pings(PHONE_A, 41.3500, 69.3000, DAY1 + dt.timedelta(hours=10, minutes=35), 0)
     # B stays at the choyxona from 23:00 on day 1 to 01:00 on day 2: one stay across midnight.

@@ -1,4 +1,4 @@
-"""Every validation reason: the bad row is rejected with its file, row, line, field and reason; good rows stay."""
+"""Every validation reason: the bad row is rejected with file, row, line, field and reason; good rows stay."""
 
 from __future__ import annotations
 

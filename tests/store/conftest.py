@@ -9,9 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest"))
 
-from feedkit import settings  # noqa: E402
+from feedkit import settings
 
-from izquvar.store import EmbeddedStore, open_store  # noqa: E402
+from izquvar.store import EmbeddedStore, open_store
 
 
 @pytest.fixture

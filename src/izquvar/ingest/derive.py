@@ -93,7 +93,7 @@ def _mean_accuracy(
     stay_start: np.ndarray,
     stay_end: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """Mean accuracy of the pings inside each stay; both inputs sorted by (person, time)."""
+    """Mean accuracy of each stay's pings (``end`` is the first ping that left); inputs sorted by person, time."""
     out = np.full(stay_person.size, np.nan)
     i = 0
     n = ping_person.size
@@ -106,7 +106,7 @@ def _mean_accuracy(
         total = 0.0
         count = 0
         j = i
-        while j < n and ping_person[j] == stay_person[s] and ping_time[j] <= stay_end[s]:
+        while j < n and ping_person[j] == stay_person[s] and ping_time[j] < stay_end[s]:
             if np.isfinite(ping_acc[j]):
                 total += ping_acc[j]
                 count += 1
