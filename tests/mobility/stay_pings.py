@@ -50,13 +50,6 @@ def reference_stays(
         lats = list(mine["lat"])
         lons = list(mine["lon"])
 
-        def centroid(first: int, stop: int) -> tuple[float, float]:
-            distinct = sorted({(lons[i] + 0.0, lats[i] + 0.0) for i in range(first, stop)})
-            lat = sum(p[1] for p in distinct) / len(distinct)
-            sin = sum(math.sin(math.radians(p[0])) for p in distinct) / len(distinct)
-            cos = sum(math.cos(math.radians(p[0])) for p in distinct) / len(distinct)
-            return lat, math.degrees(math.atan2(sin, cos))
-
         start = curr = 0
         for curr in range(1, len(times)):
             if times[curr] - times[curr - 1] > gap_threshold:
@@ -64,13 +57,36 @@ def reference_stays(
                 continue
             if great_circle(lons[start], lats[start], lons[curr], lats[curr]) >= dist_m:
                 if times[curr] - times[start] >= time_threshold:
-                    stays.append((person, times[start], times[curr], *centroid(start, curr), curr - start))
+                    stays.append(
+                        (
+                            person,
+                            times[start],
+                            times[curr],
+                            *_centroid(lons[start:curr], lats[start:curr]),
+                            curr - start,
+                        )
+                    )
                 start = curr
         if include_last and times[curr] - times[start] >= time_threshold:
             stays.append(
-                (person, times[start], times[curr], *centroid(start, len(times)), len(times) - start)
+                (
+                    person,
+                    times[start],
+                    times[curr],
+                    *_centroid(lons[start:], lats[start:]),
+                    len(times) - start,
+                )
             )
     return stays
+
+
+def _centroid(lons: list[float], lats: list[float]) -> tuple[float, float]:
+    """Latitude mean and circular longitude mean of the distinct (lon, lat) pairs."""
+    distinct = sorted({(lon + 0.0, lat + 0.0) for lon, lat in zip(lons, lats, strict=True)})
+    lat = sum(p[1] for p in distinct) / len(distinct)
+    sin = sum(math.sin(math.radians(p[0])) for p in distinct) / len(distinct)
+    cos = sum(math.cos(math.radians(p[0])) for p in distinct) / len(distinct)
+    return lat, math.degrees(math.atan2(sin, cos))
 
 
 def great_circle(lon_1: float, lat_1: float, lon_2: float, lat_2: float) -> float:

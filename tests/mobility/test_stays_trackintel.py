@@ -48,8 +48,8 @@ def trackintel_stays(
         crs="EPSG:4326",
     )
     with warnings.catch_warnings():
-        # trackintel warns about the duplicates it drops (GeoLife repeats some pings), empty results and pandas
-        # deprecations of its own: none of them concern the comparison.
+        # trackintel warns about the duplicates it drops (GeoLife repeats some pings), empty results and
+        # pandas deprecations of its own: none of them concern the comparison.
         warnings.simplefilter("ignore")
         pfs, sp = ti.Positionfixes(frame).generate_staypoints(
             method="sliding",
