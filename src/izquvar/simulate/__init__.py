@@ -1,0 +1,12 @@
+"""The outbreak simulator: a synthetic Tashkent whose people live, meet, infect, get tested and show up in data.
+
+``simulate(config, out)`` writes every feed of formats.py with realistic imperfections, and the ground truth
+(stays, close contacts, infections, cases) beside it. docs/simulator.md describes the model and its sources.
+"""
+
+from __future__ import annotations
+
+from izquvar.simulate.config import ALL_SOURCES, SimConfig
+from izquvar.simulate.run import SimSummary, simulate
+
+__all__ = ["ALL_SOURCES", "SimConfig", "SimSummary", "simulate"]

@@ -1,0 +1,90 @@
+"""Writes feeds and truth to disk in the layout ingest reads, streaming day by day.
+
+Event kinds go to ``OUT/<kind>/day=YYYY-MM-DD/part-0.<ext>``, partitioned by the UTC date of their time
+column (a date column is its own partition); reference kinds to ``OUT/<kind>.<ext>``; truth under
+``OUT/truth/``. A simulated day is a local Tashkent day (UTC+5), so a UTC date is complete, and written, once the
+following local day has been simulated. CSV times are ISO 8601 UTC with ``Z``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from izquvar.errors import InvalidInput
+
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def _to_csv_ready(table: pa.Table) -> pa.Table:
+    """Timestamps as ``YYYY-MM-DDTHH:MM:SSZ`` strings; everything else as Arrow writes it."""
+    columns = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_timestamp(column.type):
+            seconds = column.cast(pa.timestamp("s", tz="UTC"), safe=False)
+            column = pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")
+        columns.append((name, column))
+    return pa.table(dict(columns))
+
+
+def write_table(table: pa.Table, path: Path, fmt: str) -> None:
+    """Write one file (parent directories created); deterministic bytes for equal tables."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "parquet":
+        pq.write_table(table, path, compression="zstd", compression_level=3)
+    elif fmt == "csv":
+        pacsv.write_csv(_to_csv_ready(table), path)
+    else:
+        raise InvalidInput(f"simulate: unknown output format {fmt!r}")
+
+
+class PartitionedWriter:
+    """Buffers event tables by UTC date and writes each date once it can no longer grow."""
+
+    def __init__(self, root: Path, fmt: str) -> None:
+        self.root = root
+        self.fmt = fmt
+        self.ext = "parquet" if fmt == "parquet" else "csv"
+        self._buffers: dict[tuple[str, dt.date], list[pa.Table]] = defaultdict(list)
+        self.rows: dict[str, int] = defaultdict(int)
+        self.files: dict[str, int] = defaultdict(int)
+
+    def reference(self, name: str, table: pa.Table) -> None:
+        """A reference table written once (``OUT/<name>.<ext>``)."""
+        write_table(table, self.root / f"{name}.{self.ext}", self.fmt)
+        self.rows[name] += table.num_rows
+        self.files[name] += 1
+
+    def add(self, name: str, table: pa.Table, partition_column: str) -> None:
+        """Rows of event table ``name`` to be split by the UTC date of ``partition_column``."""
+        if table.num_rows == 0:
+            return
+        column = table.column(partition_column)
+        if pa.types.is_timestamp(column.type):
+            day_numbers = pc.cast(pc.divide(pc.cast(column, pa.int64()), 86_400_000_000), pa.int64())
+        else:
+            day_numbers = pc.cast(column, pa.int32()).cast(pa.int64())
+        # floor division for times before the epoch is not needed: simulated dates are recent
+        unique = pc.unique(day_numbers).to_pylist()
+        for number in sorted(unique):
+            part = table.filter(pc.equal(day_numbers, number))
+            self._buffers[(name, _EPOCH + dt.timedelta(days=int(number)))].append(part)
+
+    def flush(self, before: dt.date | None = None) -> None:
+        """Write every buffered date earlier than ``before`` (all of them when ``None``)."""
+        ready = sorted(k for k in self._buffers if before is None or k[1] < before)
+        for name, date in ready:
+            parts = self._buffers.pop((name, date))
+            table = pa.concat_tables(parts).combine_chunks()
+            path = self.root / name / f"day={date.isoformat()}" / f"part-0.{self.ext}"
+            if path.exists():
+                raise InvalidInput(f"simulate: {path} would be written twice (output directory reused?)")
+            write_table(table, path, self.fmt)
+            self.rows[name] += table.num_rows
+            self.files[name] += 1
