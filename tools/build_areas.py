@@ -9,13 +9,15 @@ Cyrillic is transliterated from the Uzbek Latin name (izquvar.geo.transliterate)
 Steps, and why:
 1. Regions are simplified (~60 m) and snapped to a 1e-5° grid: small enough to ship, exact enough for a
    district-level answer.
-2. Each ADM2 polygon is matched to a DHP district/city code by a transliteration-folded fuzzy name match among the
-   regions it overlaps (the spatial check); geoBoundaries' ADM2 is an older, coarser vintage than its ADM1, so a
-   district may overlap two regions. Unmatched polygons keep a ``GB-<shapeID>`` id and their English name.
-3. Districts are clipped to their parent region and what is left of the region is given to the nearest district
-   (Voronoi of district boundaries), so the districts tile each region: every point in a region has a district.
-4. Tashkent city's districts are cut into synthetic mahallas (izquvar.geo.subdivide), ~580 in all, in proportion
-   to district area, each flagged ``synthetic``.
+2. Each ADM2 polygon is matched to a DHP district/city code by a transliteration-folded fuzzy name match
+   among the regions it overlaps (the spatial check); geoBoundaries' ADM2 is an older, coarser vintage than
+   its ADM1, so a district may overlap two regions. Unmatched polygons keep a ``GB-<shapeID>`` id and
+   their English name.
+3. Districts are clipped to their parent region and what is left of the region is given to the nearest
+   district (Voronoi of district boundaries), so the districts tile each region: every point in a region has
+   a district.
+4. Tashkent city's districts are cut into synthetic mahallas (izquvar.geo.subdivide), ~580 in all, in
+   proportion to district area, each flagged ``synthetic``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from izquvar.geo.areas import LEVELS
 from izquvar.geo.subdivide import GRID_DEG, polygonal_part, subdivide
 from izquvar.geo.transliterate import OKINA, latin_to_cyrillic, normalise_latin
 
@@ -161,8 +164,17 @@ def build_regions(adm1: Path, concepts: dict[str, Concept]) -> list[Area]:
         c = concepts[code]
         simplified = _snap(shapely.simplify(geom, SIMPLIFY_DEG, preserve_topology=True))
         regions.append(
-            Area(code, "region", None, c.uz, latin_to_cyrillic(c.uz), c.ru, c.en, simplified,
-                 source="geoBoundaries ADM1; names DHP")  # fmt: skip
+            Area(
+                code,
+                "region",
+                None,
+                c.uz,
+                latin_to_cyrillic(c.uz),
+                c.ru,
+                c.en,
+                simplified,
+                source="geoBoundaries ADM1; names DHP",
+            )
         )
     return regions
 
@@ -185,7 +197,9 @@ def match_districts(
     for i, (props, geom) in enumerate(adm2):
         overlaps = {rid: shapely.intersection(geom, g).area / geom.area for rid, g in region_geoms.items()}
         candidates = [rid for rid, share in overlaps.items() if share >= MIN_OVERLAP]
-        if not candidates:  # outside every region outline (an exclave the coarse ADM1 missed): the nearest one
+        if (
+            not candidates
+        ):  # outside every region outline (an exclave the coarse ADM1 missed): the nearest one
             candidates = [min(region_geoms, key=lambda rid: region_geoms[rid].distance(geom))]
             overlaps[candidates[0]] = 0.0
         parent_guess[i] = max(candidates, key=lambda rid: overlaps[rid])
@@ -198,7 +212,7 @@ def match_districts(
             if score >= MIN_SCORE:
                 options.append((score, overlaps[code[:4]], i, code))
     matched: dict[int, str] = {}
-    for _score_, _overlap, i, code in sorted(options, reverse=True):
+    for *_rank, i, code in sorted(options, reverse=True):
         if i not in matched and code not in matched.values():
             matched[i] = code
     for i, code in sorted(matched.items()):
@@ -256,12 +270,16 @@ def build_districts(
     for region in regions:
         parts: dict[str, BaseGeometry] = {}
         meta: dict[str, tuple[str, str | None, str | None, str | None, str]] = {}
-        members = sorted((i for i in parents if parents[i] == region.area_id), key=lambda i: matched.get(i, "~"))
+        members = sorted(
+            (i for i in parents if parents[i] == region.area_id), key=lambda i: matched.get(i, "~")
+        )
         taken = shapely.Polygon()
         for i in members:
             props, geom = adm2[i]
             if not shapely.intersects(geom, region.geometry):  # an exclave the ADM1 outline lacks: add it
-                report.append(f"{props['shapeName']} lies outside every ADM1 outline: added to {region.name_en}")
+                report.append(
+                    f"{props['shapeName']} lies outside every ADM1 outline: added to {region.name_en}"
+                )
                 region.geometry = _snap(shapely.union(region.geometry, geom, grid_size=GRID_DEG))
             area_id = matched.get(i, f"GB-{props['shapeID']}")
             inside = polygonal_part(shapely.intersection(geom, region.geometry, grid_size=GRID_DEG))
@@ -307,8 +325,14 @@ def build_mahallas(districts: list[Area]) -> list[Area]:
     counts = _mahalla_counts(city, TASHKENT_MAHALLAS)
     out = []
     for d in city:
-        uz, cyrl, en = _short(d.name_uz_latn, "tumani"), _short(d.name_uz_cyrl, "тумани"), _short(d.name_en, "district")
-        for k, cell in enumerate(subdivide(d.geometry, counts[d.area_id], seed=zlib.crc32(d.area_id.encode())), 1):
+        uz, cyrl, en = (
+            _short(d.name_uz_latn, "tumani"),
+            _short(d.name_uz_cyrl, "тумани"),
+            _short(d.name_en, "district"),
+        )
+        for k, cell in enumerate(
+            subdivide(d.geometry, counts[d.area_id], seed=zlib.crc32(d.area_id.encode())), 1
+        ):
             out.append(Area(
                 f"{d.area_id}-M{k:03d}", "mahalla", d.area_id, f"{uz} {k}-mahalla",
                 f"{cyrl} {k}-маҳалла" if cyrl else latin_to_cyrillic(f"{uz} {k}-mahalla"),
@@ -316,6 +340,36 @@ def build_mahallas(districts: list[Area]) -> list[Area]:
                 cell, synthetic=True, source="synthetic: Voronoi subdivision of the district",
             ))  # fmt: skip
     return out
+
+
+def _exact_polygons(geom: BaseGeometry) -> BaseGeometry:
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon") and g.area > 0]
+    return shapely.union_all(parts)
+
+
+def nest(areas: list[Area]) -> list[Area]:
+    """Cut each area to its parent and away from its earlier siblings, so each level tiles without overlap.
+
+    Snapping to the 1e-5° grid leaves slivers (centimetres wide) where a child pokes out of its parent or two
+    siblings overlap; cutting them with exact (unsnapped) overlay, and writing coordinates unrounded, makes
+    "the district of a point's mahalla" always its district.
+    """
+    for area in areas:  # a WKB round trip drops the fixed precision model set_precision attached (it would
+        area.geometry = shapely.from_wkb(shapely.to_wkb(area.geometry))  # make every later overlay snap again)
+    by_id = {a.area_id: a for a in areas}
+    taken: dict[str | None, BaseGeometry] = {}
+    for area in sorted(areas, key=lambda a: (LEVELS.index(a.level), a.area_id)):
+        geom = area.geometry
+        if area.parent_id is not None:
+            geom = _exact_polygons(shapely.intersection(geom, by_id[area.parent_id].geometry))
+        previous = taken.get(area.parent_id)
+        if previous is not None:
+            geom = _exact_polygons(shapely.difference(geom, previous))
+            taken[area.parent_id] = shapely.union(previous, geom)
+        else:
+            taken[area.parent_id] = geom
+        area.geometry = geom
+    return areas
 
 
 def write(areas: list[Area], out_dir: Path) -> Path:
@@ -328,7 +382,7 @@ def write(areas: list[Area], out_dir: Path) -> Path:
             "name_uz_cyrl": [a.name_uz_cyrl for a in areas],
             "name_ru": [a.name_ru for a in areas],
             "name_en": [a.name_en for a in areas],
-            "geometry_wkt": [shapely.to_wkt(a.geometry, rounding_precision=5, trim=True) for a in areas],
+            "geometry_wkt": [shapely.to_wkt(a.geometry, rounding_precision=-1, trim=True) for a in areas],
             "synthetic": [a.synthetic for a in areas],
             "source": [a.source for a in areas],
         }
@@ -351,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     aliases = load_aliases(src / "soato-districts.csv")
     districts = build_districts(src / "geoBoundaries-UZB-ADM2.geojson", regions, concepts, aliases, report)
     mahallas = build_mahallas(districts)
-    path = write(regions + districts + mahallas, args.out)
+    path = write(nest(regions + districts + mahallas), args.out)
     print(f"{len(regions)} regions, {len(districts)} districts, {len(mahallas)} synthetic mahallas → "
           f"{path.name} ({path.stat().st_size / 1e6:.2f} MB)")  # fmt: skip
     for line in report:

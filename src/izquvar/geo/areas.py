@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -119,7 +119,7 @@ class AreaIndex:
         rows = self._table.to_pylist()
         self._geoms: dict[str, BaseGeometry] = dict(
             zip(
-                self._table.column("area_id").to_pylist(),
+                [str(area_id) for area_id in self._table.column("area_id").to_pylist()],
                 shapely.from_wkt(self._table.column("geometry_wkt").to_pylist()),
                 strict=True,
             )
@@ -162,7 +162,7 @@ class AreaIndex:
             raise NotFound(f"no area with id {area_id!r}") from None
 
     def name(self, area_id: str, lang: Lang = "uz-Latn") -> str:
-        """The area's name in ``lang``; if unknown there, Uzbek Cyrillic/Latin by transliteration, then others."""
+        """The name in ``lang``; if unknown there, Uzbek Cyrillic/Latin by transliteration, then others."""
         if lang not in _FALLBACK:
             raise InvalidInput(f"unknown language {lang!r}; expected one of {', '.join(LANGS)}")
         names = self.get(area_id).names
@@ -189,7 +189,7 @@ class AreaIndex:
         )
 
     def geometries(self, level: Level, parent_id: str | None = None) -> dict[str, BaseGeometry]:
-        """Boundaries (lon/lat shapely polygons) of the areas of ``level``, children of ``parent_id`` if given."""
+        """Boundaries (lon/lat polygons) of the ``level`` areas, children of ``parent_id`` if given."""
         if parent_id is not None and parent_id not in self._areas:
             raise NotFound(f"no area with id {parent_id!r}")
         return {area_id: self._geoms[area_id] for area_id in self.ids(level, parent_id)}
@@ -205,7 +205,7 @@ class AreaIndex:
         lon_arr = np.asarray(lon, dtype=np.float64).ravel()
         if lat_arr.shape != lon_arr.shape:
             raise InvalidInput(f"locate: lat has {lat_arr.size} values but lon has {lon_arr.size}")
-        columns: dict[str, pa.Array] = {}
+        columns: dict[str, Any] = {}
         parent: IntArray | None = None
         for level in LEVELS:
             index = self._level_indexes().get(level)
@@ -214,7 +214,7 @@ class AreaIndex:
                 parent = np.full(lat_arr.size, -1, dtype=np.int64)
                 continue
             hit = index.locate(lon_arr, lat_arr, parent)
-            columns[f"{level}_id"] = pc.take(index.ids, pa.array(hit, mask=hit < 0))
+            columns[f"{level}_id"] = pc.take(index.ids, pa.array(hit, type=pa.int64(), mask=hit < 0))
             parent = hit
         return pa.table(columns)
 
@@ -240,7 +240,7 @@ def _check_level(level: str) -> None:
 
 def _validated(table: pa.Table) -> pa.Table:
     """The table with the ``areas`` columns in order (optional ones filled with nulls) and ``synthetic``."""
-    columns: dict[str, pa.Array | pa.ChunkedArray] = {}
+    columns: dict[str, Any] = {}
     for column in AREAS.columns:
         if column.name in table.column_names:
             try:
@@ -250,9 +250,11 @@ def _validated(table: pa.Table) -> pa.Table:
         elif column.required:
             raise InvalidInput(f"areas: required column {column.name!r} is missing")
         else:
-            columns[column.name] = pa.nulls(table.num_rows, column.arrow_type)
-    synthetic = table.column("synthetic").cast(pa.bool_()) if "synthetic" in table.column_names else None
-    columns["synthetic"] = synthetic.fill_null(False) if synthetic is not None else pa.repeat(False, table.num_rows)
+            columns[column.name] = pa.array([None] * table.num_rows, type=column.arrow_type)
+    if "synthetic" in table.column_names:
+        columns["synthetic"] = pc.coalesce(table.column("synthetic").cast(pa.bool_()), pa.scalar(False))
+    else:
+        columns["synthetic"] = pa.array([False] * table.num_rows, type=pa.bool_())
     out = pa.table(columns)
     ids = out.column("area_id").to_pylist()
     levels = out.column("level").to_pylist()
@@ -276,7 +278,9 @@ def _validated(table: pa.Table) -> pa.Table:
             raise InvalidInput(f"{where} ({area_id}): geometry_wkt is not valid WKT: {exc}") from None
         if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
             kind = "nothing" if geom is None else geom.geom_type
-            raise InvalidInput(f"{where} ({area_id}): geometry_wkt must be a non-empty (multi)polygon, got {kind}")
+            raise InvalidInput(
+                f"{where} ({area_id}): geometry_wkt must be a non-empty (multi)polygon, got {kind}"
+            )
     parents = out.column("parent_id").to_pylist()
     level_of = dict(zip(ids, levels, strict=True))
     for row, (area_id, level, parent) in enumerate(zip(ids, levels, parents, strict=True)):
@@ -284,7 +288,8 @@ def _validated(table: pa.Table) -> pa.Table:
             continue  # a parent outside this table is allowed: it may be in the index this one merges into
         if LEVELS.index(level_of[parent]) != LEVELS.index(level) - 1:
             raise InvalidInput(
-                f"areas row {row} ({area_id}): parent {parent!r} is a {level_of[parent]}, not the level above {level}"
+                f"areas row {row} ({area_id}): parent {parent!r} is a {level_of[parent]}, "
+                f"not the level above {level}"
             )
     return out
 

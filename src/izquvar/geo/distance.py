@@ -1,7 +1,7 @@
 """Distances on the Earth and one metric projection for Uzbekistan.
 
-``haversine_m`` is the exact-enough great-circle distance for contact tracing (the spherical model is off by at
-most ~0.3 % against the WGS 84 ellipsoid, i.e. 30 cm on a 100 m contact radius).
+``haversine_m`` is the exact-enough great-circle distance for contact tracing (the spherical model is off
+by at most ~0.3 % against the WGS 84 ellipsoid, i.e. 30 cm on a 100 m contact radius).
 
 ``to_metres`` projects to a single national transverse Mercator (central meridian 64° E, scale 1 on the
 meridian, WGS 84 ellipsoid). One projection for the whole country means grid joins never straddle zones. Its
@@ -14,8 +14,6 @@ plane are usable directly for the ~10–1000 m radii izquvar works with; use ``h
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
 from pyproj import Transformer
@@ -30,14 +28,14 @@ FloatArray = npt.NDArray[np.float64]
 ArrayLike = npt.ArrayLike
 
 
-def haversine_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> Any:
+def haversine_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> FloatArray:
     """Great-circle distance in metres between points given in degrees; broadcasts like numpy."""
     phi1 = np.radians(np.asarray(lat1, dtype=np.float64))
     phi2 = np.radians(np.asarray(lat2, dtype=np.float64))
     dphi = phi2 - phi1
     dlmb = np.radians(np.asarray(lon2, dtype=np.float64) - np.asarray(lon1, dtype=np.float64))
     a = np.sin(dphi / 2.0) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2.0) ** 2
-    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return np.asarray(2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), dtype=np.float64)
 
 
 @cache

@@ -1,9 +1,9 @@
 """Fast point-in-polygon for a fixed set of polygons: a raster of owners plus exact tests near boundaries.
 
-A regular grid is laid over the polygons. A cell no polygon boundary crosses lies wholly inside one polygon (or
-none), so a point there is answered by one array read. Only points in cells a boundary crosses are tested
-exactly (shapely, prepared geometries), against the few polygons whose boundary crosses that cell. Near
-Tashkent this answers millions of points per second, several times an R-tree query.
+A regular grid is laid over the polygons. A cell no polygon boundary crosses lies wholly inside one
+polygon (or none), so a point there is answered by one array read. Only points in cells a boundary
+crosses are tested exactly (shapely, prepared geometries), against the few polygons whose boundary
+crosses that cell. Near Tashkent this answers millions of points per second, several times an R-tree.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class PolygonGrid:
         return flat, valid
 
     def _boundary_cells(self, polygon: BaseGeometry) -> IntArray:
-        """Cells the polygon's boundary passes through: samples every half cell, widened by one, then exact."""
+        """Cells the boundary passes through: samples every half cell, widened by one cell, then exact."""
         line = shapely.boundary(polygon)
         xy = shapely.get_coordinates(shapely.segmentize(line, self.cell / 2.0))
         ix = np.floor((xy[:, 0] - self.x0) / self.cell).astype(np.int64)
@@ -60,7 +60,8 @@ class PolygonGrid:
             self.x0 + (cx + 1) * self.cell, self.y0 + (cy + 1) * self.cell,
         )  # fmt: skip
         shapely.prepare(line)
-        return flat[shapely.intersects(line, boxes)]
+        hit = np.asarray(shapely.intersects(line, boxes), dtype=bool)
+        return np.asarray(flat[hit], dtype=np.int64)
 
     def _build(self) -> None:
         owner = np.full(self.nx * self.ny, EMPTY, dtype=np.int32)

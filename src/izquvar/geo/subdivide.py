@@ -1,9 +1,9 @@
 """Deterministic subdivision of a polygon into compact cells: how the synthetic mahallas are made.
 
 Real mahalla boundaries are not published as open data, yet every record must be placed in a mahalla. Until
-real boundaries are ingested (the ``areas`` feed), each district is cut into Voronoi cells of well-spread seeds
-(Lloyd relaxation in metres, so cells are compact rather than stretched by the degree grid). The same polygon,
-count and seed always give the same cells, so area ids are stable across builds.
+real boundaries are ingested (the ``areas`` feed), each district is cut into Voronoi cells of well-spread
+seeds (Lloyd relaxation in metres, so cells are compact rather than stretched by the degree grid). The
+same polygon, count and seed always give the same cells, so area ids are stable across builds.
 """
 
 from __future__ import annotations
@@ -50,11 +50,11 @@ def _sample_inside(polygon: BaseGeometry, n: int, rng: np.random.Generator) -> n
 
 
 def subdivide(polygon: BaseGeometry, n: int, seed: int, iterations: int = 12) -> list[BaseGeometry]:
-    """``polygon`` (lon/lat degrees) cut into ``n`` compact cells that tile it, ordered north-west to south-east.
+    """``polygon`` (lon/lat degrees) cut into ``n`` compact cells that tile it, numbered north-west first.
 
-    Cells are Voronoi regions of seeds moved ``iterations`` times to their cell's centroid (Lloyd), so they have
-    similar areas; the order (rows of ~√n cells from north to south, west to east within a row) makes numbers
-    like "12-mahalla" run across the map the way people read it.
+    Cells are Voronoi regions of seeds moved ``iterations`` times to their cell's centroid (Lloyd), so they
+    have similar areas; the order (rows of ~√n cells from north to south, west to east within a row) makes
+    numbers like "12-mahalla" run across the map the way people read it.
     """
     if n < 1:
         raise InvalidInput(f"subdivide: n must be at least 1, got {n}")

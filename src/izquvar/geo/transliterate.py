@@ -61,8 +61,8 @@ def cyrillic_to_latin(text: str) -> str:
 
 
 _LAT_DIGRAPHS: dict[str, str] = {
-    "yo" + OKINA: "йў", "o" + OKINA: "ў", "g" + OKINA: "ғ", "s" + TUTUQ + "h": "сҳ", "sh": "ш", "ch": "ч", "yo": "ё", "yu": "ю",
-    "ya": "я", "ye": "е",
+    "yo" + OKINA: "йў", "o" + OKINA: "ў", "g" + OKINA: "ғ", "s" + TUTUQ + "h": "сҳ", "sh": "ш", "ch": "ч",
+    "yo": "ё", "yu": "ю", "ya": "я", "ye": "е",
 }  # fmt: skip
 _LAT_SINGLE: dict[str, str] = {
     "a": "а", "b": "б", "d": "д", "e": "е", "f": "ф", "g": "г", "h": "ҳ", "i": "и", "j": "ж", "k": "к",
@@ -70,7 +70,8 @@ _LAT_SINGLE: dict[str, str] = {
     "v": "в", "x": "х", "y": "й", "z": "з", "c": "с", "w": "в", TUTUQ: "ъ",
 }  # fmt: skip
 _LAT_TOKEN = re.compile(
-    "|".join(re.escape(d) for d in sorted(_LAT_DIGRAPHS, key=len, reverse=True)) + "|.", re.IGNORECASE | re.DOTALL
+    "|".join(re.escape(d) for d in sorted(_LAT_DIGRAPHS, key=len, reverse=True)) + "|.",
+    re.IGNORECASE | re.DOTALL,
 )
 _OKINA_AFTER_O_G = re.compile(r"(?<=[oOgG])" + _APOSTROPHE_CLASS)
 
@@ -102,6 +103,9 @@ def latin_to_cyrillic(text: str) -> str:
         else:
             out.append(token)
             continue
-        out.append(cyr.upper() if token[0].isupper() and (len(cyr) == 1 or token.isupper()) else
-                   (cyr[0].upper() + cyr[1:] if token[0].isupper() else cyr))
+        out.append(
+            cyr.upper()
+            if token[0].isupper() and (len(cyr) == 1 or token.isupper())
+            else (cyr[0].upper() + cyr[1:] if token[0].isupper() else cyr)
+        )
     return "".join(out)
