@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from izquvar.errors import InvalidInput
 from izquvar.formats import GPS
+from izquvar.mobility import _kernels
 
 #: The columns stay detection reads; ``accuracy_m`` only takes part in recognising duplicate pings.
 PING_COLUMNS = ("person", "time", "lat", "lon", "accuracy_m")
@@ -75,6 +76,8 @@ def _first_bad_row(bad: npt.NDArray[np.bool_]) -> int:
 
 def _check_coordinates(lat: FloatArray, lon: FloatArray, source: str) -> None:
     """Refuse missing, non-finite or out-of-range coordinates: the great-circle distance would be garbage."""
+    if _kernels.coordinates_out_of_range(lat, lon) < 0:
+        return
     for name, values, limit in (("lat", lat, 90.0), ("lon", lon, 180.0)):
         bad = ~(np.abs(values) <= limit)  # also catches NaN
         if bad.any():
@@ -95,15 +98,27 @@ def _person_codes(person: ArrowColumn, source: str) -> tuple[pa.StringArray, Int
     if person.null_count:
         row = _first_bad_row(np.asarray(pc.is_null(person)))
         raise InvalidInput(f"{source}: row {row}, field 'person': missing person identifier.")
-    encoded: Any = pc.dictionary_encode(person)
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.unify_dictionaries().combine_chunks()
+    flat: Any = person.combine_chunks() if isinstance(person, pa.ChunkedArray) else person
+    starts = _kernels.string_run_starts(*_string_buffers(flat))
+    encoded: Any = pc.dictionary_encode(flat.take(starts))
     dictionary: pa.StringArray = encoded.dictionary.cast(pa.string())
-    indices = np.asarray(_to_numpy(encoded.indices), dtype=np.int64)
+    run_codes = np.asarray(_to_numpy(encoded.indices), dtype=np.int64)
     order = np.asarray(pc.array_sort_indices(dictionary), dtype=np.int64)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order), dtype=np.int64)
-    return dictionary.take(order), rank[indices]
+    run_lengths = np.diff(np.append(starts, len(flat)))
+    return dictionary.take(order), np.repeat(rank[run_codes], run_lengths)
+
+
+def _string_buffers(strings: Any) -> tuple[IntArray, npt.NDArray[np.uint8]]:
+    """The offsets and bytes of an Arrow (large) string array, without copying."""
+    _, offsets_buffer, data_buffer = strings.buffers()
+    offset_type = np.int64 if pa.types.is_large_string(strings.type) else np.int32
+    offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[
+        strings.offset : strings.offset + len(strings) + 1
+    ]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    return offsets.astype(np.int64, copy=False), data
 
 
 def _float_column(values: ArrowColumn, name: str, source: str) -> FloatArray:

@@ -46,8 +46,7 @@ def _stays_table(pings: Pings, dist_m: float, time_ns: int, gap_ns: int, include
         code, when, lat, lon, accuracy = code[order], when[order], lat[order], lon[order], accuracy[order]
     duplicate = _kernels.duplicate_rows(code, when, lat, lon, accuracy)
     if duplicate.any():
-        keep = ~duplicate
-        code, when, lat, lon = code[keep], when[keep], lat[keep], lon[keep]
+        code, when, lat, lon = _kernels.drop_rows(duplicate, code, when, lat, lon)
     cutoff = _kernels.moved_cutoff(dist_m)
     spans = _kernels.sliding_stays(code, when, lat, lon, cutoff, time_ns, gap_ns, include_last)
     first, stop, finish = spans[:, 0], spans[:, 1], spans[:, 2]
