@@ -56,9 +56,8 @@ def main() -> None:
     base_s = time.perf_counter() - t0
 
     identical = ours.equals(baseline)
-    print(
-        f"points: {args.points:,} in Tashkent city's bounding box ({ours['mahalla_id'].null_count:,} outside mahallas)"
-    )
+    outside = ours["mahalla_id"].null_count
+    print(f"points: {args.points:,} in Tashkent city's bounding box ({outside:,} outside any mahalla)")
     print(f"grid build (once per process): {build_s:.2f} s")
     print(f"AreaIndex.locate: {args.points / ours_s:,.0f} points/s")
     print(f"STRtree within:   {args.points / base_s:,.0f} points/s")

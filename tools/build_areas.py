@@ -354,8 +354,9 @@ def nest(areas: list[Area]) -> list[Area]:
     siblings overlap; cutting them with exact (unsnapped) overlay, and writing coordinates unrounded, makes
     "the district of a point's mahalla" always its district.
     """
-    for area in areas:  # a WKB round trip drops the fixed precision model set_precision attached (it would
-        area.geometry = shapely.from_wkb(shapely.to_wkb(area.geometry))  # make every later overlay snap again)
+    # A WKB round trip drops the fixed precision model set_precision attached: it would snap every overlay.
+    for area in areas:
+        area.geometry = shapely.from_wkb(shapely.to_wkb(area.geometry))
     by_id = {a.area_id: a for a in areas}
     taken: dict[str | None, BaseGeometry] = {}
     for area in sorted(areas, key=lambda a: (LEVELS.index(a.level), a.area_id)):

@@ -3,17 +3,19 @@
 ``haversine_m`` is the exact-enough great-circle distance for contact tracing (the spherical model is off
 by at most ~0.3 % against the WGS 84 ellipsoid, i.e. 30 cm on a 100 m contact radius).
 
-``to_metres`` projects to a single national transverse Mercator (central meridian 64° E, scale 1 on the
-meridian, WGS 84 ellipsoid). One projection for the whole country means grid joins never straddle zones. Its
-scale error grows with the squared distance from 64° E: k ≈ 1 + Δx² / (2R²), so 1.0003 (0.03 %) at Tashkent
-(69.3° E, ~440 km east), 1.0015 at the Fergana valley's east end (71.5° E, ~620 km), and 1.003 (0.3 %) at the
-far west (56° E, ~700 km). That is ≤ 30 cm per 100 m: negligible next to GPS error, so distances read in the
-plane are usable directly for the ~10–1000 m radii izquvar works with; use ``haversine_m`` for long distances.
+``to_metres`` projects to one national transverse Mercator (central meridian 64° E, WGS 84 ellipsoid), so grid
+joins never straddle zones. Transverse Mercator's scale grows with distance from the central meridian,
+k = k0 (1 + x² / 2R²): 1.0024 at Tashkent (x ≈ 440 km) and 1.0074 at the country's eastern tip (73.2° E). The
+scale on the meridian, k0 = 0.9963, splits that range evenly, so planar distances are within ±0.37 % of the
+ellipsoidal distance everywhere in Uzbekistan (-0.37 % on 64° E, -0.13 % in Tashkent, +0.37 % at the eastern
+tip): at most 37 cm over 100 m, well below GPS error, so planar distances can be used as they are for the
+10–1000 m radii izquvar works with. Use ``haversine_m`` for long distances.
 """
 
 from __future__ import annotations
 
 from functools import cache
+
 import numpy as np
 import numpy.typing as npt
 from pyproj import Transformer
@@ -21,8 +23,8 @@ from pyproj import Transformer
 #: Mean Earth radius (IUGG), metres.
 EARTH_RADIUS_M = 6_371_008.8
 
-#: The national projection: transverse Mercator on 64° E, WGS 84 (PROJ string, no EPSG code exists for it).
-UZBEKISTAN_TM = "+proj=tmerc +lat_0=0 +lon_0=64 +k=1 +x_0=500000 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+#: The national projection: transverse Mercator on 64° E, WGS 84 (a PROJ string: no EPSG code exists for it).
+UZBEKISTAN_TM = "+proj=tmerc +lat_0=0 +lon_0=64 +k=0.9963 +x_0=500000 +y_0=0 +ellps=WGS84 +units=m +no_defs"
 
 FloatArray = npt.NDArray[np.float64]
 ArrayLike = npt.ArrayLike

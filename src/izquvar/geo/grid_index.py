@@ -85,6 +85,10 @@ class PolygonGrid:
                 pair_polys += [owner[clash].astype(np.int64), np.full(len(clash), k, dtype=np.int64)]
             owner[inside[owner[inside] == EMPTY]] = k
         cells = np.concatenate(pair_cells) if pair_cells else np.empty(0, np.int64)
+        # A cell one polygon's boundary crosses may lie wholly inside another: that one is a candidate too.
+        inner = cells[owner[cells] >= 0]
+        cells = np.concatenate([cells, inner])
+        pair_polys.append(owner[inner].astype(np.int64))
         polys = np.concatenate(pair_polys) if pair_polys else np.empty(0, np.int64)
         order = np.lexsort((polys, cells))
         cells, polys = cells[order], polys[order]

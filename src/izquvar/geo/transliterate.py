@@ -73,13 +73,14 @@ _LAT_TOKEN = re.compile(
     "|".join(re.escape(d) for d in sorted(_LAT_DIGRAPHS, key=len, reverse=True)) + "|.",
     re.IGNORECASE | re.DOTALL,
 )
-_OKINA_AFTER_O_G = re.compile(r"(?<=[oOgG])" + _APOSTROPHE_CLASS)
+_OKINA_AFTER_O_G = re.compile(r"(?<=[oOgG])'")
 
 
 def normalise_latin(text: str) -> str:
     """Uzbek Latin with every apostrophe variant replaced by the official oʻ/gʻ and ʼ letters."""
+    text = re.sub(_APOSTROPHE_CLASS, "'", text)
     text = _OKINA_AFTER_O_G.sub(OKINA, text)
-    return re.sub(_APOSTROPHE_CLASS.replace(re.escape(OKINA), ""), TUTUQ, text)
+    return text.replace("'", TUTUQ)
 
 
 def latin_to_cyrillic(text: str) -> str:
