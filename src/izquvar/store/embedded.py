@@ -294,7 +294,11 @@ class EmbeddedStore:
             raise IngestFailed(f"{self.root}: cannot commit ({exc}); the store is unchanged.") from exc
         pause_for_tests("committed")
         for relpath in superseded:
-            (self.root / relpath).unlink(missing_ok=True)
+            path = self.root / relpath
+            path.unlink(missing_ok=True)
+            if path.parent != self.root and path.parent.name.startswith("day="):
+                with contextlib.suppress(OSError):  # not empty: other batches of that day
+                    path.parent.rmdir()
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
             with contextlib.suppress(OSError):
