@@ -248,3 +248,34 @@ def test_unusable_inputs_are_refused(tmp_path: Path) -> None:
     (tmp_path / "pings.txt").write_text("x")
     with pytest.raises(InvalidInput, match="unknown file format"):
         detect_stays(tmp_path / "pings.txt")
+
+
+def test_person_columns_of_every_arrow_string_kind() -> None:
+    rows = HOME_THEN_WALK + [("bob", m, 50, 50) for m in range(7)] + [("bob", 7, 900, 0)]
+    frame = pings_frame([rows[-1], *rows, rows[0]])  # one extra row at each end, sliced off below
+    table = pa.Table.from_pandas(frame, preserve_index=False).slice(1, len(rows))
+    expected = detect_stays(pings_frame(rows))
+    for kind in (pa.string(), pa.large_string(), pa.dictionary(pa.int32(), pa.string())):
+        person = table.column("person").cast(kind)
+        stays = detect_stays(table.set_column(0, "person", person))
+        pd.testing.assert_frame_equal(stays.to_pandas(), expected)
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_every_time_unit_gives_the_same_stays(unit: str) -> None:
+    """Thresholds that are not whole seconds (exact binary fractions of a minute) against 1 s ticks."""
+    frame = pings_frame(
+        [("ana", 0, 0, 0), ("ana", 0, 0, 0), ("ana", 0, 0, 0), ("ana", 0, 0, 0), ("ana", 0, 500, 0)]
+    )
+    frame["time"] = [T0 + pd.Timedelta(seconds=s) for s in range(5)]  # the far ping at 4 s
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.set_column(1, "time", table.column("time").cast(pa.timestamp(unit, tz="UTC")))
+    cases = [
+        (0.0625, 0.03125, 1),  # stay of 3.75 s needed, 4 s had; gaps of 1 s within 1.875 s
+        (0.0703125, 0.03125, 0),  # 4.21875 s needed
+        (0.0625, 0.015625, 0),  # every 1 s silence is longer than 0.9375 s: no window survives
+    ]
+    for time_min, gap_min, expected in cases:
+        stays = detect_stays(table, time_min=time_min, gap_min=gap_min, dist_m=100)
+        assert stays.num_rows == expected, (time_min, gap_min)
+        assert stays.schema.field("start").type == pa.timestamp(unit, tz="UTC")

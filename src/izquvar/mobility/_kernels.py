@@ -37,10 +37,10 @@ def great_circle_m(lon_1: float, lat_1: float, lon_2: float, lat_2: float) -> fl
 
 
 @njit(cache=True, nogil=True)
-def is_sorted(code: npt.NDArray[np.int64], time_ns: npt.NDArray[np.int64]) -> bool:
+def is_sorted(code: npt.NDArray[np.int64], ticks: npt.NDArray[np.int64]) -> bool:
     """True when rows are already ordered by person, then time, so the sort can be skipped."""
     for i in range(1, len(code)):
-        if code[i] < code[i - 1] or (code[i] == code[i - 1] and time_ns[i] < time_ns[i - 1]):
+        if code[i] < code[i - 1] or (code[i] == code[i - 1] and ticks[i] < ticks[i - 1]):
             return False
     return True
 
@@ -76,7 +76,7 @@ def string_run_starts(offsets: npt.NDArray[np.int64], data: npt.NDArray[np.uint8
 def drop_rows(
     drop: npt.NDArray[np.bool_],
     code: npt.NDArray[np.int64],
-    time_ns: npt.NDArray[np.int64],
+    ticks: npt.NDArray[np.int64],
     lat: npt.NDArray[np.float64],
     lon: npt.NDArray[np.float64],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -90,7 +90,7 @@ def drop_rows(
     for i in range(len(code)):
         if not drop[i]:
             out_code[j] = code[i]
-            out_time[j] = time_ns[i]
+            out_time[j] = ticks[i]
             out_lat[j] = lat[i]
             out_lon[j] = lon[i]
             j += 1
@@ -109,7 +109,7 @@ def coordinates_out_of_range(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.f
 @njit(cache=True, nogil=True)
 def duplicate_rows(
     code: npt.NDArray[np.int64],
-    time_ns: npt.NDArray[np.int64],
+    ticks: npt.NDArray[np.int64],
     lat: npt.NDArray[np.float64],
     lon: npt.NDArray[np.float64],
     accuracy_m: npt.NDArray[np.float64],
@@ -123,7 +123,7 @@ def duplicate_rows(
     duplicate = np.zeros(n, dtype=np.bool_)
     run_start = 0
     for i in range(1, n + 1):
-        if i < n and code[i] == code[run_start] and time_ns[i] == time_ns[run_start]:
+        if i < n and code[i] == code[run_start] and ticks[i] == ticks[run_start]:
             continue
         for j in range(run_start + 1, i):
             for k in range(run_start, j):
@@ -214,14 +214,14 @@ def _has_moved(
 
 @njit(cache=True, nogil=True)
 def _person_stays(
-    time_ns: npt.NDArray[np.int64],
+    ticks: npt.NDArray[np.int64],
     lat: npt.NDArray[np.float64],
     lon: npt.NDArray[np.float64],
     person_start: int,
     person_end: int,
     cutoff: float,
-    time_threshold_ns: int,
-    gap_threshold_ns: int,
+    min_stay_ticks: int,
+    max_gap_ticks: int,
     include_last: bool,
     out: npt.NDArray[np.int64],
     count: int,
@@ -236,12 +236,12 @@ def _person_stays(
     curr = person_start
     for curr in range(person_start + 1, person_end):
         # trackintel's gap_times[curr]: a silence longer than the gap threshold restarts at curr.
-        if time_ns[curr] - time_ns[curr - 1] > gap_threshold_ns:
+        if ticks[curr] - ticks[curr - 1] > max_gap_ticks:
             start = curr
             cos_lat_s = math.cos(lat[start] * _DEG_TO_RAD)
             continue
         if _has_moved(lat[start], lon[start], cos_lat_s, lat[curr], lon[curr], cutoff):
-            if time_ns[curr] - time_ns[start] >= time_threshold_ns:
+            if ticks[curr] - ticks[start] >= min_stay_ticks:
                 if count == capacity:
                     return -1
                 out[count, 0] = start
@@ -250,7 +250,7 @@ def _person_stays(
                 count += 1
             start = curr
             cos_lat_s = math.cos(lat[start] * _DEG_TO_RAD)
-    if include_last and time_ns[curr] - time_ns[start] >= time_threshold_ns:
+    if include_last and ticks[curr] - ticks[start] >= min_stay_ticks:
         if count == capacity:
             return -1
         out[count, 0] = start
@@ -263,12 +263,12 @@ def _person_stays(
 @njit(cache=True, nogil=True)
 def sliding_stays(
     code: npt.NDArray[np.int64],
-    time_ns: npt.NDArray[np.int64],
+    ticks: npt.NDArray[np.int64],
     lat: npt.NDArray[np.float64],
     lon: npt.NDArray[np.float64],
     cutoff: float,
-    time_threshold_ns: int,
-    gap_threshold_ns: int,
+    min_stay_ticks: int,
+    max_gap_ticks: int,
     include_last: bool,
 ) -> npt.NDArray[np.int64]:
     """Li et al.'s sliding window, exactly as trackintel's ``_generate_staypoints_sliding_user``.
@@ -287,14 +287,14 @@ def sliding_stays(
         while person_end < n and code[person_end] == code[person_start]:
             person_end += 1
         done = _person_stays(
-            time_ns,
+            ticks,
             lat,
             lon,
             person_start,
             person_end,
             cutoff,
-            time_threshold_ns,
-            gap_threshold_ns,
+            min_stay_ticks,
+            max_gap_ticks,
             include_last,
             out,
             count,

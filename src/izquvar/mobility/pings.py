@@ -44,8 +44,8 @@ class Pings:
     #: The distinct person identifiers, sorted by code point.
     persons: pa.StringArray
     person_code: IntArray
-    #: Nanoseconds since the epoch, UTC.
-    time_ns: IntArray
+    #: Time since the epoch (UTC) in ticks of ``time_unit``: thresholds are converted, not the times.
+    ticks: IntArray
     lat: FloatArray
     lon: FloatArray
     accuracy_m: FloatArray
@@ -53,7 +53,7 @@ class Pings:
     time_unit: TimeUnit
 
     def __len__(self) -> int:
-        return len(self.time_ns)
+        return len(self.ticks)
 
 
 def _missing(columns: list[str], source: str) -> None:
@@ -129,7 +129,7 @@ def _float_column(values: ArrowColumn, name: str, source: str) -> FloatArray:
 
 
 def _time_column(values: ArrowColumn, source: str) -> tuple[IntArray, TimeUnit]:
-    """Time as int64 nanoseconds UTC; a time without a zone is refused because its meaning is unknown."""
+    """Time as int64 ticks since the epoch, UTC; a time without a zone is refused: its meaning is unknown."""
     if not pa.types.is_timestamp(values.type):
         raise InvalidInput(f"{source}: field 'time' must be a timestamp, not {values.type}.")
     if values.type.tz is None:
@@ -140,21 +140,19 @@ def _time_column(values: ArrowColumn, source: str) -> tuple[IntArray, TimeUnit]:
         row = _first_bad_row(np.asarray(pc.is_null(values)))
         raise InvalidInput(f"{source}: row {row}, field 'time': missing time.")
     unit = cast(TimeUnit, values.type.unit)
-    raw = np.asarray(_to_numpy(values.cast(pa.int64())), dtype=np.int64)
-    factor = NS_PER_UNIT[unit]
-    return raw * factor if factor != 1 else raw, unit
+    return np.asarray(_to_numpy(values.cast(pa.int64())), dtype=np.int64), unit
 
 
 def pings_from_arrow(table: pa.Table, source: str = "pings") -> Pings:
     """Check an Arrow table against the GPS format and take its columns apart."""
     _missing(table.column_names, source)
     persons, codes = _person_codes(table.column("person"), source)
-    time_ns, unit = _time_column(table.column("time"), source)
+    ticks, unit = _time_column(table.column("time"), source)
     lat = _float_column(table.column("lat"), "lat", source)
     lon = _float_column(table.column("lon"), "lon", source)
     _check_coordinates(lat, lon, source)
     accuracy = _float_column(table.column("accuracy_m"), "accuracy_m", source)
-    return Pings(persons, codes, time_ns, lat, lon, accuracy, unit)
+    return Pings(persons, codes, ticks, lat, lon, accuracy, unit)
 
 
 def pings_from_pandas(frame: pd.DataFrame, source: str = "pings") -> Pings:
@@ -173,7 +171,7 @@ def pings_from_pandas(frame: pd.DataFrame, source: str = "pings") -> Pings:
         )
     unit: TimeUnit = time.dtype.unit
     naive = time.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
-    time_ns = naive.astype("datetime64[ns]").view(np.int64)
+    ticks = naive.view(np.int64)
     person = frame["person"]
     try:
         person_arrow = pa.array(person, from_pandas=True)
@@ -188,7 +186,7 @@ def pings_from_pandas(frame: pd.DataFrame, source: str = "pings") -> Pings:
         floats.append(column.to_numpy(dtype=np.float64, na_value=np.nan))
     lat, lon, accuracy = floats
     _check_coordinates(lat, lon, source)
-    return Pings(persons, codes, time_ns, lat, lon, accuracy, unit)
+    return Pings(persons, codes, ticks, lat, lon, accuracy, unit)
 
 
 def _read_csv(path: Path) -> pa.Table:

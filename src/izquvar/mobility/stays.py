@@ -39,7 +39,11 @@ def _check_distance(dist_m: float) -> float:
 
 def _stays_table(pings: Pings, dist_m: float, time_ns: int, gap_ns: int, include_last: bool) -> pa.Table:
     """Sort, drop exact duplicates, run the sliding window and assemble the result table."""
-    code, when, lat, lon, accuracy = pings.person_code, pings.time_ns, pings.lat, pings.lon, pings.accuracy_m
+    code, when, lat, lon, accuracy = pings.person_code, pings.ticks, pings.lat, pings.lon, pings.accuracy_m
+    # Compare in the input's own ticks: t*f >= T iff t >= ceil(T/f), and t*f > G iff t > floor(G/f).
+    ns_per_tick = NS_PER_UNIT[pings.time_unit]
+    min_stay_ticks = -(-time_ns // ns_per_tick)
+    max_gap_ticks = gap_ns // ns_per_tick
     if len(code) and not _kernels.is_sorted(code, when):
         # lexsort is stable: pings with equal person and time keep their input order, as in trackintel.
         order = np.lexsort((when, code))
@@ -48,16 +52,15 @@ def _stays_table(pings: Pings, dist_m: float, time_ns: int, gap_ns: int, include
     if duplicate.any():
         code, when, lat, lon = _kernels.drop_rows(duplicate, code, when, lat, lon)
     cutoff = _kernels.moved_cutoff(dist_m)
-    spans = _kernels.sliding_stays(code, when, lat, lon, cutoff, time_ns, gap_ns, include_last)
+    spans = _kernels.sliding_stays(code, when, lat, lon, cutoff, min_stay_ticks, max_gap_ticks, include_last)
     first, stop, finish = spans[:, 0], spans[:, 1], spans[:, 2]
     stay_lat, stay_lon = _kernels.stay_centroids(lat, lon, first, stop)
     time_type = pa.timestamp(pings.time_unit, tz="UTC")
-    divisor = NS_PER_UNIT[pings.time_unit]
     return pa.table(
         {
             "person": pings.persons.take(code[first]),
-            "start": pa.array(when[first] // divisor, type=pa.int64()).cast(time_type),
-            "end": pa.array(when[finish] // divisor, type=pa.int64()).cast(time_type),
+            "start": pa.array(when[first], type=pa.int64()).cast(time_type),
+            "end": pa.array(when[finish], type=pa.int64()).cast(time_type),
             "lat": pa.array(stay_lat, type=pa.float64()),
             "lon": pa.array(stay_lon, type=pa.float64()),
             "n_pings": pa.array(stop - first, type=pa.int64()),
