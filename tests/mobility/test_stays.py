@@ -279,3 +279,16 @@ def test_every_time_unit_gives_the_same_stays(unit: str) -> None:
         stays = detect_stays(table, time_min=time_min, gap_min=gap_min, dist_m=100)
         assert stays.num_rows == expected, (time_min, gap_min)
         assert stays.schema.field("start").type == pa.timestamp(unit, tz="UTC")
+
+
+def test_unsorted_pings_spanning_centuries_in_nanoseconds() -> None:
+    """Too wide a time span for the packed sort key: the two-key sort takes over with the same result."""
+    frame = pings_frame(HOME_THEN_WALK + [("bob", m, 50, 50) for m in range(7)] + [("bob", 7, 900, 0)])
+    frame["time"] = frame["time"].astype("datetime64[ns, UTC]")
+    early = frame.assign(time=frame["time"] - pd.Timedelta(days=365 * 280), person=frame["person"] + "-1746")
+    late = frame.assign(time=frame["time"] + pd.Timedelta(days=365 * 230), person=frame["person"] + "-2256")
+    both = pd.concat([early, late], ignore_index=True)
+    shuffled = both.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    stays = detect_stays(shuffled)
+    assert list(stays["person"]) == ["ana-1746", "ana-2256", "bob-1746", "bob-2256"]
+    pd.testing.assert_frame_equal(stays, detect_stays(both))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import overload
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
@@ -37,6 +38,16 @@ def _check_distance(dist_m: float) -> float:
     return float(dist_m)
 
 
+def _person_time_order(code: npt.NDArray[np.int64], ticks: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+    """Stable order by person, then time: pings with equal person and time keep their input order, as in
+    trackintel. One packed int64 key sorts about twice as fast as a two-key lexsort when it fits."""
+    first, last = int(ticks.min()), int(ticks.max())
+    span = last - first + 1
+    if (int(code.max()) + 1) * span < 2**63:
+        return np.argsort(code * span + (ticks - first), kind="stable")
+    return np.lexsort((ticks, code))
+
+
 def _stays_table(pings: Pings, dist_m: float, time_ns: int, gap_ns: int, include_last: bool) -> pa.Table:
     """Sort, drop exact duplicates, run the sliding window and assemble the result table."""
     code, when, lat, lon, accuracy = pings.person_code, pings.ticks, pings.lat, pings.lon, pings.accuracy_m
@@ -45,8 +56,7 @@ def _stays_table(pings: Pings, dist_m: float, time_ns: int, gap_ns: int, include
     min_stay_ticks = -(-time_ns // ns_per_tick)
     max_gap_ticks = gap_ns // ns_per_tick
     if len(code) and not _kernels.is_sorted(code, when):
-        # lexsort is stable: pings with equal person and time keep their input order, as in trackintel.
-        order = np.lexsort((when, code))
+        order = _person_time_order(code, when)
         code, when, lat, lon, accuracy = code[order], when[order], lat[order], lon[order], accuracy[order]
     duplicate = _kernels.duplicate_rows(code, when, lat, lon, accuracy)
     if duplicate.any():
