@@ -156,37 +156,21 @@ def pings_from_arrow(table: pa.Table, source: str = "pings") -> Pings:
 
 
 def pings_from_pandas(frame: pd.DataFrame, source: str = "pings") -> Pings:
-    """Check a data frame against the GPS format; times must be timezone-aware (any zone, compared as UTC)."""
+    """Check a data frame against the GPS format; times must be timezone-aware (any zone, read as instants).
+
+    Columns go to Arrow (zero-copy for numbers, times and Arrow-backed strings), so pandas and Arrow input
+    share one validation path and one set of messages.
+    """
     _missing([str(c) for c in frame.columns], source)
-    time = frame["time"]
-    if not isinstance(time.dtype, pd.DatetimeTZDtype):
-        if pd.api.types.is_datetime64_dtype(time.dtype):
+    columns = {}
+    for name in PING_COLUMNS:
+        try:
+            columns[name] = pa.array(frame[name], from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
             raise InvalidInput(
-                f"{source}: field 'time' has no time zone; GPS times must be UTC (tz-aware timestamps)."
-            )
-        raise InvalidInput(f"{source}: field 'time' must be a timestamp, not {time.dtype}.")
-    if time.isna().any():
-        raise InvalidInput(
-            f"{source}: row {_first_bad_row(time.isna().to_numpy())}, field 'time': missing time."
-        )
-    unit: TimeUnit = time.dtype.unit
-    naive = time.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
-    ticks = naive.view(np.int64)
-    person = frame["person"]
-    try:
-        person_arrow = pa.array(person, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise InvalidInput(f"{source}: field 'person' must be text: {exc}") from exc
-    persons, codes = _person_codes(person_arrow, source)
-    floats = []
-    for name in ("lat", "lon", "accuracy_m"):
-        column = frame[name]
-        if not pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
-            raise InvalidInput(f"{source}: field {name!r} must be a number, not {column.dtype}.")
-        floats.append(column.to_numpy(dtype=np.float64, na_value=np.nan))
-    lat, lon, accuracy = floats
-    _check_coordinates(lat, lon, source)
-    return Pings(persons, codes, ticks, lat, lon, accuracy, unit)
+                f"{source}: field {name!r} holds values of mixed or unusable types: {exc}"
+            ) from exc
+    return pings_from_arrow(pa.table(columns), source)
 
 
 def _read_csv(path: Path) -> pa.Table:
