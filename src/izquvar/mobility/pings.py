@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from izquvar.errors import InvalidInput
 from izquvar.formats import GPS
 from izquvar.mobility import _kernels
+from izquvar.mobility.geolife import is_geolife, read_geolife_path
 
 #: The columns stay detection reads; ``accuracy_m`` only takes part in recognising duplicate pings.
 PING_COLUMNS = ("person", "time", "lat", "lon", "accuracy_m")
@@ -30,11 +31,11 @@ PING_COLUMNS = ("person", "time", "lat", "lon", "accuracy_m")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 ArrowColumn: TypeAlias = "pa.ChunkedArray[Any] | pa.Array[Any]"
 TimeUnit = Literal["s", "ms", "us", "ns"]
 #: Nanoseconds per tick of each Arrow/pandas time unit.
 NS_PER_UNIT: dict[str, int] = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,11 @@ def _check_coordinates(lat: FloatArray, lon: FloatArray, source: str) -> None:
 
 
 def _person_codes(person: ArrowColumn, source: str) -> tuple[pa.StringArray, IntArray]:
-    """Dictionary-encode identifiers (hashing, no sort of all rows), then rank the few distinct ones."""
+    """Codes for person identifiers, ranked so that code order is identifier order.
+
+    Only the heads of runs of equal identifiers are hashed (feeds arrive grouped by person), and only the
+    few distinct identifiers are sorted.
+    """
     if not (pa.types.is_string(person.type) or pa.types.is_large_string(person.type)):
         if pa.types.is_dictionary(person.type):
             person = person.cast(pa.string())
@@ -202,8 +207,6 @@ def read_gps_file(path: Path) -> pa.Table:
 
 def read_pings_path(path: Path) -> pa.Table:
     """A GPS CSV/Parquet file, a directory of them, or GeoLife data (root, user folder or ``.plt`` file)."""
-    from izquvar.mobility.geolife import is_geolife, read_geolife_path
-
     if not path.exists():
         raise InvalidInput(f"{path}: no such file or directory.")
     if is_geolife(path):
