@@ -96,9 +96,9 @@ class SimConfig:
     # --- epidemic --------------------------------------------------------------------------------------------
     index_cases: int = 10
     #: Hazard per 5-minute slot at 1 m face to face, per unit of infectiousness density (per day).
-    beta_close: float = 0.055
+    beta_close: float = 0.006
     #: Hazard per 5-minute slot of sharing indoor air with unit infectiousness, per 100 m² of room.
-    beta_air: float = 0.010
+    beta_air: float = 0.0018
     #: Decay length of close-range transmission with distance, metres.
     close_range_decay_m: float = 1.0
     #: Relative transmission outdoors (Nishiura et al.: closed settings 18.7× the odds).

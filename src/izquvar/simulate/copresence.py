@@ -135,18 +135,30 @@ def pairs_within(key: IntArray, x: FloatArray, y: FloatArray, radius: float) -> 
     ``x`` and ``y`` are in the sorted order of ``key``.
     """
     n = len(key)
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     idx = np.arange(n, dtype=np.int64)
+    # runs of equal keys (one occupied cell of one group): neighbours are looked up once per cell, not per row
+    first = np.r_[True, key[1:] != key[:-1]]
+    run = np.cumsum(first) - 1
+    run_start = np.flatnonzero(first)
+    run_end = np.r_[run_start[1:], n]
+    cells = key[run_start]
     out_i: list[IntArray] = []
     out_j: list[IntArray] = []
     out_d: list[FloatArray] = []
     for dx, dy in ((0, 0), (1, -1), (1, 0), (1, 1), (0, 1)):
         if dx == 0 and dy == 0:
             lo = idx + 1
-            hi = np.searchsorted(key, key, side="right")
+            hi = run_end[run]
         else:
-            target = key + (dx << _CELL_BITS) + dy
-            lo = np.searchsorted(key, target, side="left")
-            hi = np.searchsorted(key, target, side="right")
+            target = cells + (dx << _CELL_BITS) + dy
+            pos = np.searchsorted(cells, target, side="left")
+            found = pos < len(cells)
+            found[found] = cells[pos[found]] == target[found]
+            pos = np.minimum(pos, len(cells) - 1)
+            lo = np.where(found, run_start[pos], 0)[run]
+            hi = np.where(found, run_end[pos], 0)[run]
         count = np.maximum(hi - lo, 0)
         total = int(count.sum())
         if total == 0:

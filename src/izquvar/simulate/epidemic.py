@@ -266,18 +266,20 @@ class Epidemic:
         confirmed = who[pos]
         new_confirmed = self.first_positive_specimen[confirmed] == NEVER
         self.first_positive_specimen[confirmed[new_confirmed]] = day
-        for delay in np.unique(result_day[pos]):
-            group = confirmed[result_day[pos] == delay]
-            self._isolate(group, int(delay), int(delay) + cfg.isolation_days)
-            self._test_household(group, int(delay) + 1, rng)
+        # today has been lived already: a same-day result isolates from tomorrow
+        isolate_day = np.maximum(result_day[pos], day + 1)
+        for start in np.unique(isolate_day):
+            group = confirmed[isolate_day == start]
+            self._isolate(group, int(start), int(start) + cfg.isolation_days)
+            self._test_household(group, int(start), rng)
         return LabRows(who, np.full(k, day, np.int64), result_day.astype(np.int64), pcr, result)
 
     def _test_household(self, cases: IntArray, day: int, rng: np.random.Generator) -> None:
         pop = self.pop
         households = np.unique(pop.household[cases])
-        lo = pop.household_start[households]
-        hi = pop.household_start[households + 1]
-        members = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)]) if len(lo) else lo
+        sizes = pop.household_start[households + 1] - pop.household_start[households]
+        offsets = np.arange(int(sizes.sum())) - np.repeat(np.r_[0, np.cumsum(sizes)][:-1], sizes)
+        members = np.repeat(pop.household_start[households], sizes) + offsets
         members = members[self.first_positive_specimen[members] == NEVER]
         chosen = members[rng.random(len(members)) < self.config.household_contact_test_share]
         self._schedule_test(chosen, np.full(len(chosen), day))

@@ -25,7 +25,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 #: Mobile country code of Uzbekistan and the network code used for the simulated operator.
 MCC, MNC = "434", "05"
-_SEARCH = 2  # grid cells searched in each direction for candidate towers
+_SEARCH = 1  # grid cells searched in each direction for candidate towers (jitter keeps the nearest within)
 
 
 @dataclass(frozen=True)

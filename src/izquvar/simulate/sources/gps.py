@@ -100,8 +100,8 @@ def moving_pings(
     sigma_leg = np.r_[leg_sigma, np.full(len(rides), config.gps_sigma_indoor_m)]
     person = np.r_[leg_person, stays.person[rides]]
     # fixes strictly inside each interval, offset by half a step so they never coincide with still fixes
-    count = np.maximum(np.floor((end - start) / step - 0.5).astype(np.int64) + 1, 0)
-    count = np.where(end - start > step / 2.0, count, 0)
+    # k-th fix at start + (k + ½) step, strictly (by more than a second) before the next stay starts
+    count = np.maximum(np.ceil((end - start - 1.0 / 60.0) / step - 0.5).astype(np.int64), 0)
     total = int(count.sum())
     leg = np.repeat(np.arange(len(count)), count)
     k = np.arange(total) - np.repeat(np.r_[0, np.cumsum(count)][:-1], count)
