@@ -24,7 +24,11 @@ _RAD_TO_DEG = 180.0 / math.pi
 
 @njit(cache=True, nogil=True)
 def great_circle_m(lon_1: float, lat_1: float, lon_2: float, lat_2: float) -> float:
-    """trackintel's ``point_haversine_dist(..., float_flag=True)``: the spherical law of cosines form."""
+    """trackintel's ``point_haversine_dist(..., float_flag=True)``: the spherical law of cosines form.
+
+    The reference the tests hold izquvar to, bit for bit; ``_has_moved`` evaluates the same expression when
+    its bounds cannot decide.
+    """
     lon_1 = lon_1 * _DEG_TO_RAD
     lat_1 = lat_1 * _DEG_TO_RAD
     lon_2 = lon_2 * _DEG_TO_RAD
