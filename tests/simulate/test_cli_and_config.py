@@ -15,8 +15,23 @@ from izquvar.simulate import SimConfig
 
 def test_cli_writes_chosen_sources_and_metadata(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    args = ["simulate", "--people", "400", "--days", "2", "--seed", "5", "--out", str(out),
-            "--sources", "people,gps,card", "--gps-loss", "0.2", "--set", "checkout_share=0.25"]  # fmt: skip
+    args = [
+        "simulate",
+        "--people",
+        "400",
+        "--days",
+        "2",
+        "--seed",
+        "5",
+        "--out",
+        str(out),
+        "--sources",
+        "people,gps,card",
+        "--gps-loss",
+        "0.2",
+        "--set",
+        "checkout_share=0.25",
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "400 people" in result.output
@@ -44,9 +59,17 @@ def test_cli_refuses_non_empty_output_and_bad_options(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "changes",
-    [{"people": 3}, {"days": 0}, {"gps_loss": 1.5}, {"format": "xlsx"}, {"onset_to_specimen_days": (0.5, 0.2)},
-     {"cell_interval_min_min": 90.0}, {"school_days": (7,)}, {"ble_scan_interval_s": 100}],
-)  # fmt: skip
+    [
+        {"people": 3},
+        {"days": 0},
+        {"gps_loss": 1.5},
+        {"format": "xlsx"},
+        {"onset_to_specimen_days": (0.5, 0.2)},
+        {"cell_interval_min_min": 90.0},
+        {"school_days": (7,)},
+        {"ble_scan_interval_s": 100},
+    ],
+)
 def test_config_rejects_nonsense(changes: dict[str, object]) -> None:
     with pytest.raises(InvalidInput):
         SimConfig().replace(**changes)

@@ -35,7 +35,12 @@ _IMPERFECTIONS: tuple[tuple[str, str, type, str], ...] = (
     ("--asymptomatic-share", "asymptomatic_share", float, "share of infections without symptoms"),
     ("--test-share", "symptomatic_test_share", float, "share of symptomatic people who get tested"),
     ("--pcr-share", "pcr_share", float, "share of tests that are PCR (the rest antigen)"),
-    ("--background-test-rate", "background_test_rate", float, "daily chance anyone is tested for other reasons"),
+    (
+        "--background-test-rate",
+        "background_test_rate",
+        float,
+        "daily chance anyone is tested for other reasons",
+    ),
 )
 
 
@@ -47,7 +52,9 @@ def _parse_set(values: tuple[str, ...]) -> dict[str, Any]:
     for item in values:
         name, sep, raw = item.partition("=")
         if not sep or name not in fields:
-            raise InvalidInput(f"simulate: --set expects name=value with a SimConfig field name, got {item!r}.")
+            raise InvalidInput(
+                f"simulate: --set expects name=value with a SimConfig field name, got {item!r}."
+            )
         current = getattr(defaults, name)
         try:
             if isinstance(current, bool):
@@ -71,14 +78,31 @@ def _parse_set(values: tuple[str, ...]) -> dict[str, Any]:
 def register(group: click.Group) -> None:
     """Add ``simulate`` to the ``izquvar`` command group."""
 
-    @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
-                  help="Set any SimConfig parameter (see docs/simulator.md).")  # fmt: skip
-    @click.option("--no-close-contacts", is_flag=True, help="Skip the close-contact truth table (faster at scale).")
-    @click.option("--sources", default=",".join(ALL_SOURCES), show_default=True,
-                  help="Comma-separated feeds to write (truth is always written).")  # fmt: skip
-    @click.option("--start", default=DEFAULT_START.isoformat(), show_default=True, help="First day, YYYY-MM-DD.")
-    @click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)
-    @click.option("--out", type=click.Path(path_type=Path), required=True, help="New or empty output directory.")
+    @click.option(
+        "--set",
+        "settings",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Set any SimConfig parameter (see docs/simulator.md).",
+    )
+    @click.option(
+        "--no-close-contacts", is_flag=True, help="Skip the close-contact truth table (faster at scale)."
+    )
+    @click.option(
+        "--sources",
+        default=",".join(ALL_SOURCES),
+        show_default=True,
+        help="Comma-separated feeds to write (truth is always written).",
+    )
+    @click.option(
+        "--start", default=DEFAULT_START.isoformat(), show_default=True, help="First day, YYYY-MM-DD."
+    )
+    @click.option(
+        "--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True
+    )
+    @click.option(
+        "--out", type=click.Path(path_type=Path), required=True, help="New or empty output directory."
+    )
     @click.option("--seed", type=int, default=1, show_default=True)
     @click.option("--days", type=int, default=14, show_default=True)
     @click.option("--people", type=int, default=10_000, show_default=True)
@@ -120,7 +144,8 @@ def register(group: click.Group) -> None:
         config = SimConfig(**params)
         summary = simulate(config, out, progress=sys.stderr.isatty())
         click.echo(
-            f"Simulated {summary.people:,} people in {summary.households:,} households for {summary.days} days "
+            f"Simulated {summary.people:,} people in {summary.households:,} households "
+            f"for {summary.days} days "
             f"({summary.seconds:.1f} s); {summary.infections:,} infections."
         )
         for name, rows in summary.rows.items():

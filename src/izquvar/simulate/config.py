@@ -53,12 +53,12 @@ class SimConfig:
     #: Local time offset of Tashkent (UTC+5, no daylight saving since 1992).
     utc_offset_hours: int = 5
 
-    # --- phones and apps -------------------------------------------------------------------------------------
+    # --- phones and apps ------------------------------------------------------------------------------------
     phone_owner_share: float = 0.85
     phone_owner_min_age: int = 13
     app_user_share: float = 0.30
 
-    # --- GPS -------------------------------------------------------------------------------------------------
+    # --- GPS ------------------------------------------------------------------------------------------------
     gps_interval_still_s: int = 300
     gps_interval_moving_s: int = 60
     gps_sigma_outdoor_m: float = 8.0
@@ -67,7 +67,7 @@ class SimConfig:
     #: The Tashkent metro runs underground: a phone there gets no GPS fix.
     gps_fix_in_metro: bool = False
 
-    # --- mobile operator -------------------------------------------------------------------------------------
+    # --- mobile operator ------------------------------------------------------------------------------------
     cell_interval_min_min: float = 30.0
     cell_interval_max_min: float = 60.0
     tower_spacing_m: float = 500.0
@@ -76,16 +76,23 @@ class SimConfig:
     #: Share of events served by the second- or third-nearest cell (load balancing, walls, cell breathing).
     cell_not_nearest_share: float = 0.2
 
-    # --- cards -----------------------------------------------------------------------------------------------
+    # --- cards ----------------------------------------------------------------------------------------------
     card_holder_share: float = 0.44
     card_payment_share: float = 0.40
 
-    # --- QR check-ins ----------------------------------------------------------------------------------------
+    # --- QR check-ins ---------------------------------------------------------------------------------------
     checkin_compliance: float = 0.70
     checkout_share: float = 0.50
-    checkin_categories: tuple[str, ...] = ("restaurant", "choyxona", "gym", "wedding_hall", "mosque", "clinic")
+    checkin_categories: tuple[str, ...] = (
+        "restaurant",
+        "choyxona",
+        "gym",
+        "wedding_hall",
+        "mosque",
+        "clinic",
+    )
 
-    # --- Bluetooth -------------------------------------------------------------------------------------------
+    # --- Bluetooth ------------------------------------------------------------------------------------------
     ble_range_m: float = 5.0
     ble_noise_db: float = 6.0
     ble_scan_interval_s: int = 300
@@ -93,7 +100,7 @@ class SimConfig:
     ble_attenuation_1m_db: float = 55.0
     ble_path_loss_exponent: float = 2.0
 
-    # --- epidemic --------------------------------------------------------------------------------------------
+    # --- epidemic -------------------------------------------------------------------------------------------
     index_cases: int = 10
     #: Hazard per 5-minute slot at 1 m face to face, per unit of infectiousness density (per day).
     beta_close: float = 0.006
@@ -108,7 +115,7 @@ class SimConfig:
     incubation_meanlog: float = 1.621
     incubation_sdlog: float = 0.418
 
-    # --- testing and isolation -------------------------------------------------------------------------------
+    # --- testing and isolation ------------------------------------------------------------------------------
     symptomatic_test_share: float = 0.6
     #: Probabilities of 0, 1, 2, ... days from onset to specimen.
     onset_to_specimen_days: tuple[float, ...] = (0.15, 0.30, 0.25, 0.15, 0.10, 0.05)
@@ -126,7 +133,7 @@ class SimConfig:
     #: Daily probability that anyone is tested for reasons unrelated to infection (admission, travel).
     background_test_rate: float = 0.001
 
-    # --- daily life ------------------------------------------------------------------------------------------
+    # --- daily life -----------------------------------------------------------------------------------------
     employment_share: float = 0.60
     school_days: tuple[int, ...] = (0, 1, 2, 3, 4)
     saturday_work_share: float = 0.30
@@ -154,9 +161,9 @@ class SimConfig:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             is_share = f.name.endswith(("_share", "_loss", "_compliance", "_specificity", "_inconclusive"))
-            if is_share or f.name.startswith("antigen_sensitivity") or f.name == "gps_loss":
-                if not isinstance(value, float | int) or not 0.0 <= float(value) <= 1.0:
-                    raise InvalidInput(f"simulate: {f.name} must be a share between 0 and 1 (got {value!r}).")
+            is_share = is_share or f.name.startswith("antigen_sensitivity")
+            if is_share and (not isinstance(value, float | int) or not 0.0 <= float(value) <= 1.0):
+                raise InvalidInput(f"simulate: {f.name} must be a share between 0 and 1 (got {value!r}).")
         for name in ("onset_to_specimen_days", "pcr_result_delay_days"):
             probs = getattr(self, name)
             if not probs or any(p < 0 for p in probs) or abs(sum(probs) - 1.0) > 1e-6:
@@ -174,7 +181,9 @@ class SimConfig:
             if getattr(self, name) <= 0:
                 raise InvalidInput(f"simulate: {name} must be positive (got {getattr(self, name)!r}).")
         if self.ble_scan_interval_s % 300 != 0:
-            raise InvalidInput("simulate: ble_scan_interval_s must be a multiple of 300 s (the 5-minute slot).")
+            raise InvalidInput(
+                "simulate: ble_scan_interval_s must be a multiple of 300 s (the 5-minute slot)."
+            )
         if not self.cell_interval_min_min <= self.cell_interval_max_min:
             raise InvalidInput("simulate: cell_interval_min_min must not exceed cell_interval_max_min.")
         if not self.tower_range_min_m <= self.tower_range_max_m:

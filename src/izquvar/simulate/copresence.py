@@ -1,11 +1,11 @@
 """Who was near whom: positions inside places every 5 minutes, and the pairs close enough to matter.
 
 Stays are cut into 5-minute slots (a person is in a slot when the stay covers its midpoint). Each slot gets a
-position inside the stay's zone: a fixed seat where people sit (classes, offices, carriages, prayer rows) and a
-fresh random spot every 10–20 minutes where they walk about (bazaars, shops, parks, homes by day). Pairs are
+position inside the stay's zone: a fixed seat where people sit (classes, offices, carriages, prayer rows) and
+a fresh random spot every 10–20 minutes where they walk about (bazaars, shops, parks, homes by day). Pairs are
 found without pairwise loops: rows are sorted by (place, zone, slot, grid cell) and each row is joined to its
-own and four neighbouring cells with ``searchsorted``, so work grows with local density, not group size squared.
-Places are processed in chunks so memory stays bounded at a million people.
+own and four neighbouring cells with ``searchsorted``, so work grows with local density, not group size
+squared. Places are processed in chunks so memory stays bounded at a million people.
 """
 
 from __future__ import annotations
@@ -129,8 +129,10 @@ def group_keys(rows: SlotRows, cell_m: float) -> tuple[IntArray, IntArray]:
     return order, key[order]
 
 
-def pairs_within(key: IntArray, x: FloatArray, y: FloatArray, radius: float) -> tuple[IntArray, IntArray, FloatArray]:
-    """All pairs (i < j in sorted order) in the same group within ``radius``, given keys sorted with cells ≥ radius.
+def pairs_within(
+    key: IntArray, x: FloatArray, y: FloatArray, radius: float
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """All pairs (i < j in sorted order) of a group within ``radius``, from keys sorted with cells ≥ radius.
 
     ``x`` and ``y`` are in the sorted order of ``key``.
     """

@@ -1,11 +1,12 @@
-"""The outbreak: natural history, transmission from co-presence, testing, and isolation that changes later days.
+"""The outbreak: natural history, transmission from co-presence, testing, and isolation changing later days.
 
 - Incubation is lognormal (Lauer et al. 2020, median 5.1 days); a third of infections stay asymptomatic
   (Buitrago-Garcia et al. 2020) and transmit at 35 % of the symptomatic rate.
 - Infectiousness around symptom onset follows He et al. (2020): a gamma density shifted 12.27 days, so it
   peaks at onset and ~40 % of transmission happens before symptoms.
 - Transmission per 5-minute slot has two routes: close range (within 2 m, decaying with distance) and shared
-  indoor air (everyone in the same room, inversely to its floor area). Outdoors counts 1/18.7 (Nishiura et al.).
+  indoor air (everyone in the same room, inversely to its floor area). Outdoors counts 1/18.7 (Nishiura et
+  al.).
 - Testing: symptomatic people seek a test after a delay, contacts in the household of a confirmed case are
   tested, and a few healthy people are tested for other reasons. PCR sensitivity depends on the days since
   infection (Kucirka et al. 2020); antigen tests miss more. A positive result isolates the person at home.
@@ -48,7 +49,10 @@ def infectiousness_density(days_from_onset: FloatArray) -> FloatArray:
 
 
 def pcr_sensitivity(days_since_infection: FloatArray) -> FloatArray:
-    return np.interp(days_since_infection, PCR_SENSITIVITY_DAYS, PCR_SENSITIVITY, left=0.0, right=0.0)
+    out: FloatArray = np.interp(
+        days_since_infection, PCR_SENSITIVITY_DAYS, PCR_SENSITIVITY, left=0.0, right=0.0
+    )
+    return out
 
 
 @dataclass
@@ -124,7 +128,9 @@ class Epidemic:
         # index cases: infected during the week before day 0, so some are already infectious
         index = rng.choice(n, size=config.index_cases, replace=False)
         when = -rng.uniform(0.0, 7.0, len(index)) * 1440.0
-        self.index_infections = self._infect(index, when, rng, np.full(len(index), -1), np.full(len(index), -1))
+        self.index_infections = self._infect(
+            index, when, rng, np.full(len(index), -1), np.full(len(index), -1)
+        )
 
     # -- natural history -------------------------------------------------------------------------------------
     def _infect(
@@ -144,14 +150,17 @@ class Epidemic:
         infected = np.flatnonzero(self.infected_at <= now)
         tau = (now - self.onset_at[infected]) / 1440.0
         dens = infectiousness_density(tau)
-        dens = np.where(self.asymptomatic[infected], dens * self.config.asymptomatic_relative_infectiousness, dens)
+        dens = np.where(
+            self.asymptomatic[infected], dens * self.config.asymptomatic_relative_infectiousness, dens
+        )
         w[infected] = dens
         return w
 
     def susceptible(self) -> BoolArray:
-        return np.isnan(self.infected_at)
+        out: BoolArray = np.isnan(self.infected_at)
+        return out
 
-    # -- the day's constraints --------------------------------------------------------------------------------
+    # -- the day's constraints -------------------------------------------------------------------------------
     def plan_day(self, day: int, weekday: int, rng: np.random.Generator) -> DayInputs:
         """Who stays home and who gives a specimen today: symptoms, test seeking, background testing."""
         cfg = self.config
@@ -159,7 +168,9 @@ class Epidemic:
         onset_day = np.floor(self.onset_at / 1440.0)
         new_onset = np.flatnonzero((onset_day == day) & ~self.asymptomatic)
         seek = new_onset[rng.random(len(new_onset)) < cfg.symptomatic_test_share]
-        delays = rng.choice(len(cfg.onset_to_specimen_days), size=len(seek), p=np.asarray(cfg.onset_to_specimen_days))
+        delays = rng.choice(
+            len(cfg.onset_to_specimen_days), size=len(seek), p=np.asarray(cfg.onset_to_specimen_days)
+        )
         self._schedule_test(seek, day + delays)
         self_isolate = new_onset[rng.random(len(new_onset)) < cfg.self_isolation_at_onset]
         self._isolate(self_isolate, day, day + SELF_ISOLATION_DAYS)
@@ -183,11 +194,16 @@ class Epidemic:
         first = self.first_isolation[who]
         self.first_isolation[who] = np.where(first == NEVER, start, np.minimum(first, start))
 
-    # -- transmission -----------------------------------------------------------------------------------------
+    # -- transmission ----------------------------------------------------------------------------------------
     def transmit(self, day: int, exposures: Exposures, rng: np.random.Generator) -> NewInfections:
         """Draw today's infections from the collected exposures and attribute each to one infector."""
-        empty = NewInfections(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64),
-                              np.zeros(0, np.int64))  # fmt: skip
+        empty = NewInfections(
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros(0),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+        )
         if not exposures.susceptible or sum(len(s) for s in exposures.susceptible) == 0:
             return empty
         sus = np.concatenate(exposures.susceptible)
@@ -197,7 +213,14 @@ class Epidemic:
         place = np.concatenate(exposures.place)
         zone = np.concatenate(exposures.zone)
         order = np.lexsort((slot, src, sus))
-        sus, src, haz, slot, place, zone = sus[order], src[order], haz[order], slot[order], place[order], zone[order]
+        sus, src, haz, slot, place, zone = (
+            sus[order],
+            src[order],
+            haz[order],
+            slot[order],
+            place[order],
+            zone[order],
+        )
         first = np.r_[True, sus[1:] != sus[:-1]]
         starts = np.flatnonzero(first)
         total = np.add.reduceat(haz, starts)
@@ -215,7 +238,9 @@ class Epidemic:
         infector = src[pick].copy()
         air = np.flatnonzero(infector < 0)
         if len(air):
-            infector[air] = self._air_infector(exposures, place[pick[air]], zone[pick[air]], slot[pick[air]], rng)
+            infector[air] = self._air_infector(
+                exposures, place[pick[air]], zone[pick[air]], slot[pick[air]], rng
+            )
         when = day * 1440.0 + slot[pick] * SLOT_MIN + rng.uniform(0.0, SLOT_MIN, len(pick))
         new = self._infect(sus[pick], when, rng, infector, place[pick])
         return NewInfections(new.infectee, infector, when, place[pick], zone[pick])
@@ -235,11 +260,12 @@ class Epidemic:
         csum = np.r_[0.0, np.cumsum(weights)]
         target = csum[lo] + rng.random(len(wanted)) * (csum[hi] - csum[lo])
         pick = np.clip(np.searchsorted(csum, target, side="right") - 1, lo, hi - 1)
-        return persons[pick]
+        chosen: IntArray = persons[pick]
+        return chosen
 
-    # -- testing ----------------------------------------------------------------------------------------------
+    # -- testing ---------------------------------------------------------------------------------------------
     def test(self, day: int, rng: np.random.Generator) -> LabRows:
-        """Results of today's specimens; positives isolate from the result day and their households get tested."""
+        """Results of today's specimens; a positive isolates from the next day and its household is tested."""
         cfg = self.config
         who = np.flatnonzero(self.specimen_day == day)
         self.specimen_day[who] = NEVER
@@ -260,7 +286,9 @@ class Epidemic:
         result = positive.astype(np.int8)
         inconclusive = pcr & (rng.random(k) < cfg.pcr_inconclusive)
         result[inconclusive] = 2
-        delay_pcr = rng.choice(len(cfg.pcr_result_delay_days), size=k, p=np.asarray(cfg.pcr_result_delay_days))
+        delay_pcr = rng.choice(
+            len(cfg.pcr_result_delay_days), size=k, p=np.asarray(cfg.pcr_result_delay_days)
+        )
         result_day = day + np.where(pcr, delay_pcr, 0)
         pos = result == 1
         confirmed = who[pos]

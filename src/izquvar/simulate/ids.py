@@ -1,4 +1,4 @@
-"""Raw identifiers that look like the real ones, so ingest and pseudonymisation are tested on realistic strings.
+"""Raw identifiers that look like real ones, so ingest and pseudonymisation are tested on realistic strings.
 
 - person: a 14-digit PINFL-like number: a century-and-sex digit (3/4 for men/women born 1900–1999, 5/6 for
   2000–2099), birth date DDMMYY, a 3-digit district code, a 3-digit serial and a check digit (weights 7, 3, 1
@@ -13,7 +13,7 @@ import datetime as dt
 import numpy as np
 import numpy.typing as npt
 
-#: Uzbek mobile operator prefixes and approximate market shares (assumption; Uzmobile, Beeline, Ucell, Mobiuz).
+#: Uzbek mobile operator prefixes and rough market shares (assumption; Uzmobile, Beeline, Ucell, Mobiuz).
 OPERATOR_CODES: tuple[tuple[str, float], ...] = (
     ("90", 0.20),
     ("91", 0.08),
@@ -34,7 +34,9 @@ def _digits(values: npt.NDArray[np.int64], width: int) -> npt.NDArray[np.int64]:
     return (values[:, None] // powers[None, :]) % 10
 
 
-def pinfl(birth: npt.NDArray[np.int64], male: npt.NDArray[np.bool_], district_code: npt.NDArray[np.int64]) -> StrArray:
+def pinfl(
+    birth: npt.NDArray[np.int64], male: npt.NDArray[np.bool_], district_code: npt.NDArray[np.int64]
+) -> StrArray:
     """PINFL-like identifiers from birth dates (days since 1970-01-01), sex and a 3-digit district code."""
     n = len(birth)
     dates = np.datetime64("1970-01-01") + birth.astype("timedelta64[D]")
@@ -54,7 +56,9 @@ def pinfl(birth: npt.NDArray[np.int64], male: npt.NDArray[np.bool_], district_co
         # more than 1000 people share a birth date, sex and district: spill into the district digits
         district_code = (district_code + serial // 1000) % 1000
         serial = serial % 1000
-    body = ((((century * 100 + days) * 100 + months) * 100 + years % 100) * 1000 + district_code) * 1000 + serial
+    body = (
+        (((century * 100 + days) * 100 + months) * 100 + years % 100) * 1000 + district_code
+    ) * 1000 + serial
     digits = _digits(body, 13)
     weights = np.resize(np.array([7, 3, 1], dtype=np.int64), 13)
     check = (digits * weights).sum(axis=1) % 10

@@ -23,10 +23,26 @@ StrArray = npt.NDArray[np.str_]
 #: Share of the population in 5-year age groups 0–4 … 75–79, 80+ (rounded UN World Population Prospects 2022
 #: estimates for Uzbekistan, 2021).
 AGE_PYRAMID: tuple[float, ...] = (
-    10.6, 10.0, 8.6, 7.3, 7.4, 8.7, 8.7, 7.5, 6.3, 5.4, 5.1, 4.8, 3.9, 2.6, 1.6, 0.7, 0.8,
-)  # fmt: skip
+    10.6,
+    10.0,
+    8.6,
+    7.3,
+    7.4,
+    8.7,
+    8.7,
+    7.5,
+    6.3,
+    5.4,
+    5.1,
+    4.8,
+    3.9,
+    2.6,
+    1.6,
+    0.7,
+    0.8,
+)
 
-#: Probability of household sizes 1, 2, …, 10 (mean ≈ 4.9; Uzbekistan's average household has about 5 members).
+#: Probability of household sizes 1, 2, …, 10 (mean ≈ 4.9; Uzbekistan's households average about 5).
 HOUSEHOLD_SIZES: tuple[float, ...] = (0.05, 0.09, 0.13, 0.19, 0.19, 0.14, 0.09, 0.06, 0.04, 0.02)
 
 #: Statutory pension ages in Uzbekistan (men, women): people above them are not employed in the model.

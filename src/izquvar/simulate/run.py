@@ -36,7 +36,7 @@ from izquvar.simulate.places import CATEGORY, World, build_world
 from izquvar.simulate.population import Population, build_population
 from izquvar.simulate.schedule import STAY_KINDS, DayBuilder, Habits, Stays, weekday_of
 from izquvar.simulate.sources import ble, card, cell, checkins, gps, lab, registry
-from izquvar.simulate.sources.common import dates, timestamps
+from izquvar.simulate.sources.common import dates, take, timestamps
 from izquvar.simulate.writer import PartitionedWriter, write_table
 
 FORMAT_VERSION = 1
@@ -49,8 +49,21 @@ CHUNK_ROWS = 6_000_000
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
-_STREAMS = {"world": 1, "plan": 2, "schedule": 3, "positions": 4, "transmit": 5, "test": 6, "gps": 7, "cell": 8,
-            "card": 9, "checkins": 10, "ble": 11, "towers": 12, "epidemic": 13}  # fmt: skip
+_STREAMS = {
+    "world": 1,
+    "plan": 2,
+    "schedule": 3,
+    "positions": 4,
+    "transmit": 5,
+    "test": 6,
+    "gps": 7,
+    "cell": 8,
+    "card": 9,
+    "checkins": 10,
+    "ble": 11,
+    "towers": 12,
+    "epidemic": 13,
+}
 
 
 @dataclass(frozen=True)
@@ -134,7 +147,7 @@ class _Simulation:
         if cfg.wants("merchants"):
             w.reference("merchants", self.merchants.table(self.world.venues))
 
-    # -- one day ----------------------------------------------------------------------------------------------
+    # -- one day ---------------------------------------------------------------------------------------------
     def day(self, d: int) -> None:
         cfg, pop = self.config, self.pop
         inputs = self.epidemic.plan_day(d, weekday_of(cfg, d), _rng(cfg, "plan", d))
@@ -155,8 +168,18 @@ class _Simulation:
             if want_ble:
                 sightings.append(self._sightings(rows))
             if want_gps:
-                t = gps.still_pings(rows, stays, self.geometry, self.gps_phase, pop.app_user, self.person_id,
-                                    self.clock, d, cfg, gps_rng)  # fmt: skip
+                t = gps.still_pings(
+                    rows,
+                    stays,
+                    self.geometry,
+                    self.gps_phase,
+                    pop.app_user,
+                    self.person_id,
+                    self.clock,
+                    d,
+                    cfg,
+                    gps_rng,
+                )
                 self.writer.add("gps", t, "time")
         new = self.epidemic.transmit(d, exposures, _rng(cfg, "transmit", d))
         self.infections.append(new)
@@ -194,12 +217,14 @@ class _Simulation:
         for src, dst in ((pi, pj), (pj, pi)):
             hit = (weight[src] > 0) & susceptible[dst]
             if hit.any():
-                exposures.add(dst[hit], src[hit], kernel[hit] * weight[src[hit]], slot[hit], place[hit], zone[hit])
+                exposures.add(
+                    dst[hit], src[hit], kernel[hit] * weight[src[hit]], slot[hit], place[hit], zone[hit]
+                )
 
     def _shared_air(
         self, rows: SlotRows, weight: FloatArray, susceptible: npt.NDArray[np.bool_], exposures: Exposures
     ) -> None:
-        """Everyone sharing a room with infectious people breathes their aerosol, diluted by the room's size."""
+        """Everyone sharing a room with infectious people breathes their aerosol, diluted by the room size."""
         w = weight[rows.person]
         infectious = np.flatnonzero(w > 0)
         if len(infectious) == 0:
@@ -222,15 +247,26 @@ class _Simulation:
         place = rows.place[targets]
         area = g.zone_w[place] * g.zone_h[place]
         hazard = self.config.beta_air * total / (area / 100.0)
-        exposures.add(rows.person[targets], np.full(len(targets), -1, np.int64), hazard, rows.slot[targets], place,
-                      rows.zone[targets])  # fmt: skip
+        exposures.add(
+            rows.person[targets],
+            np.full(len(targets), -1, np.int64),
+            hazard,
+            rows.slot[targets],
+            place,
+            rows.zone[targets],
+        )
 
     def _sightings(self, rows: SlotRows) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
         users = np.flatnonzero(self.pop.app_user[rows.person])
         sub = SlotRows(
-            person=rows.person[users], place=rows.place[users], zone=rows.zone[users], slot=rows.slot[users],
-            x=rows.x[users], y=rows.y[users], stay=rows.stay[users],
-        )  # fmt: skip
+            person=rows.person[users],
+            place=rows.place[users],
+            zone=rows.zone[users],
+            slot=rows.slot[users],
+            x=rows.x[users],
+            y=rows.y[users],
+            stay=rows.stay[users],
+        )
         order, key = group_keys(sub, self.config.ble_range_m)
         i, j, dist = pairs_within(key, sub.x[order], sub.y[order], self.config.ble_range_m)
         pi, pj = sub.person[order][i], sub.person[order][j]
@@ -246,26 +282,60 @@ class _Simulation:
     ) -> None:
         cfg, pop, w = self.config, self.pop, self.writer
         if cfg.wants("gps"):
-            t = gps.moving_pings(stays, self.geometry, self.gps_phase, pop.app_user, self.person_id, self.clock, d,
-                                 cfg, _rng(cfg, "gps", 10_000 + d))  # fmt: skip
+            t = gps.moving_pings(
+                stays,
+                self.geometry,
+                self.gps_phase,
+                pop.app_user,
+                self.person_id,
+                self.clock,
+                d,
+                cfg,
+                _rng(cfg, "gps", 10_000 + d),
+            )
             w.add("gps", t, "time")
         if cfg.wants("cell"):
-            w.add("cell", cell.events(stays, pop.has_phone, self.subscriber, self.towers, self.clock, d, cfg,
-                                      _rng(cfg, "cell", d)), "time")  # fmt: skip
+            w.add(
+                "cell",
+                cell.events(
+                    stays,
+                    pop.has_phone,
+                    self.subscriber,
+                    self.towers,
+                    self.clock,
+                    d,
+                    cfg,
+                    _rng(cfg, "cell", d),
+                ),
+                "time",
+            )
         if cfg.wants("card"):
-            day_cards = card.payments(stays, self.world.venues, self.merchants, pop.card_holder, self.person_id,
-                                      self.clock, d, cfg, _rng(cfg, "card", d))  # fmt: skip
+            day_cards = card.payments(
+                stays,
+                self.world.venues,
+                self.merchants,
+                pop.card_holder,
+                self.person_id,
+                self.clock,
+                d,
+                cfg,
+                _rng(cfg, "card", d),
+            )
             self.diag["card_eligible"] += day_cards.eligible_purchases
             w.add("card", day_cards.table, "time")
         if cfg.wants("checkins"):
-            day_checkins = checkins.checkins(stays, self.world.venues, self.person_id, self.clock, d, cfg,
-                                             _rng(cfg, "checkins", d))  # fmt: skip
+            day_checkins = checkins.checkins(
+                stays, self.world.venues, self.person_id, self.clock, d, cfg, _rng(cfg, "checkins", d)
+            )
             self.diag["checkin_eligible"] += day_checkins.eligible_visits
             w.add("checkins", day_checkins.table, "check_in")
         if cfg.wants("ble") and sightings:
             a, b, slot, dist = (np.concatenate([s[k] for s in sightings]) for k in range(4))
-            w.add("ble", ble.encounters(a, b, slot, dist, self.person_id, self.clock, d, cfg, _rng(cfg, "ble", d)),
-                  "time")  # fmt: skip
+            w.add(
+                "ble",
+                ble.encounters(a, b, slot, dist, self.person_id, self.clock, d, cfg, _rng(cfg, "ble", d)),
+                "time",
+            )
         if cfg.wants("lab"):
             w.add("lab", lab.results(lab_rows, self.person_id, self.clock, cfg.days - 1), "specimen_date")
 
@@ -274,8 +344,8 @@ class _Simulation:
         stays_table = truth.build(
             "stays",
             {
-                "person": self.person_id.take(pa.array(stays.person)),
-                "venue": self.place_id.take(pa.array(stays.place)),
+                "person": take(self.person_id, stays.person),
+                "venue": take(self.place_id, stays.place),
                 "zone": pa.array(stays.zone),
                 "start": timestamps(self.clock.to_utc_us(d, stays.start)),
                 "end": timestamps(self.clock.to_utc_us(d, stays.end)),
@@ -300,15 +370,15 @@ class _Simulation:
             contacts = truth.build(
                 "close_contacts",
                 {
-                    "person_a": self.person_id.take(pa.array(a)),
-                    "person_b": self.person_id.take(pa.array(b)),
+                    "person_a": take(self.person_id, a),
+                    "person_b": take(self.person_id, b),
                     "day": dates(np.full(len(a), self.clock.epoch_days(np.array([d]))[0])),
                     "minutes": pa.array(minutes.astype(np.int64)),
                 },
             )
             self.writer.add("truth/close_contacts", contacts, "day")
 
-    # -- the end ----------------------------------------------------------------------------------------------
+    # -- the end ---------------------------------------------------------------------------------------------
     def finish(self) -> None:
         self.writer.flush()
         self._write_infections()
@@ -322,29 +392,42 @@ class _Simulation:
         place = np.concatenate([x.place for x in inf])
         zone = np.concatenate([x.zone for x in inf])
         order = np.lexsort((self.id_rank[infectee], when))
-        infectee, infector, when, place, zone = infectee[order], infector[order], when[order], place[order], zone[order]
+        infectee, infector, when, place, zone = (
+            infectee[order],
+            infector[order],
+            when[order],
+            place[order],
+            zone[order],
+        )
         known = infector >= 0
         venues = self.world.venues
         setting = np.where(
             place < 0,
             "",
-            np.where(place >= venues.size, "home", np.asarray(_category_names())[venues.category[np.minimum(
-                np.maximum(place, 0), venues.size - 1)]]),
-        )  # fmt: skip
+            np.where(
+                place >= venues.size,
+                "home",
+                np.asarray(_category_names())[
+                    venues.category[np.minimum(np.maximum(place, 0), venues.size - 1)]
+                ],
+            ),
+        )
         home_of_infectee = self.pop.household[infectee] + venues.size
         setting = np.where((place >= venues.size) & (place != home_of_infectee), "visit", setting)
         table = truth.build(
             "infections",
             {
                 "infector": pa.array(self.pop.person_id[np.maximum(infector, 0)], mask=~known),
-                "infectee": self.person_id.take(pa.array(infectee)),
+                "infectee": take(self.person_id, infectee),
                 "time": timestamps(self.clock.to_utc_us(0, when)),
-                "venue": pa.array(self.place_id.take(pa.array(np.maximum(place, 0))).to_numpy(zero_copy_only=False),
-                                  mask=place < 0),
+                "venue": pa.array(
+                    take(self.place_id, np.maximum(place, 0)).to_numpy(zero_copy_only=False),
+                    mask=place < 0,
+                ),
                 "zone": pa.array(zone, mask=place < 0),
                 "setting": pa.array(setting, mask=place < 0),
             },
-        )  # fmt: skip
+        )
         write_table(table, self.out / "truth" / f"infections.{self.writer.ext}", self.config.format)
         self.writer.rows["truth/infections"] = table.num_rows
 
@@ -358,17 +441,20 @@ class _Simulation:
         table = truth.build(
             "cases",
             {
-                "person": self.person_id.take(pa.array(who)),
+                "person": take(self.person_id, who),
                 "infection_time": timestamps(self.clock.to_utc_us(0, epi.infected_at[who])),
                 "onset": pa.array(self.clock.to_utc_us(0, np.nan_to_num(epi.onset_at[who])), mask=asym).cast(
-                    pa.timestamp("us", tz="UTC")),
+                    pa.timestamp("us", tz="UTC")
+                ),
                 "asymptomatic": pa.array(asym),
-                "specimen_date": pa.array(self.clock.epoch_days(np.maximum(spec, 0)).astype(np.int32),
-                                          mask=spec < 0).cast(pa.date32()),
-                "isolation": pa.array(self.clock.epoch_days(np.maximum(iso, 0)).astype(np.int32),
-                                      mask=iso < 0).cast(pa.date32()),
+                "specimen_date": pa.array(
+                    self.clock.epoch_days(np.maximum(spec, 0)).astype(np.int32), mask=spec < 0
+                ).cast(pa.date32()),
+                "isolation": pa.array(
+                    self.clock.epoch_days(np.maximum(iso, 0)).astype(np.int32), mask=iso < 0
+                ).cast(pa.date32()),
             },
-        )  # fmt: skip
+        )
         write_table(table, self.out / "truth" / f"cases.{self.writer.ext}", self.config.format)
         self.writer.rows["truth/cases"] = table.num_rows
 
@@ -395,8 +481,12 @@ def simulate(config: SimConfig, out: Path, progress: bool = False) -> SimSummary
     sim = _Simulation(config, out)
     sim.write_reference()
     if progress:
-        columns = (TextColumn("simulating {task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn())  # fmt: skip
+        columns = (
+            TextColumn("simulating {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, transient=False) as bar:
             task = bar.add_task(f"{config.people:,} people", total=config.days)
             for d in range(config.days):

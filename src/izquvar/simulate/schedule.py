@@ -32,7 +32,7 @@ LATEST_END_MIN = 1435.0
 
 @dataclass(frozen=True)
 class Habits:
-    """Stable personal habits, drawn once, so the same people go to the gym or the choyxona week after week."""
+    """Stable personal habits, drawn once, so the same people go to the gym or choyxona week after week."""
 
     saturday_worker: BoolArray
     gym_regular: BoolArray
@@ -150,15 +150,17 @@ class _Timeline:
         oy = np.where(cursor < 0, self.home_y[who], self.y[who])
         at_stop = np.maximum(earliest, np.where(cursor < 0, 0.0, cursor)) + rng.uniform(4.0, 10.0, len(who))
         departure_slot = np.ceil(at_stop / headway).astype(np.int64)
-        board = departure_slot * float(headway)
+        board: FloatArray = departure_slot.astype(np.float64) * headway
         per_direction = vehicle_table.shape[2]
         vehicle = vehicle_table[line, direction, departure_slot % per_direction]
         length = np.hypot(dest_x - ox, dest_y - oy)
         duration = np.clip(length / speed + 3.0, 5.0, headway * per_direction - 5.0)
-        end = np.minimum(board + duration, LATEST_END_MIN)
+        end: FloatArray = np.minimum(board + duration, LATEST_END_MIN)
         ok = board < 1380.0
         zone = rng.integers(0, carriages, len(who))
-        self._record(who[ok], vehicle[ok], zone[ok], RIDE, board[ok], end[ok], ox[ok], oy[ok], dest_x[ok], dest_y[ok])
+        self._record(
+            who[ok], vehicle[ok], zone[ok], RIDE, board[ok], end[ok], ox[ok], oy[ok], dest_x[ok], dest_y[ok]
+        )
         return ok
 
     def _record(
@@ -199,7 +201,7 @@ class DayBuilder:
         self._by_mahalla = order
         self._mahalla_sorted = pop.home_mahalla[pop.household][order]
 
-    # -- helpers -------------------------------------------------------------------------------------------------
+    # -- helpers ---------------------------------------------------------------------------------------------
     def _near(self, category: str, x: FloatArray, y: FloatArray, rng: np.random.Generator) -> IntArray:
         return self.world.nearby[category].pick(x, y, rng)
 
@@ -233,7 +235,7 @@ class DayBuilder:
             latest_start,
         )
 
-    # -- the day ---------------------------------------------------------------------------------------------------
+    # -- the day ---------------------------------------------------------------------------------------------
     def build(self, inputs: DayInputs, rng: np.random.Generator) -> Stays:
         pop, world, habits, cfg = self.pop, self.world, self.habits, self.config
         m, v = world.members, world.venues
@@ -272,9 +274,13 @@ class DayBuilder:
         # 4. daytime errands for those not at work or school
         u = rng.random(n)
         self._venue_outing(
-            tl, np.flatnonzero(free & (pop.age >= 25) & (u < (0.25 if weekend else 0.12))),
-            "bazaar", (570.0, 690.0), (45.0, 120.0), rng,
-        )  # fmt: skip
+            tl,
+            np.flatnonzero(free & (pop.age >= 25) & (u < (0.25 if weekend else 0.12))),
+            "bazaar",
+            (570.0, 690.0),
+            (45.0, 120.0),
+            rng,
+        )
         u = rng.random(n)
         self._venue_outing(
             tl, np.flatnonzero(free & (pop.age >= 12) & (u < 0.35)), "shop", (600.0, 750.0), (10.0, 25.0), rng
@@ -288,36 +294,66 @@ class DayBuilder:
         self._venue_outing(tl, who, "mosque", (990.0, 1000.0), (20.0, 30.0), rng)
         u = rng.random(n)
         self._venue_outing(
-            tl, np.flatnonzero(free & (u < (0.12 if weekend else 0.04))), "park", (900.0, 1020.0), (45.0, 120.0), rng
+            tl,
+            np.flatnonzero(free & (u < (0.12 if weekend else 0.04))),
+            "park",
+            (900.0, 1020.0),
+            (45.0, 120.0),
+            rng,
         )
         u = rng.random(n)
         self._venue_outing(
-            tl, np.flatnonzero(out & (pop.age >= 60) & (u < 0.01)), "clinic", (540.0, 720.0), (30.0, 90.0), rng
+            tl,
+            np.flatnonzero(out & (pop.age >= 60) & (u < 0.01)),
+            "clinic",
+            (540.0, 720.0),
+            (30.0, 90.0),
+            rng,
         )
 
         # 5. evening
         u = rng.random(n)
         self._venue_outing(
-            tl, np.flatnonzero(out & adult & busy & (u < 0.30)), "shop", (1080.0, 1170.0), (10.0, 20.0), rng,
+            tl,
+            np.flatnonzero(out & adult & busy & (u < 0.30)),
+            "shop",
+            (1080.0, 1170.0),
+            (10.0, 20.0),
+            rng,
             from_work=True,
-        )  # fmt: skip
+        )
         self._weddings(tl, inputs, out, rng)
         self._visits(tl, inputs, out, weekend, rng)
         u = rng.random(n)
         self._venue_outing(
-            tl, np.flatnonzero(out & habits.gym_regular & (u < 0.4)), "gym", (1110.0, 1200.0), (60.0, 90.0), rng,
+            tl,
+            np.flatnonzero(out & habits.gym_regular & (u < 0.4)),
+            "gym",
+            (1110.0, 1200.0),
+            (60.0, 90.0),
+            rng,
             latest_start=1290.0,
-        )  # fmt: skip
+        )
         u = rng.random(n)
         self._venue_outing(
-            tl, np.flatnonzero(out & habits.choyxona_regular & (u < 0.35)), "choyxona", (1170.0, 1230.0),
-            (90.0, 150.0), rng, latest_start=1320.0,
-        )  # fmt: skip
+            tl,
+            np.flatnonzero(out & habits.choyxona_regular & (u < 0.35)),
+            "choyxona",
+            (1170.0, 1230.0),
+            (90.0, 150.0),
+            rng,
+            latest_start=1320.0,
+        )
         u = rng.random(n)
         self._venue_outing(
-            tl, np.flatnonzero(out & adult & (u < (0.08 if weekend else 0.03))), "restaurant", (1140.0, 1200.0),
-            (60.0, 120.0), rng, latest_start=1290.0,
-        )  # fmt: skip
+            tl,
+            np.flatnonzero(out & adult & (u < (0.08 if weekend else 0.03))),
+            "restaurant",
+            (1140.0, 1200.0),
+            (60.0, 120.0),
+            rng,
+            latest_start=1290.0,
+        )
         return self._assemble(tl)
 
     def _work_day(self, tl: _Timeline, workers: IntArray, wd: int, rng: np.random.Generator) -> None:
@@ -335,13 +371,31 @@ class DayBuilder:
         bus = mode == 2
         carriages = int(v.zones[tr.metro.ravel()[0]])
         tl.ride(
-            workers[metro], tr.metro, m.metro_line[workers[metro]], direction[metro], tr.metro_headway_min,
-            leave[metro], wx[metro], wy[metro], METRO_M_PER_MIN, carriages, rng,
-        )  # fmt: skip
+            workers[metro],
+            tr.metro,
+            m.metro_line[workers[metro]],
+            direction[metro],
+            tr.metro_headway_min,
+            leave[metro],
+            wx[metro],
+            wy[metro],
+            METRO_M_PER_MIN,
+            carriages,
+            rng,
+        )
         tl.ride(
-            workers[bus], tr.bus, m.bus_route[workers[bus]], direction[bus], tr.bus_headway_min,
-            leave[bus], wx[bus], wy[bus], BUS_M_PER_MIN, 1, rng,
-        )  # fmt: skip
+            workers[bus],
+            tr.bus,
+            m.bus_route[workers[bus]],
+            direction[bus],
+            tr.bus_headway_min,
+            leave[bus],
+            wx[bus],
+            wy[bus],
+            BUS_M_PER_MIN,
+            1,
+            rng,
+        )
         length = rng.uniform(480.0, 560.0, k)
         arrive = leave + 10.0
         male_friday = (wd == 4) & pop.male[workers] & (rng.random(k) < cfg.friday_prayer_share)
@@ -353,7 +407,10 @@ class DayBuilder:
         went = tl.go(workers, venue, zone, VENUE, arrive, first_length, wx, wy)
         end_of_day = tl.cursor[workers] + np.where(split, length - first_length, 0.0)
         # lunch near work, or the Friday prayer at a mosque near work
-        for mask, category, dur in ((lunch, "restaurant", (35.0, 55.0)), (male_friday, "mosque", (40.0, 55.0))):
+        for mask, category, dur in (
+            (lunch, "restaurant", (35.0, 55.0)),
+            (male_friday, "mosque", (40.0, 55.0)),
+        ):
             who = workers[went & mask]
             if len(who) == 0:
                 continue
@@ -363,9 +420,15 @@ class DayBuilder:
                 alt = self._near("choyxona", tl.x[who], tl.y[who], rng)
                 cat_venue = np.where(choice, cat_venue, alt)
             tl.go(
-                who, cat_venue, rng.integers(0, v.zones[cat_venue]), VENUE, tl.cursor[who],
-                _uniform(rng, len(who), *dur), v.x[cat_venue], v.y[cat_venue],
-            )  # fmt: skip
+                who,
+                cat_venue,
+                rng.integers(0, v.zones[cat_venue]),
+                VENUE,
+                tl.cursor[who],
+                _uniform(rng, len(who), *dur),
+                v.x[cat_venue],
+                v.y[cat_venue],
+            )
         # afternoon back at work
         back = went & split
         who = workers[back]
@@ -375,13 +438,31 @@ class DayBuilder:
         hx, hy = self.home_x[workers], self.home_y[workers]
         leave_work = tl.cursor[workers]
         tl.ride(
-            workers[metro], tr.metro, m.metro_line[workers[metro]], 1 - direction[metro], tr.metro_headway_min,
-            leave_work[metro], hx[metro], hy[metro], METRO_M_PER_MIN, carriages, rng,
-        )  # fmt: skip
+            workers[metro],
+            tr.metro,
+            m.metro_line[workers[metro]],
+            1 - direction[metro],
+            tr.metro_headway_min,
+            leave_work[metro],
+            hx[metro],
+            hy[metro],
+            METRO_M_PER_MIN,
+            carriages,
+            rng,
+        )
         tl.ride(
-            workers[bus], tr.bus, m.bus_route[workers[bus]], 1 - direction[bus], tr.bus_headway_min,
-            leave_work[bus], hx[bus], hy[bus], BUS_M_PER_MIN, 1, rng,
-        )  # fmt: skip
+            workers[bus],
+            tr.bus,
+            m.bus_route[workers[bus]],
+            1 - direction[bus],
+            tr.bus_headway_min,
+            leave_work[bus],
+            hx[bus],
+            hy[bus],
+            BUS_M_PER_MIN,
+            1,
+            rng,
+        )
 
     def _weddings(self, tl: _Timeline, inputs: DayInputs, out: BoolArray, rng: np.random.Generator) -> None:
         """Weddings of the day at wedding halls: guests from the host's mahalla and beyond."""
@@ -410,9 +491,16 @@ class DayBuilder:
         who = np.flatnonzero(guest_of >= 0)
         hall_of = guest_of[who]
         tl.go(
-            who, hall_of, np.zeros(len(who), np.int64), VENUE, rng.uniform(1050.0, 1110.0, len(who)),
-            rng.uniform(150.0, 240.0, len(who)), v.x[hall_of], v.y[hall_of], latest_start=1320.0,
-        )  # fmt: skip
+            who,
+            hall_of,
+            np.zeros(len(who), np.int64),
+            VENUE,
+            rng.uniform(1050.0, 1110.0, len(who)),
+            rng.uniform(150.0, 240.0, len(who)),
+            v.x[hall_of],
+            v.y[hall_of],
+            latest_start=1320.0,
+        )
 
     def _visits(
         self, tl: _Timeline, inputs: DayInputs, out: BoolArray, weekend: bool, rng: np.random.Generator
@@ -426,13 +514,22 @@ class DayBuilder:
         if len(who) == 0:
             return
         host_of = host[pop.household[who]]
-        start = np.where(weekend, rng.uniform(900.0, 1080.0, pop.households), rng.uniform(1140.0, 1200.0, pop.households))
+        start = np.where(
+            weekend, rng.uniform(900.0, 1080.0, pop.households), rng.uniform(1140.0, 1200.0, pop.households)
+        )
         length = rng.uniform(90.0, 180.0, pop.households)
         hh = pop.household[who]
         tl.go(
-            who, self.world.venues.size + host_of, np.zeros(len(who), np.int64), VISIT, start[hh], length[hh],
-            pop.home_x[host_of], pop.home_y[host_of], latest_start=1290.0,
-        )  # fmt: skip
+            who,
+            self.world.venues.size + host_of,
+            np.zeros(len(who), np.int64),
+            VISIT,
+            start[hh],
+            length[hh],
+            pop.home_x[host_of],
+            pop.home_y[host_of],
+            latest_start=1290.0,
+        )
 
     def _assemble(self, tl: _Timeline) -> Stays:
         """Outings sorted per person, with home stays filled in wherever there was time to go home."""
@@ -444,7 +541,12 @@ class DayBuilder:
         person, place, zone, kind, start, end, x0, y0, x1, y1 = cols
         person = person.astype(np.int64)
         order = np.lexsort((start, person))
-        person, place, zone, kind = person[order], place[order].astype(np.int64), zone[order].astype(np.int64), kind[order]
+        person, place, zone, kind = (
+            person[order],
+            place[order].astype(np.int64),
+            zone[order].astype(np.int64),
+            kind[order],
+        )
         start, end, x0, y0, x1, y1 = (a[order].astype(np.float64) for a in (start, end, x0, y0, x1, y1))
         hx, hy = self.home_x[person], self.home_y[person]
         to_here = travel_minutes(hx, hy, x0, y0)
@@ -501,4 +603,3 @@ class DayBuilder:
 def weekday_of(config: SimConfig, day: int) -> int:
     """Monday 0 … Sunday 6 of simulation day ``day``."""
     return (config.start.weekday() + day) % 7
-

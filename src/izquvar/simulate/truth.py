@@ -11,11 +11,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
+
+from izquvar.simulate.sources.common import ArrowArray
 
 _TS = pa.timestamp("us", tz="UTC")
 
-STAYS = pa.schema(
+
+def _schema(fields: list[pa.Field[Any]]) -> pa.Schema:
+    return pa.schema(fields)
+
+
+STAYS = _schema(
     [
         pa.field("person", pa.string(), nullable=False),
         pa.field("venue", pa.string(), nullable=False),
@@ -25,7 +34,7 @@ STAYS = pa.schema(
         pa.field("kind", pa.string(), nullable=False),
     ]
 )
-CLOSE_CONTACTS = pa.schema(
+CLOSE_CONTACTS = _schema(
     [
         pa.field("person_a", pa.string(), nullable=False),
         pa.field("person_b", pa.string(), nullable=False),
@@ -33,7 +42,7 @@ CLOSE_CONTACTS = pa.schema(
         pa.field("minutes", pa.int64(), nullable=False),
     ]
 )
-INFECTIONS = pa.schema(
+INFECTIONS = _schema(
     [
         pa.field("infector", pa.string(), nullable=True),
         pa.field("infectee", pa.string(), nullable=False),
@@ -43,7 +52,7 @@ INFECTIONS = pa.schema(
         pa.field("setting", pa.string(), nullable=True),
     ]
 )
-CASES = pa.schema(
+CASES = _schema(
     [
         pa.field("person", pa.string(), nullable=False),
         pa.field("infection_time", _TS, nullable=False),
@@ -56,7 +65,7 @@ CASES = pa.schema(
 SCHEMAS = {"stays": STAYS, "close_contacts": CLOSE_CONTACTS, "infections": INFECTIONS, "cases": CASES}
 
 
-def build(name: str, columns: dict[str, pa.Array]) -> pa.Table:
+def build(name: str, columns: dict[str, ArrowArray]) -> pa.Table:
     """A truth table with its exact schema."""
     schema = SCHEMAS[name]
     arrays = [columns[f.name].cast(f.type) for f in schema]

@@ -2,8 +2,8 @@
 
 Event kinds go to ``OUT/<kind>/day=YYYY-MM-DD/part-0.<ext>``, partitioned by the UTC date of their time
 column (a date column is its own partition); reference kinds to ``OUT/<kind>.<ext>``; truth under
-``OUT/truth/``. A simulated day is a local Tashkent day (UTC+5), so a UTC date is complete, and written, once the
-following local day has been simulated. CSV times are ISO 8601 UTC with ``Z``.
+``OUT/truth/``. A simulated day is a local Tashkent day (UTC+5), so a UTC date is complete, and written, once
+the following local day has been simulated. CSV times are ISO 8601 UTC with ``Z``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,13 +25,14 @@ _EPOCH = dt.date(1970, 1, 1)
 
 def _to_csv_ready(table: pa.Table) -> pa.Table:
     """Timestamps as ``YYYY-MM-DDTHH:MM:SSZ`` strings; everything else as Arrow writes it."""
-    columns = []
+    columns: dict[str, Any] = {}
     for name, column in zip(table.column_names, table.columns, strict=True):
+        value: Any = column
         if pa.types.is_timestamp(column.type):
-            seconds = column.cast(pa.timestamp("s", tz="UTC"), safe=False)
-            column = pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")
-        columns.append((name, column))
-    return pa.table(dict(columns))
+            seconds: Any = column.cast(pa.timestamp("s", tz="UTC"), safe=False)
+            value = pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")
+        columns[name] = value
+    return pa.table(columns)
 
 
 def write_table(table: pa.Table, path: Path, fmt: str) -> None:
@@ -71,9 +73,10 @@ class PartitionedWriter:
         else:
             day_numbers = pc.cast(column, pa.int32()).cast(pa.int64())
         # floor division for times before the epoch is not needed: simulated dates are recent
-        unique = pc.unique(day_numbers).to_pylist()
+        numbers: Any = day_numbers
+        unique = [int(n) for n in pc.unique(numbers).to_pylist() if n is not None]
         for number in sorted(unique):
-            part = table.filter(pc.equal(day_numbers, number))
+            part = table.filter(pc.equal(numbers, pa.scalar(number, pa.int64())))
             self._buffers[(name, _EPOCH + dt.timedelta(days=int(number)))].append(part)
 
     def flush(self, before: dt.date | None = None) -> None:

@@ -1,1 +1,1 @@
-"""The data feeds, one module each: what a real system would record of the simulated day, imperfections included."""
+"""The data feeds, one module each: what real systems would record of a simulated day, flaws included."""

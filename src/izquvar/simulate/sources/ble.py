@@ -1,8 +1,8 @@
 """Bluetooth proximity between app users' phones: scans every 5 minutes see phones within range.
 
 Each scan measures an attenuation from a log-distance path-loss model plus Gaussian noise (body shadowing,
-phone models, pockets: σ ≈ 6 dB). Consecutive scans of a pair are merged into one encounter whose attenuation is
-the mean of its scans, as exposure-notification APIs report "typical attenuation".
+phone models, pockets: σ ≈ 6 dB). Consecutive scans of a pair are merged into one encounter whose attenuation
+is the mean of its scans, as exposure-notification APIs report "typical attenuation".
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pyarrow as pa
 from izquvar.simulate.clock import Clock
 from izquvar.simulate.config import SimConfig
 from izquvar.simulate.copresence import SLOT_MIN
-from izquvar.simulate.sources.common import table, timestamps
+from izquvar.simulate.sources.common import ArrowArray, table, take, timestamps
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -32,7 +32,7 @@ def encounters(
     b: IntArray,
     slot: IntArray,
     distance: FloatArray,
-    person_id: pa.Array,
+    person_id: ArrowArray,
     clock: Clock,
     day: int,
     config: SimConfig,
@@ -53,12 +53,12 @@ def encounters(
     starts = np.flatnonzero(new)
     scans = np.diff(np.r_[starts, len(lo)])
     mean_att = np.add.reduceat(att, starts) / scans if len(starts) else np.zeros(0)
-    minute = slot[starts] * float(SLOT_MIN)
+    minute: FloatArray = slot[starts].astype(np.float64) * SLOT_MIN
     return table(
         "ble",
         {
-            "person_a": person_id.take(pa.array(lo[starts])),
-            "person_b": person_id.take(pa.array(hi[starts])),
+            "person_a": take(person_id, lo[starts]),
+            "person_b": take(person_id, hi[starts]),
             "time": timestamps(clock.to_utc_us(day, minute)),
             "duration_s": (scans * config.ble_scan_interval_s).astype(np.int64),
             "attenuation_db": np.round(mean_att, 1),

@@ -17,7 +17,7 @@ from izquvar.simulate.clock import Clock
 from izquvar.simulate.config import SimConfig
 from izquvar.simulate.places import CATEGORY, Venues
 from izquvar.simulate.schedule import VENUE, Stays
-from izquvar.simulate.sources.common import table, timestamps
+from izquvar.simulate.sources.common import ArrowArray, table, take, timestamps
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -39,7 +39,7 @@ TERMINALS_PER_BAZAAR = 5
 class Merchants:
     """Merchants by venue: ``first[v]`` … ``first[v] + count[v]`` are venue ``v``'s merchants."""
 
-    merchant_id: pa.Array
+    merchant_id: ArrowArray
     venue: IntArray
     first: IntArray
     count: IntArray
@@ -47,7 +47,9 @@ class Merchants:
     @classmethod
     def build(cls, venues: Venues) -> Merchants:
         count = np.where(venues.accepts_cards, 1, 0)
-        count = np.where(venues.accepts_cards & (venues.category == CATEGORY["bazaar"]), TERMINALS_PER_BAZAAR, count)
+        count = np.where(
+            venues.accepts_cards & (venues.category == CATEGORY["bazaar"]), TERMINALS_PER_BAZAAR, count
+        )
         first = np.r_[0, np.cumsum(count)][:-1].astype(np.int64)
         venue = np.repeat(np.arange(venues.size), count)
         ids = np.char.add("M", np.char.zfill((np.arange(len(venue)) + 100001).astype(str), 9))
@@ -74,7 +76,7 @@ def payments(
     venues: Venues,
     merchants: Merchants,
     card_holder: BoolArray,
-    person_id: pa.Array,
+    person_id: ArrowArray,
     clock: Clock,
     day: int,
     config: SimConfig,
@@ -83,10 +85,10 @@ def payments(
     """The day's card transactions."""
     buy_p = np.zeros(len(venues.category))
     median = np.ones(len(venues.category))
-    for name, (p, amount) in PURCHASE.items():
+    for name, (p, typical) in PURCHASE.items():
         members = venues.category == CATEGORY[name]
         buy_p[members] = p
-        median[members] = amount
+        median[members] = typical
     at_venue = np.flatnonzero(stays.kind == VENUE)
     venue = stays.place[at_venue]
     purchase = rng.random(len(at_venue)) < buy_p[venue]
@@ -98,15 +100,15 @@ def payments(
     # pay near the end of a meal, anywhere during shopping
     eat = np.isin(venues.category[v], [CATEGORY["restaurant"], CATEGORY["choyxona"]])
     lo = np.where(eat, np.maximum(start, end - 10.0), start)
-    minute = rng.uniform(lo, end)
+    minute: FloatArray = rng.uniform(lo, end)
     merchant = merchants.first[v] + (rng.random(len(v)) * merchants.count[v]).astype(np.int64)
-    amount = np.round(median[v] * rng.lognormal(0.0, 0.6, len(v)), -2)
+    amount: FloatArray = np.round(median[v] * rng.lognormal(0.0, 0.6, len(v)), -2)
     t = table(
         "card",
         {
-            "card_holder": person_id.take(pa.array(stays.person[sel])),
+            "card_holder": take(person_id, stays.person[sel]),
             "time": timestamps(clock.to_utc_us(day, minute)),
-            "merchant_id": merchants.merchant_id.take(pa.array(merchant)),
+            "merchant_id": take(merchants.merchant_id, merchant),
             "amount_uzs": amount,
         },
     )

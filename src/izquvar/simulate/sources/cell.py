@@ -1,7 +1,7 @@
 """The mobile operator: a tower table and, for every phone owner, network events with the serving cell.
 
 Events come every 30–60 minutes (calls, messages, data sessions, periodic updates) and whenever the phone
-arrives somewhere new (handover / location update). The serving cell is usually the nearest one but not always:
+arrives somewhere new (handover / location update). The serving cell is usually the nearest one, not always:
 load balancing, walls and terrain make the second or third nearest serve a share of events.
 """
 
@@ -17,7 +17,7 @@ from izquvar.simulate.city import City, to_lat_lon
 from izquvar.simulate.clock import Clock
 from izquvar.simulate.config import SimConfig
 from izquvar.simulate.schedule import Stays
-from izquvar.simulate.sources.common import locate, table, timestamps
+from izquvar.simulate.sources.common import ArrowArray, locate, table, take, timestamps
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -32,7 +32,7 @@ _SEARCH = 1  # grid cells searched in each direction for candidate towers (jitte
 class Towers:
     """Cells on a jittered square grid over the city; ``grid[ix, iy]`` is a cell index or -1."""
 
-    cell_id: pa.Array
+    cell_id: ArrowArray
     x: FloatArray
     y: FloatArray
     range_m: FloatArray
@@ -50,20 +50,20 @@ class Towers:
         minx, miny, maxx, maxy = minx - 2 * s, miny - 2 * s, maxx + 2 * s, maxy + 2 * s
         nx = int(np.ceil((maxx - minx) / s)) + 1
         ny = int(np.ceil((maxy - miny) / s)) + 1
-        ix, iy = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
-        ix, iy = ix.ravel(), iy.ravel()
+        mesh_x, mesh_y = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
+        ix, iy = mesh_x.ravel(), mesh_y.ravel()
         cx = minx + (ix + 0.5) * s
         cy = miny + (iy + 0.5) * s
         x = cx + rng.uniform(-0.3, 0.3, len(cx)) * s
         y = cy + rng.uniform(-0.3, 0.3, len(cy)) * s
-        range_m = np.clip(s * rng.lognormal(np.log(1.3), 0.35, len(x)), config.tower_range_min_m, config.tower_range_max_m)
+        range_m = np.clip(
+            s * rng.lognormal(np.log(1.3), 0.35, len(x)), config.tower_range_min_m, config.tower_range_max_m
+        )
         grid = np.full((nx, ny), -1, dtype=np.int64)
         grid[ix, iy] = np.arange(len(x))
         lac = 1000 + ix // 10 * 100 + iy // 10
         ci = np.arange(len(x)) + 10001
-        ids = np.char.add(
-            np.char.add(f"{MCC}-{MNC}-", lac.astype(str)), np.char.add("-", ci.astype(str))
-        )
+        ids = np.char.add(np.char.add(f"{MCC}-{MNC}-", lac.astype(str)), np.char.add("-", ci.astype(str)))
         return cls(pa.array(ids), x, y, np.round(range_m, 0), grid, minx, miny, s)
 
     def table(self) -> pa.Table:
@@ -71,7 +71,7 @@ class Towers:
         return table("towers", {"cell_id": self.cell_id, "lat": lat, "lon": lon, "range_m": self.range_m})
 
     def serving(self, x: FloatArray, y: FloatArray, not_nearest: float, rng: np.random.Generator) -> IntArray:
-        """Serving cell for each point: nearest within reach, else the 2nd or 3rd nearest with some probability."""
+        """Serving cell of each point: the nearest, or with some probability the 2nd or 3rd nearest."""
         nx, ny = self.grid.shape
         gx = np.clip(((x - self.x0) / self.spacing).astype(np.int64), 0, nx - 1)
         gy = np.clip(((y - self.y0) / self.spacing).astype(np.int64), 0, ny - 1)
@@ -87,14 +87,14 @@ class Towers:
         rows = np.arange(len(x))
         chosen = cand[rows, order[rows, rank]]
         fallback = cand[rows, order[:, 0]]
-        chosen = np.where(np.isfinite(d2[rows, order[rows, rank]]), chosen, fallback)
-        return chosen
+        served: IntArray = np.where(np.isfinite(d2[rows, order[rows, rank]]), chosen, fallback)
+        return served
 
 
 def events(
     stays: Stays,
     has_phone: BoolArray,
-    subscriber: pa.Array,
+    subscriber: ArrowArray,
     towers: Towers,
     clock: Clock,
     day: int,
@@ -132,8 +132,8 @@ def events(
     return table(
         "cell",
         {
-            "subscriber": subscriber.take(pa.array(person[keep])),
+            "subscriber": take(subscriber, person[keep]),
             "time": timestamps(us[keep]),
-            "cell_id": towers.cell_id.take(pa.array(cell[keep])),
+            "cell_id": take(towers.cell_id, cell[keep]),
         },
     )

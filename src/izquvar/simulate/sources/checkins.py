@@ -11,7 +11,7 @@ from izquvar.simulate.clock import Clock
 from izquvar.simulate.config import SimConfig
 from izquvar.simulate.places import CATEGORY, Venues
 from izquvar.simulate.schedule import VENUE, Stays
-from izquvar.simulate.sources.common import table, timestamps
+from izquvar.simulate.sources.common import ArrowArray, table, take, timestamps
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class CheckinDay:
 def checkins(
     stays: Stays,
     venues: Venues,
-    person_id: pa.Array,
+    person_id: ArrowArray,
     clock: Clock,
     day: int,
     config: SimConfig,
@@ -43,7 +43,7 @@ def checkins(
     t = table(
         "checkins",
         {
-            "person": person_id.take(pa.array(stays.person[scanned])),
+            "person": take(person_id, stays.person[scanned]),
             "venue_id": venues.venue_id[stays.place[scanned]],
             "check_in": timestamps(clock.to_utc_us(day, check_in)),
             "check_out": pa.array(out_us, mask=~out).cast(pa.timestamp("us", tz="UTC")),

@@ -1,8 +1,9 @@
-"""Shared by the feeds: building tables with exactly the formats.py schema, and where someone was at a time."""
+"""Shared by the feeds: tables with exactly the formats.py schema, and where someone was at a time."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -11,45 +12,58 @@ import pyarrow as pa
 from izquvar.formats import KINDS
 from izquvar.simulate.schedule import Stays
 
+if TYPE_CHECKING:
+    ArrowArray: TypeAlias = pa.Array[Any]
+else:
+    ArrowArray = pa.Array
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 
-def table(kind: str, columns: Mapping[str, pa.Array | npt.NDArray[np.generic]]) -> pa.Table:
+def take(values: ArrowArray, index: npt.NDArray[np.integer[Any]]) -> ArrowArray:
+    """``values[index]`` for an Arrow array (e.g. identifiers by person number), without Python objects."""
+    indices: Any = pa.array(np.asarray(index, dtype=np.int64), type=pa.int64())
+    return values.take(indices)
+
+
+def table(kind: str, columns: Mapping[str, ArrowArray | npt.NDArray[Any]]) -> pa.Table:
     """A table with exactly the Arrow schema of ``kind``; columns not given are all null."""
     schema = KINDS[kind].arrow_schema()
     n = None
-    arrays: list[pa.Array] = []
+    arrays: list[ArrowArray | None] = []
     for f in schema:
         if f.name in columns:
             value = columns[f.name]
-            array = value if isinstance(value, pa.Array | pa.ChunkedArray) else pa.array(value)
+            array: Any = value if isinstance(value, pa.Array) else pa.array(value)
             if array.type != f.type:
                 array = array.cast(f.type)
             n = len(array)
             arrays.append(array)
         else:
-            arrays.append(None)  # type: ignore[arg-type]
+            arrays.append(None)
     length = n or 0
     filled = [a if a is not None else pa.nulls(length, f.type) for a, f in zip(arrays, schema, strict=True)]
     return pa.Table.from_arrays(filled, schema=schema)
 
 
-def timestamps(us: IntArray) -> pa.Array:
+def timestamps(us: IntArray) -> ArrowArray:
     """UTC timestamps (microseconds since the epoch) as an Arrow array."""
     return pa.array(np.asarray(us, dtype=np.int64), type=pa.int64()).cast(pa.timestamp("us", tz="UTC"))
 
 
-def dates(epoch_days: IntArray) -> pa.Array:
+def dates(epoch_days: IntArray) -> ArrowArray:
     return pa.array(np.asarray(epoch_days, dtype=np.int32), type=pa.int32()).cast(pa.date32())
 
 
-def locate(stays: Stays, person: IntArray, minute: FloatArray) -> tuple[FloatArray, FloatArray, IntArray, BoolArray]:
+def locate(
+    stays: Stays, person: IntArray, minute: FloatArray
+) -> tuple[FloatArray, FloatArray, IntArray, BoolArray]:
     """Where each ``person`` was at ``minute``: position, the stay index, and whether inside that stay.
 
-    Outside a stay (travelling) the position is interpolated between the previous stay's end and the next one's
-    start; during a ride, between the ride's two ends.
+    Outside a stay (travelling) the position is interpolated between the previous stay's end and the next
+    one's     start; during a ride, between the ride's two ends.
     """
     key_stays = stays.person.astype(np.float64) * 2000.0 + stays.start
     key = person.astype(np.float64) * 2000.0 + minute

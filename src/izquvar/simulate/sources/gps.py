@@ -1,8 +1,8 @@
 """Phone GPS pings of app users: a fix every 5 minutes while still, every minute while moving.
 
 Imperfections: Gaussian position error (larger indoors, where the fix comes from Wi-Fi and weak satellite
-signal), a share of fixes lost (the OS throttles background location, the battery saver kicks in), and no fix at
-all underground in the metro.
+signal), a share of fixes lost (the OS throttles background location, the battery saver kicks in), and no
+fix at all underground in the metro.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from izquvar.simulate.clock import Clock
 from izquvar.simulate.config import SimConfig
 from izquvar.simulate.copresence import SLOT_MIN, PlaceGeometry, SlotRows
 from izquvar.simulate.schedule import RIDE, Stays
-from izquvar.simulate.sources.common import table, timestamps
+from izquvar.simulate.sources.common import ArrowArray, table, take, timestamps
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -40,7 +40,7 @@ def still_pings(
     geometry: PlaceGeometry,
     phase_s: IntArray,
     app_user: BoolArray,
-    person_id: pa.Array,
+    person_id: ArrowArray,
     clock: Clock,
     day: int,
     config: SimConfig,
@@ -69,7 +69,7 @@ def moving_pings(
     geometry: PlaceGeometry,
     phase_s: IntArray,
     app_user: BoolArray,
-    person_id: pa.Array,
+    person_id: ArrowArray,
     clock: Clock,
     day: int,
     config: SimConfig,
@@ -111,7 +111,9 @@ def moving_pings(
     y = y0[leg] + (y1[leg] - y0[leg]) * frac
     lost = rng.random(total) < config.gps_loss
     keep = ~lost
-    return _table(person[leg][keep], minute[keep], x[keep], y[keep], sigma_leg[leg][keep], person_id, clock, day, rng)
+    return _table(
+        person[leg][keep], minute[keep], x[keep], y[keep], sigma_leg[leg][keep], person_id, clock, day, rng
+    )
 
 
 def _table(
@@ -120,7 +122,7 @@ def _table(
     x: FloatArray,
     y: FloatArray,
     sigma: FloatArray,
-    person_id: pa.Array,
+    person_id: ArrowArray,
     clock: Clock,
     day: int,
     rng: np.random.Generator,
@@ -130,7 +132,7 @@ def _table(
     return table(
         "gps",
         {
-            "person": person_id.take(pa.array(person)),
+            "person": take(person_id, person),
             "time": timestamps(clock.to_utc_us(day, minute)),
             "lat": lat,
             "lon": lon,

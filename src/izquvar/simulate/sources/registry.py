@@ -9,10 +9,10 @@ from izquvar.formats import VENUE_CATEGORIES
 from izquvar.simulate.city import to_lat_lon
 from izquvar.simulate.places import World
 from izquvar.simulate.population import Population
-from izquvar.simulate.sources.common import table
+from izquvar.simulate.sources.common import ArrowArray, table, take
 
 
-def people(pop: Population, person_id: pa.Array, birth_year: np.ndarray) -> pa.Table:
+def people(pop: Population, person_id: ArrowArray, birth_year: np.ndarray) -> pa.Table:
     """Everyone, with household, birth year, sex, phone (null without one) and home location."""
     lat, lon = to_lat_lon(pop.home_x, pop.home_y)
     return table(
@@ -29,7 +29,7 @@ def people(pop: Population, person_id: pa.Array, birth_year: np.ndarray) -> pa.T
     )
 
 
-def rosters(world: World, person_id: pa.Array) -> pa.Table:
+def rosters(world: World, person_id: ArrowArray) -> pa.Table:
     """School classes (pupils and their teacher) and workplace departments."""
     m, v = world.members, world.venues
     pupils = np.flatnonzero(m.class_id >= 0)
@@ -43,7 +43,7 @@ def rosters(world: World, person_id: pa.Array) -> pa.Table:
     return table(
         "rosters",
         {
-            "person": person_id.take(pa.array(person[order])),
+            "person": take(person_id, person[order]),
             "group_id": group[order],
             "group_kind": kind[order],
             "venue_id": v.venue_id[venue[order]],
