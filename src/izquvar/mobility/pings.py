@@ -84,7 +84,7 @@ def _check_coordinates(lat: FloatArray, lon: FloatArray, source: str) -> None:
         if bad.any():
             row = _first_bad_row(bad)
             raise InvalidInput(
-                f"{source}: row {row}, field {name!r}: {values[row]!r} is missing or outside "
+                f"{source}: row {row}, field {name!r}: {float(values[row])!r} is missing or outside "
                 f"±{limit:g} degrees."
             )
 
