@@ -16,8 +16,7 @@ from izquvar.simulate import SimSummary
 
 def _districts() -> shapely.Geometry:
     geoms = AreaIndex.default().geometries("district", parent_id=TASHKENT_CITY_ID)
-    mapping = dict(geoms.items()) if hasattr(geoms, "items") else dict(geoms)
-    return shapely.union_all(list(mapping.values()))
+    return shapely.union_all(list(geoms.values()))
 
 
 def test_homes_and_venues_inside_tashkent(small_run: tuple[Path, SimSummary]) -> None:
@@ -31,7 +30,7 @@ def test_homes_and_venues_inside_tashkent(small_run: tuple[Path, SimSummary]) ->
     # homes spread over every district
     district_hits = [
         shapely.contains_xy(g, people.home_lon, people.home_lat).any()
-        for g in dict(AreaIndex.default().geometries("district", parent_id=TASHKENT_CITY_ID).items()).values()
+        for g in AreaIndex.default().geometries("district", parent_id=TASHKENT_CITY_ID).values()
     ]
     assert all(district_hits)
 

@@ -8,9 +8,7 @@ between people are plain Euclidean metres.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -93,16 +91,6 @@ def sample_in_polygon(
     return np.concatenate(xs)[:n], np.concatenate(ys)[:n]
 
 
-def _as_mapping(result: Any) -> Mapping[str, BaseGeometry]:
-    """``AreaIndex.geometries`` as ``{area_id: geometry}``, whichever mapping-like shape it returns."""
-    if isinstance(result, Mapping):
-        return result
-    if hasattr(result, "items"):
-        return dict(result.items())
-    pairs: Iterable[tuple[str, BaseGeometry]] = result
-    return dict(pairs)
-
-
 def _to_metres_geometry(geom: BaseGeometry) -> BaseGeometry:
     def forward(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         x, y = to_metres(coords[:, 1], coords[:, 0])
@@ -114,7 +102,7 @@ def _to_metres_geometry(geom: BaseGeometry) -> BaseGeometry:
 def load_tashkent() -> City:
     """Tashkent city's districts and their mahallas from the shipped area index."""
     index = AreaIndex.default()
-    districts = _as_mapping(index.geometries("district", parent_id=TASHKENT_CITY_ID))
+    districts = index.geometries("district", parent_id=TASHKENT_CITY_ID)
     if not districts:
         raise InvalidInput("simulate: the area index has no districts for Tashkent city.")
     district_ids = tuple(sorted(districts))
@@ -122,7 +110,7 @@ def load_tashkent() -> City:
     mahalla_district: list[int] = []
     polygons: list[BaseGeometry] = []
     for d_index, district_id in enumerate(district_ids):
-        mahallas = _as_mapping(index.geometries("mahalla", parent_id=district_id))
+        mahallas = index.geometries("mahalla", parent_id=district_id)
         if not mahallas:  # a district without generated mahallas is one neighbourhood
             mahallas = {district_id: districts[district_id]}
         for mahalla_id in sorted(mahallas):
