@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "izquvar.trace/1"
+SCHEMA_VERSION: Literal["izquvar.trace/1"] = "izquvar.trace/1"
 
 #: The data sources a piece of evidence can come from.
 Source = Literal["gps", "cell", "card", "checkins", "ble", "household", "roster"]
