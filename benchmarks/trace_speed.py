@@ -315,6 +315,7 @@ class DuckDBEngine:
         self.con = duckdb.connect(str(workdir / "stays.duckdb"))
         self.con.execute("SET threads = 2")
         self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute("SET enable_progress_bar = false")
         self.con.register("stays_arrow", stays)
         self.con.execute("CREATE TABLE stays AS SELECT * FROM stays_arrow ORDER BY pid, s")
         self.con.unregister("stays_arrow")

@@ -26,10 +26,11 @@ from numba import njit
 from izquvar.errors import InvalidInput
 from izquvar.trace.index import EPOCH_US, StayIndex
 
+I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 
-CONTACT_SCHEMA = pa.schema(
-    [
+CONTACT_SCHEMA: pa.Schema = pa.schema(
+    [  # type: ignore[arg-type]  # (pyarrow-stubs mistype a list of fields)
         pa.field("person", pa.string(), nullable=False),
         pa.field("minutes", pa.float64(), nullable=False),
         pa.field("closest_m", pa.float64(), nullable=False),
@@ -49,28 +50,27 @@ def colocated(
     min_minutes: float = 15.0,
 ) -> pa.Table:
     """One row per person who spent at least ``min_minutes`` within ``distance_m`` of ``person`` during
-    ``[start, end)``, most minutes first (ties by person). Columns: :data:`CONTACT_SCHEMA`."""
-    found = _encounters(index, person, start, end, distance_m)
-    if found is None:
+    ``[start, end)``, most minutes first (ties in name order). Columns: :data:`CONTACT_SCHEMA`."""
+    query = _prepare(index, person, start, end, distance_m)
+    if query is None:
         return CONTACT_SCHEMA.empty_table()
-    _case_pos, other_pos, ov_start, ov_end, d2 = found
-    contacts, seconds, min_d2, first, last, count = _per_contact(
-        index.person[other_pos], ov_start, ov_end, d2
-    )
-    keep = seconds >= math.ceil(min_minutes * 60.0)
-    contacts, seconds, min_d2, first, last, count = (
-        a[keep] for a in (contacts, seconds, min_d2, first, last, count)
-    )
-    order = np.lexsort((contacts, -seconds))
-    return pa.table(
-        {
-            "person": index.persons.take(contacts[order]),
-            "minutes": pa.array(seconds[order] / 60.0),
-            "closest_m": pa.array(np.sqrt(min_d2[order].astype(np.float64)) / 10.0),
-            "first_seen": _timestamps(first[order]),
-            "last_seen": _timestamps(last[order]),
-            "n_encounters": pa.array(count[order]),
-        },
+    if not (math.isfinite(min_minutes) and min_minutes >= 0):
+        raise InvalidInput(f"min_minutes must be a non-negative number, got {min_minutes!r}")
+    own, w0, w1, pid, max_d2, ring, cell_dm = query
+    contacts, seconds, min_d2, first, last, count = _contacts(
+        own, w0, w1, pid, max_d2, ring, cell_dm, math.ceil(min_minutes * 60.0),
+        index.cell_keys, index.cell_offsets, index.person, index.x_dm, index.y_dm,
+        index.start_s, index.end_s, index.run_max_end,
+    )  # fmt: skip
+    return pa.Table.from_arrays(
+        [
+            index.persons.take(contacts),
+            pa.array(seconds / 60.0),
+            pa.array(np.sqrt(min_d2.astype(np.float64)) / 10.0),
+            _timestamps(first),
+            _timestamps(last),
+            pa.array(count),
+        ],
         schema=CONTACT_SCHEMA,
     )
 
@@ -84,23 +84,24 @@ def encounters(
     min_minutes: float = 15.0,
 ) -> pa.Table:
     """The evidence behind :func:`colocated`: one row per (case stay, contact stay) encounter of the contacts
-    it returns, with both stays' times, the clipped overlap, the distance and the index's carried columns
-    (prefixed ``case_`` and ``contact_``)."""
-    found = _encounters(index, person, start, end, distance_m)
+    it returns, by contact and overlap start, with both stays' times, the clipped overlap, the distance and
+    the index's carried columns (prefixed ``case_`` and ``contact_``)."""
     contacts = colocated(index, person, start, end, distance_m, min_minutes)
-    if found is None or contacts.num_rows == 0:
+    query = _prepare(index, person, start, end, distance_m)
+    if query is None or contacts.num_rows == 0:
         case_pos = other_pos = ov_start = ov_end = d2 = np.empty(0, dtype=np.int64)
     else:
-        case_pos, other_pos, ov_start, ov_end, d2 = found
-        names = [str(p) for p in contacts.column("person").to_pylist()]
-        wanted = np.asarray([index.person_id(p) for p in names], dtype=np.int64)
-        keep = np.isin(index.person[other_pos], wanted)
+        own, w0, w1, pid, max_d2, ring, cell_dm = query
+        case_pos, other_pos, ov_start, ov_end, d2 = _scan(
+            own, w0, w1, pid, max_d2, ring, cell_dm, index.cell_keys, index.cell_offsets, index.person,
+            index.x_dm, index.y_dm, index.start_s, index.end_s, index.run_max_end,
+        )  # fmt: skip
+        other_pid = index.person[other_pos].astype(np.int64)
+        wanted = np.asarray([index.person_id(str(p)) for p in contacts.column("person").to_pylist()])
+        keep = np.isin(other_pid, wanted.astype(np.int64))
+        order = np.lexsort((ov_start[keep], other_pid[keep]))
         case_pos, other_pos, ov_start, ov_end, d2 = (
-            a[keep] for a in (case_pos, other_pos, ov_start, ov_end, d2)
-        )
-        order = np.lexsort((ov_start, index.person[other_pos]))
-        case_pos, other_pos, ov_start, ov_end, d2 = (
-            a[order] for a in (case_pos, other_pos, ov_start, ov_end, d2)
+            a[keep][order] for a in (case_pos, other_pos, ov_start, ov_end, d2)
         )
     columns: dict[str, pa.Array[Any] | pa.ChunkedArray[Any]] = {
         "contact": index.persons.take(index.person[other_pos].astype(np.int64)),
@@ -117,17 +118,17 @@ def encounters(
             column = index.carried.column(name)
             columns[f"case_{name}"] = column.take(case_pos)
             columns[f"contact_{name}"] = column.take(other_pos)
-    return pa.table(columns)
+    return pa.Table.from_pydict(columns)
 
 
 # ---------------------------------------------------------------------- internals
 
+Query = tuple[npt.NDArray[np.integer[Any]], int, int, int, float, int, int]
 
-def _encounters(
-    index: StayIndex, person: str, start: datetime, end: datetime, distance_m: float
-) -> tuple[I64, I64, I64, I64, I64] | None:
-    """Raw encounter arrays (case position, other position, overlap start/end in s, squared distance in dm²),
-    or ``None`` when the case has no stays in the window."""
+
+def _prepare(index: StayIndex, person: str, start: datetime, end: datetime, distance_m: float) -> Query | None:
+    """Validate a query and turn it into the kernel's scalars: the case's stay positions, window seconds,
+    case id, squared radius (dm²), ring of cells and cell size (dm); ``None`` when nothing can match."""
     if not (isinstance(distance_m, int | float) and math.isfinite(distance_m) and distance_m > 0):
         raise InvalidInput(f"distance_m must be a positive number of metres, got {distance_m!r}")
     if distance_m > index.max_distance_m:
@@ -140,29 +141,8 @@ def _encounters(
     if pid is None or w0 >= w1:
         return None
     own = index.person_stays[index.person_offsets[pid] : index.person_offsets[pid + 1]]
-    in_window = (index.start_s[own] < w1) & (index.end_s[own] > w0)
-    case_pos = own[in_window].astype(np.int64)
-    if len(case_pos) == 0:
-        return None
     radius_dm = distance_m * 10.0
-    ring = math.ceil(radius_dm / index.cell_dm)
-    return _scan(  # type: ignore[no-any-return]
-        case_pos,
-        w0,
-        w1,
-        pid,
-        radius_dm * radius_dm,
-        ring,
-        index.cell_dm,
-        index.cell_keys,
-        index.cell_offsets,
-        index.person,
-        index.x_dm,
-        index.y_dm,
-        index.start_s,
-        index.end_s,
-        index.run_max_end,
-    )
+    return own, w0, w1, pid, radius_dm * radius_dm, math.ceil(radius_dm / index.cell_dm), index.cell_dm
 
 
 def _window_seconds(start: datetime, end: datetime) -> tuple[int, int]:
@@ -178,31 +158,46 @@ def _window_seconds(start: datetime, end: datetime) -> tuple[int, int]:
     return max(w0, 0), min(max(w1, 0), np.iinfo(np.int32).max)
 
 
-def _timestamps(seconds: npt.NDArray[np.integer]) -> pa.Array:  # type: ignore[type-arg]
-    micros = seconds.astype(np.int64) * 1_000_000 + EPOCH_US
-    return pa.array(micros, type=pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+_TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+
+def _timestamps(seconds: npt.NDArray[np.integer[Any]]) -> pa.Array[Any]:
+    return pa.array(seconds.astype(np.int64) * 1_000_000 + EPOCH_US, type=_TIMESTAMP)
 
 
 @njit(cache=True, nogil=True)
 def _scan(
-    case_pos,
-    w0,
-    w1,
-    case_pid,
-    max_d2,
-    ring,
-    cell_dm,
-    cell_keys,
-    cell_offsets,  # type: ignore[no-untyped-def]
-    person,
-    x_dm,
-    y_dm,
-    start_s,
-    end_s,
-    run_max_end,
-):
-    """For every (clipped) case stay, scan the ring of neighbour cells, each cut to the case stay's time span
-    by two binary searches; keep pairs within ``max_d2`` that overlap in time."""
+    own: npt.NDArray[np.integer[Any]],
+    w0: int,
+    w1: int,
+    case_pid: int,
+    max_d2: float,
+    ring: int,
+    cell_dm: int,
+    cell_keys: I64,
+    cell_offsets: I64,
+    person: I32,
+    x_dm: I32,
+    y_dm: I32,
+    start_s: I32,
+    end_s: I32,
+    run_max_end: I32,
+) -> tuple[I64, I64, I64, I64, I64]:
+    """All encounters of the case: for each of its stays in the window (clipped to it), the ring of
+    neighbour cells, each cut to the stay's time span by two binary searches; keep pairs within ``max_d2``
+    that overlap in time. Case stays are visited grouped by cell so that a place the case returns to daily
+    (home, work) has its neighbour cells looked up once."""
+    n_own = len(own)
+    centre = np.empty(n_own, dtype=np.int64)
+    for k in range(n_own):
+        c = own[k]
+        centre[k] = (np.int64(x_dm[c]) // cell_dm) * np.int64(4294967296) + (
+            np.int64(y_dm[c]) // cell_dm + np.int64(2147483648)
+        )
+    visit = np.argsort(centre, kind="mergesort")  # stable: by place, then by start within a place
+    side = 2 * ring + 1
+    slots = np.empty(side * side, dtype=np.int64)
+    cursor = np.empty(side * side, dtype=np.int64)  # per neighbour cell: where the last search ended
     capacity = 1024
     out_case = np.empty(capacity, dtype=np.int64)
     out_other = np.empty(capacity, dtype=np.int64)
@@ -210,8 +205,9 @@ def _scan(
     out_end = np.empty(capacity, dtype=np.int64)
     out_d2 = np.empty(capacity, dtype=np.int64)
     n = 0
-    for k in range(len(case_pos)):
-        c = case_pos[k]
+    last_centre = np.int64(-1)
+    for v in range(n_own):
+        c = np.int64(own[visit[v]])
         cs = max(np.int64(start_s[c]), np.int64(w0))
         ce = min(np.int64(end_s[c]), np.int64(w1))
         if cs >= ce:
@@ -220,65 +216,125 @@ def _scan(
         cy = np.int64(y_dm[c])
         gx = cx // cell_dm
         gy = cy // cell_dm
-        for ix in range(gx - ring, gx + ring + 1):
-            for iy in range(gy - ring, gy + ring + 1):
-                near_x = max(ix * cell_dm - cx, np.int64(0), cx - (ix * cell_dm + cell_dm - 1))
-                near_y = max(iy * cell_dm - cy, np.int64(0), cy - (iy * cell_dm + cell_dm - 1))
-                if near_x * near_x + near_y * near_y > max_d2:
-                    continue  # no point of this cell can lie within D of the case stay
-                key = ix * np.int64(4294967296) + (iy + np.int64(2147483648))
+        if centre[visit[v]] != last_centre:  # a new place: look its neighbour cells up once
+            last_centre = centre[visit[v]]
+            for j in range(side * side):
+                key = (gx - ring + j // side) * np.int64(4294967296) + (gy - ring + j % side + np.int64(2147483648))
                 slot = np.searchsorted(cell_keys, key)
-                if slot >= len(cell_keys) or cell_keys[slot] != key:
+                slots[j] = slot if slot < len(cell_keys) and cell_keys[slot] == key else -1
+                cursor[j] = cell_offsets[slot] if slots[j] >= 0 else 0
+        for j in range(side * side):
+            if slots[j] < 0:
+                continue
+            ix = gx - ring + j // side
+            iy = gy - ring + j % side
+            near_x = max(ix * cell_dm - cx, np.int64(0), cx - (ix * cell_dm + cell_dm - 1))
+            near_y = max(iy * cell_dm - cy, np.int64(0), cy - (iy * cell_dm + cell_dm - 1))
+            if near_x * near_x + near_y * near_y > max_d2:
+                continue  # no point of this cell can lie within D of the case stay
+            hi = cell_offsets[slots[j] + 1]
+            # Later stays at the same place start later, so both bounds only move forward: gallop from the
+            # previous position instead of bisecting the whole fortnight of the cell again.
+            first = _gallop(run_max_end, cursor[j], hi, cs + 1)
+            cursor[j] = first
+            last = _gallop(start_s, first, hi, ce)
+            for i in range(first, last):
+                if person[i] == case_pid:
                     continue
-                lo = cell_offsets[slot]
-                hi = cell_offsets[slot + 1]
-                first = lo + np.searchsorted(run_max_end[lo:hi], cs, side="right")
-                last = lo + np.searchsorted(start_s[lo:hi], ce, side="left")
-                for i in range(first, last):
-                    if person[i] == case_pid:
-                        continue
-                    os_ = max(np.int64(start_s[i]), cs)
-                    oe = min(np.int64(end_s[i]), ce)
-                    if os_ >= oe:
-                        continue
-                    dx = np.int64(x_dm[i]) - cx
-                    dy = np.int64(y_dm[i]) - cy
-                    d2 = dx * dx + dy * dy
-                    if d2 > max_d2:
-                        continue
-                    if n == capacity:
-                        capacity *= 2
-                        out_case = _grow(out_case, capacity)
-                        out_other = _grow(out_other, capacity)
-                        out_start = _grow(out_start, capacity)
-                        out_end = _grow(out_end, capacity)
-                        out_d2 = _grow(out_d2, capacity)
-                    out_case[n] = c
-                    out_other[n] = i
-                    out_start[n] = os_
-                    out_end[n] = oe
-                    out_d2[n] = d2
-                    n += 1
+                os_ = max(np.int64(start_s[i]), cs)
+                oe = min(np.int64(end_s[i]), ce)
+                if os_ >= oe:
+                    continue
+                dx = np.int64(x_dm[i]) - cx
+                dy = np.int64(y_dm[i]) - cy
+                d2 = dx * dx + dy * dy
+                if d2 > max_d2:
+                    continue
+                if n == capacity:
+                    capacity *= 2
+                    out_case = _grow(out_case, capacity)
+                    out_other = _grow(out_other, capacity)
+                    out_start = _grow(out_start, capacity)
+                    out_end = _grow(out_end, capacity)
+                    out_d2 = _grow(out_d2, capacity)
+                out_case[n] = c
+                out_other[n] = i
+                out_start[n] = os_
+                out_end[n] = oe
+                out_d2[n] = d2
+                n += 1
     return out_case[:n], out_other[:n], out_start[:n], out_end[:n], out_d2[:n]
 
 
 @njit(cache=True, nogil=True)
-def _grow(values, capacity):  # type: ignore[no-untyped-def]
+def _gallop(values: I32, lo: int, hi: int, target: int) -> int:
+    """First index in ``[lo, hi)`` with ``values[i] >= target`` (``values`` sorted there), probing 1, 2, 4...
+    ahead of ``lo`` before bisecting, so a nearby answer costs a few cache lines, not a full bisection."""
+    step = 1
+    base = lo
+    while base + step < hi and values[base + step - 1] < target:
+        base += step
+        step *= 2
+    top = min(base + step, hi)
+    while base < top:
+        mid = (base + top) // 2
+        if values[mid] < target:
+            base = mid + 1
+        else:
+            top = mid
+    return base
+
+
+@njit(cache=True, nogil=True)
+def _grow(values: I64, capacity: int) -> I64:
     bigger = np.empty(capacity, dtype=values.dtype)
     bigger[: len(values)] = values
     return bigger
 
 
-def _per_contact(
-    other_pid: npt.NDArray[np.int32], ov_start: I64, ov_end: I64, d2: I64
+@njit(cache=True, nogil=True)
+def _contacts(
+    own: npt.NDArray[np.integer[Any]],
+    w0: int,
+    w1: int,
+    case_pid: int,
+    max_d2: float,
+    ring: int,
+    cell_dm: int,
+    min_seconds: int,
+    cell_keys: I64,
+    cell_offsets: I64,
+    person: I32,
+    x_dm: I32,
+    y_dm: I32,
+    start_s: I32,
+    end_s: I32,
+    run_max_end: I32,
 ) -> tuple[I64, I64, I64, I64, I64, I64]:
-    """Per contact: union length of overlaps (s), closest squared distance, first/last second, encounters."""
-    order = np.lexsort((ov_start, other_pid))
-    return _union_by_person(other_pid[order].astype(np.int64), ov_start[order], ov_end[order], d2[order])  # type: ignore[no-any-return]
+    """Per contact with at least ``min_seconds`` of union overlap, most seconds first then by person id:
+    person id, union seconds, closest squared distance (dm²), first and last second, encounters."""
+    _case, other, ov_start, ov_end, d2 = _scan(
+        own, w0, w1, case_pid, max_d2, ring, cell_dm, cell_keys, cell_offsets, person, x_dm, y_dm,
+        start_s, end_s, run_max_end,
+    )  # fmt: skip
+    n = len(other)
+    pid = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        pid[i] = person[other[i]]
+    order = np.argsort(pid << np.int64(32) | ov_start)  # ids and seconds both fit in 31 bits
+    people, seconds, min_d2, first, last, count = _union_by_person(
+        pid[order], ov_start[order], ov_end[order], d2[order]
+    )
+    keep = seconds >= min_seconds
+    people, seconds, min_d2, first, last, count = (
+        people[keep], seconds[keep], min_d2[keep], first[keep], last[keep], count[keep],
+    )  # fmt: skip
+    rank = np.argsort((np.int64(2147483647) - seconds) << np.int64(32) | people)
+    return people[rank], seconds[rank], min_d2[rank], first[rank], last[rank], count[rank]
 
 
 @njit(cache=True, nogil=True)
-def _union_by_person(pid, ov_start, ov_end, d2):  # type: ignore[no-untyped-def]
+def _union_by_person(pid: I64, ov_start: I64, ov_end: I64, d2: I64) -> tuple[I64, I64, I64, I64, I64, I64]:
     """Sweep encounters sorted by (person, overlap start), merging overlapping intervals per person."""
     n = len(pid)
     n_groups = 0

@@ -17,6 +17,7 @@ On-disk format (a directory written by :meth:`StayIndex.save`; each ``.npy`` is 
 
     meta.json           format version, cell size, epoch, projection, counts, carried column names
     persons.arrow       Arrow IPC file: one string column ``person``, sorted (UTF-8 byte order); id = row
+    names.npy           bytes  [n_persons]  the same names as fixed-width UTF-8, for binary search
     person.npy          int32  [n_stays]  person id of each stay              (cell order)
     x_dm.npy, y_dm.npy  int32  [n_stays]  projected coordinates, decimetres    (cell order)
     start_s.npy         int32  [n_stays]  start, seconds since EPOCH           (cell order)
@@ -32,10 +33,10 @@ On-disk format (a directory written by :meth:`StayIndex.save`; each ``.npy`` is 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -83,7 +84,7 @@ class StayIndex:
     :meth:`save` / :meth:`load`."""
 
     cell_m: float
-    persons: pa.StringArray
+    persons: pa.Array[Any]
     person: I32
     x_dm: I32
     y_dm: I32
@@ -94,7 +95,13 @@ class StayIndex:
     cell_offsets: I64
     person_offsets: I64
     person_stays: npt.NDArray[np.integer[Any]]
+    #: The same names as fixed-width UTF-8 bytes, for an O(log n) lookup in C (``person_id``).
+    names: npt.NDArray[np.bytes_] = field(default_factory=lambda: np.empty(0, dtype=np.bytes_))
     carried: pa.Table | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.names) != len(self.persons):
+            object.__setattr__(self, "names", _names(self.persons))
 
     @property
     def n_stays(self) -> int:
@@ -133,16 +140,10 @@ class StayIndex:
 
     def person_id(self, person: str) -> int | None:
         """The int id of ``person`` (binary search over the sorted names), ``None`` if it has no stays."""
-        lo, hi = 0, len(self.persons)
         key = person.encode("utf-8")
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.persons[mid].as_py().encode("utf-8") < key:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo < len(self.persons) and self.persons[lo].as_py() == person:
-            return lo
+        slot = int(np.searchsorted(self.names, key))
+        if slot < len(self.names) and self.names[slot] == key and self.persons[slot].as_py() == person:
+            return slot
         return None
 
     # ------------------------------------------------------------------ build
@@ -195,7 +196,7 @@ class StayIndex:
         del person_then_start
         person_offsets = np.zeros(len(persons) + 1, dtype=np.int64)
         np.cumsum(np.bincount(person_sorted, minlength=len(persons)), out=person_offsets[1:])
-        carried = stays.select(list(carry)).take(pa.array(order)) if carry else None
+        carried = stays.select(list(carry)).take(order) if carry else None
         return cls(
             cell_m=float(cell_m),
             persons=persons,
@@ -286,11 +287,12 @@ def _check_columns(stays: pa.Table, carry: tuple[str, ...]) -> None:
             raise InvalidInput(f"stays: row {row}: field '{name}' is empty")
 
 
-def _person_ids(column: pa.ChunkedArray) -> tuple[I32, pa.StringArray]:
+def _person_ids(column: pa.ChunkedArray[Any]) -> tuple[I32, pa.Array[Any]]:
     """Dense int32 ids in sorted-name order, so the names can be binary-searched."""
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         raise InvalidInput(f"stays: field 'person' must be a string column, got {column.type}")
-    encoded = pc.dictionary_encode(column.cast(pa.string())).combine_chunks()
+    plain = pc.dictionary_encode(column.cast(pa.string())).combine_chunks()
+    encoded = cast("pa.DictionaryArray[Any, Any]", plain)
     dictionary = encoded.dictionary
     sort = pc.sort_indices(dictionary).to_numpy()
     rank = np.empty(len(sort), dtype=np.int32)
@@ -300,7 +302,7 @@ def _person_ids(column: pa.ChunkedArray) -> tuple[I32, pa.StringArray]:
     return rank[codes], persons
 
 
-def _seconds(column: pa.ChunkedArray, name: str) -> I32:
+def _seconds(column: pa.ChunkedArray[Any], name: str) -> I32:
     """Whole seconds since EPOCH (floored), refusing times outside the int32 range."""
     if not pa.types.is_timestamp(column.type) or column.type.tz is None:
         raise InvalidInput(f"stays: field '{name}' must be a tz-aware timestamp, got {column.type}")
@@ -312,7 +314,7 @@ def _seconds(column: pa.ChunkedArray, name: str) -> I32:
     return seconds.astype(np.int32)
 
 
-def _floats(column: pa.ChunkedArray, name: str, low: float, high: float) -> npt.NDArray[np.float64]:
+def _floats(column: pa.ChunkedArray[Any], name: str, low: float, high: float) -> npt.NDArray[np.float64]:
     values = column.cast(pa.float64()).to_numpy()
     bad = np.flatnonzero(~((values >= low) & (values <= high)))
     if len(bad):
@@ -328,6 +330,11 @@ def _running_max_within_cells(cell_rank: npt.NDArray[np.integer[Any]], end_s: I3
     packed = cell_rank.astype(np.int64) << 32 | end_s.astype(np.int64)
     np.maximum.accumulate(packed, out=packed)
     return (packed & np.int64(0xFFFFFFFF)).astype(np.int32)
+
+
+def _names(persons: pa.Array[Any]) -> npt.NDArray[np.bytes_]:
+    """Names as a NumPy bytes array; UTF-8 byte order is the order Arrow sorted them in."""
+    return np.asarray(persons.cast(pa.binary()).to_numpy(zero_copy_only=False), dtype=np.bytes_)
 
 
 def _write_arrow(path: Path, table: pa.Table) -> None:
