@@ -73,9 +73,7 @@ def test_minutes_add_up_over_several_stays_and_each_minute_counts_once() -> None
 
 
 def test_case_stays_that_overlap_each_other_count_each_minute_once() -> None:
-    index = StayIndex.build(
-        stays_table([("case", 0, 0, 0, 20), ("case", 1, 0, 10, 30), ("near", 0, 1, 0, 30)])
-    )
+    index = StayIndex.build(stays_table([("case", 0, 0, 0, 20), ("case", 1, 0, 10, 30), ("near", 0, 1, 0, 30)]))
     assert contacts(index) == {"near": 30.0}
 
 

@@ -267,7 +267,7 @@ def _scan(
 
 
 @njit(cache=True, nogil=True)
-def _gallop(values: I32, lo: int, hi: int, target: int) -> int:
+def _gallop(values: I32, lo: int, hi: int, target: int | np.int64) -> int:
     """First index in ``[lo, hi)`` with ``values[i] >= target`` (``values`` sorted there), probing 1, 2, 4...
     ahead of ``lo`` before bisecting, so a nearby answer costs a few cache lines, not a full bisection."""
     step = 1

@@ -1,0 +1,120 @@
+"""StayIndex: the sorted layout its queries rely on, save/load, and refusal of bad input."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from stay_builders import at, stays_table
+
+from izquvar.errors import InvalidInput, NotFound, StoreError
+from izquvar.trace import StayIndex, colocated
+from izquvar.trace.index import EPOCH
+
+
+def random_table(n: int, seed: int = 3) -> pa.Table:
+    rng = np.random.default_rng(seed)
+    stays = [
+        (f"p{int(p):03d}", float(x), float(y), float(s), float(s + d))
+        for p, x, y, s, d in zip(
+            rng.integers(0, 60, n), rng.uniform(-200, 200, n), rng.uniform(-200, 200, n),
+            rng.uniform(0, 3000, n), rng.uniform(0, 300, n), strict=True,
+        )
+    ]  # fmt: skip
+    return stays_table(stays, venue_id=[f"v{i}" for i in range(n)])
+
+
+def test_layout_is_cell_then_start_with_running_max_end_and_person_csr() -> None:
+    index = StayIndex.build(random_table(2000), cell_m=20.0, carry=("venue_id",))
+    assert index.n_stays == 2000 and index.persons.to_pylist() == sorted(index.persons.to_pylist())
+    offsets = index.cell_offsets
+    assert offsets[0] == 0 and offsets[-1] == index.n_stays and np.all(np.diff(index.cell_keys) > 0)
+    for k in range(len(index.cell_keys)):
+        lo, hi = offsets[k], offsets[k + 1]
+        assert np.all(np.diff(index.start_s[lo:hi]) >= 0)
+        assert np.array_equal(index.run_max_end[lo:hi], np.maximum.accumulate(index.end_s[lo:hi]))
+        cx = index.x_dm[lo:hi].astype(np.int64) // index.cell_dm
+        cy = index.y_dm[lo:hi].astype(np.int64) // index.cell_dm
+        assert np.all(cx * 2**32 + cy + 2**31 == index.cell_keys[k])
+    for pid in range(index.n_persons):
+        mine = index.person_stays[index.person_offsets[pid] : index.person_offsets[pid + 1]]
+        assert np.all(index.person[mine] == pid) and np.all(np.diff(index.start_s[mine]) >= 0)
+    assert sorted(index.person_stays.tolist()) == list(range(index.n_stays))
+    assert index.person_id("p007") == index.persons.to_pylist().index("p007")
+    assert index.person_id("nobody") is None and index.person_id("p0") is None
+
+
+def test_coordinates_and_times_are_integer_decimetres_and_seconds() -> None:
+    index = StayIndex.build(stays_table([("a", 0, 0, 0, 10), ("b", 12.34, -5.0, 1.5, 2.25)]))
+    b = int(np.flatnonzero(index.person == index.person_id("b"))[0])
+    a = int(np.flatnonzero(index.person == index.person_id("a"))[0])
+    assert (index.x_dm[b] - index.x_dm[a], index.y_dm[b] - index.y_dm[a]) == (123, -50)
+    first = int((at(0) - EPOCH).total_seconds())
+    assert (index.start_s[b] - first, index.end_s[b] - first) == (90, 135)
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    built = StayIndex.build(random_table(500), carry=("venue_id",))
+    built.save(tmp_path / "idx")
+    loaded = StayIndex.load(tmp_path / "idx")
+    for name in StayIndex._ARRAYS:
+        assert np.array_equal(getattr(built, name), getattr(loaded, name)), name
+    assert loaded.persons.equals(built.persons) and loaded.carried == built.carried
+    assert loaded.cell_m == built.cell_m
+    for person in ("p001", "p017", "p042"):
+        assert colocated(loaded, person, at(0), at(4000), 25.0, 1.0).equals(
+            colocated(built, person, at(0), at(4000), 25.0, 1.0)
+        )
+
+
+def test_load_refuses_missing_or_foreign_directories(tmp_path: Path) -> None:
+    with pytest.raises(NotFound):
+        StayIndex.load(tmp_path)
+    StayIndex.build(random_table(50)).save(tmp_path / "idx")
+    meta_path = tmp_path / "idx" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "version": 999}))
+    with pytest.raises(StoreError, match="version"):
+        StayIndex.load(tmp_path / "idx")
+    meta_path.write_text(json.dumps({**meta, "n_stays": 49}))
+    with pytest.raises(StoreError, match="rebuild"):
+        StayIndex.load(tmp_path / "idx")
+    meta_path.write_text("{")
+    with pytest.raises(StoreError, match="JSON"):
+        StayIndex.load(tmp_path / "idx")
+
+
+def test_bad_input_is_refused_with_row_and_field() -> None:
+    good = stays_table([("a", 0, 0, 0, 10), ("b", 1, 1, 5, 20)])
+    with pytest.raises(InvalidInput, match="missing column"):
+        StayIndex.build(good.drop_columns(["lat"]))
+    with pytest.raises(InvalidInput, match="venue_id"):
+        StayIndex.build(good, carry=("venue_id",))
+    backwards = good.set_column(2, "end", pa.array([at(10), at(1)], pa.timestamp("us", tz="UTC")))
+    with pytest.raises(InvalidInput, match="row 1: field 'end' is before 'start'"):
+        StayIndex.build(backwards)
+    naive = good.set_column(1, "start", pa.array([datetime(2026, 3, 2)] * 2, pa.timestamp("us")))
+    with pytest.raises(InvalidInput, match="tz-aware"):
+        StayIndex.build(naive)
+    with pytest.raises(InvalidInput, match="row 0: field 'lat'"):
+        StayIndex.build(good.set_column(3, "lat", pa.array([91.0, 41.0])))
+    with pytest.raises(InvalidInput, match="row 1: field 'lon' is empty"):
+        StayIndex.build(good.set_column(4, "lon", pa.array([69.0, None])))
+    with pytest.raises(InvalidInput, match="string"):
+        StayIndex.build(good.set_column(0, "person", pa.array([1, 2])))
+    with pytest.raises(InvalidInput, match="cell_m"):
+        StayIndex.build(good, cell_m=0.5)
+    old = good.set_column(1, "start", pa.array([datetime(2019, 1, 1, tzinfo=EPOCH.tzinfo)] * 2,
+                                               pa.timestamp("us", tz="UTC")))  # fmt: skip
+    with pytest.raises(InvalidInput, match="row 0: field 'start' is outside"):
+        StayIndex.build(old)
+
+
+def test_an_empty_table_builds_an_empty_index() -> None:
+    index = StayIndex.build(stays_table([]))
+    assert index.n_stays == 0 and index.n_persons == 0
+    assert colocated(index, "anyone", at(0), at(60), 10.0).num_rows == 0
