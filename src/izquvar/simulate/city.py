@@ -65,9 +65,7 @@ class City:
         return np.asarray(shapely.contains_xy(self.outline, x, y), dtype=np.bool_)
 
 
-def sample_in_polygon(
-    polygon: BaseGeometry, n: int, rng: np.random.Generator
-) -> tuple[FloatArray, FloatArray]:
+def sample_in_polygon(polygon: BaseGeometry, n: int, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
     """``n`` uniform points inside ``polygon`` by rejection sampling from its bounding box."""
     minx, miny, maxx, maxy = polygon.bounds
     shapely.prepare(polygon)
@@ -166,11 +164,7 @@ class GridIndex:
         step = max(1, 2_000_000 // len(px))
         for lo in range(0, len(gx), step):
             d2 = (gx[lo : lo + step, None] - px[None, :]) ** 2 + (gy[lo : lo + step, None] - py[None, :]) ** 2
-            part = (
-                np.argpartition(d2, k - 1, axis=1)[:, :k]
-                if k < len(px)
-                else np.tile(np.arange(k), (len(d2), 1))
-            )
+            part = np.argpartition(d2, k - 1, axis=1)[:, :k] if k < len(px) else np.tile(np.arange(k), (len(d2), 1))
             rows = np.arange(len(d2))[:, None]
             order = np.argsort(d2[rows, part], axis=1, kind="stable")
             nearest[lo : lo + step] = part[rows, order]

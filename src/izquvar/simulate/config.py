@@ -181,9 +181,7 @@ class SimConfig:
             if getattr(self, name) <= 0:
                 raise InvalidInput(f"simulate: {name} must be positive (got {getattr(self, name)!r}).")
         if self.ble_scan_interval_s % 300 != 0:
-            raise InvalidInput(
-                "simulate: ble_scan_interval_s must be a multiple of 300 s (the 5-minute slot)."
-            )
+            raise InvalidInput("simulate: ble_scan_interval_s must be a multiple of 300 s (the 5-minute slot).")
         if not self.cell_interval_min_min <= self.cell_interval_max_min:
             raise InvalidInput("simulate: cell_interval_min_min must not exceed cell_interval_max_min.")
         if not self.tower_range_min_m <= self.tower_range_max_m:

@@ -24,8 +24,10 @@ BoolArray = npt.NDArray[np.bool_]
 
 SLOT_MIN = 5
 SLOTS_PER_DAY = 1440 // SLOT_MIN
-#: Homes are "seated" (people asleep in place) before 06:30 and after 22:30.
+#: Night at home (before 06:30, after 22:30): people sleep in place, in bedrooms shared by about two.
 NIGHT_SLOTS = (78, 270)
+PEOPLE_PER_BEDROOM = 2
+BEDROOM_SIDE_M = 3.5
 _CELL_BITS = 11
 _CELL_MASK = (1 << _CELL_BITS) - 1
 
@@ -56,10 +58,18 @@ class SlotRows:
     x: FloatArray  # position inside the zone, metres
     y: FloatArray
     stay: IntArray  # index into the day's stays
+    #: Size of the zone the row is in (a bedroom at night at home), metres.
+    w: FloatArray
+    h: FloatArray
 
 
-def expand(stays: Stays, rows: IntArray, geometry: PlaceGeometry, rng: np.random.Generator) -> SlotRows:
-    """Slot rows with positions for the stays ``rows`` (indices into ``stays``)."""
+def expand(
+    stays: Stays, rows: IntArray, geometry: PlaceGeometry, bedroom: IntArray, rng: np.random.Generator
+) -> SlotRows:
+    """Slot rows with positions for the stays ``rows`` (indices into ``stays``).
+
+    ``bedroom`` is each person's bedroom number (≥ 1) at home; zone 0 of a home is its shared living space.
+    """
     first = np.ceil((stays.start[rows] - SLOT_MIN / 2) / SLOT_MIN).astype(np.int64)
     last = np.ceil((stays.end[rows] - SLOT_MIN / 2) / SLOT_MIN).astype(np.int64)
     first = np.clip(first, 0, SLOTS_PER_DAY)
@@ -73,28 +83,23 @@ def expand(stays: Stays, rows: IntArray, geometry: PlaceGeometry, rng: np.random
     place = stays.place[stay]
     mobile = geometry.mobile[place]
     night = (slot < NIGHT_SLOTS[0]) | (slot >= NIGHT_SLOTS[1])
-    mobile = mobile & ~(geometry.is_home[place] & night)
+    asleep = geometry.is_home[place] & night
+    mobile = mobile & ~asleep
+    person = stays.person[stay]
+    zone = np.where(asleep, bedroom[person], stays.zone[stay])
+    w = np.where(asleep, BEDROOM_SIDE_M, geometry.zone_w[place])
+    h = np.where(asleep, BEDROOM_SIDE_M, geometry.zone_h[place])
     # a walker re-draws position every 2–4 slots (10–20 min), with a per-stay phase so not all move together
     block = rng.integers(2, 5, size=len(rows))
     phase = rng.integers(0, 4, size=len(rows))
     local_block = np.repeat(block, count)
     local_phase = np.repeat(phase, count)
     redraw = (within == 0) | (mobile & ((slot + local_phase) % local_block == 0))
-    redraw |= np.r_[True, mobile[1:] != mobile[:-1]]
+    redraw |= np.r_[True, (mobile[1:] != mobile[:-1]) | (zone[1:] != zone[:-1])]
     source = np.maximum.accumulate(np.where(redraw, np.arange(total), 0))
     ux = rng.random(total)[source]
     uy = rng.random(total)[source]
-    x = ux * geometry.zone_w[place]
-    y = uy * geometry.zone_h[place]
-    return SlotRows(
-        person=stays.person[stay],
-        place=place,
-        zone=stays.zone[stay],
-        slot=slot,
-        x=x,
-        y=y,
-        stay=stay,
-    )
+    return SlotRows(person=person, place=place, zone=zone, slot=slot, x=ux * w, y=uy * h, stay=stay, w=w, h=h)
 
 
 def chunks_by_place(stays: Stays, budget_rows: int) -> Iterator[IntArray]:
@@ -129,9 +134,7 @@ def group_keys(rows: SlotRows, cell_m: float) -> tuple[IntArray, IntArray]:
     return order, key[order]
 
 
-def pairs_within(
-    key: IntArray, x: FloatArray, y: FloatArray, radius: float
-) -> tuple[IntArray, IntArray, FloatArray]:
+def pairs_within(key: IntArray, x: FloatArray, y: FloatArray, radius: float) -> tuple[IntArray, IntArray, FloatArray]:
     """All pairs (i < j in sorted order) of a group within ``radius``, from keys sorted with cells ≥ radius.
 
     ``x`` and ``y`` are in the sorted order of ``key``.

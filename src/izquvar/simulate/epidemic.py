@@ -49,9 +49,7 @@ def infectiousness_density(days_from_onset: FloatArray) -> FloatArray:
 
 
 def pcr_sensitivity(days_since_infection: FloatArray) -> FloatArray:
-    out: FloatArray = np.interp(
-        days_since_infection, PCR_SENSITIVITY_DAYS, PCR_SENSITIVITY, left=0.0, right=0.0
-    )
+    out: FloatArray = np.interp(days_since_infection, PCR_SENSITIVITY_DAYS, PCR_SENSITIVITY, left=0.0, right=0.0)
     return out
 
 
@@ -128,9 +126,7 @@ class Epidemic:
         # index cases: infected during the week before day 0, so some are already infectious
         index = rng.choice(n, size=config.index_cases, replace=False)
         when = -rng.uniform(0.0, 7.0, len(index)) * 1440.0
-        self.index_infections = self._infect(
-            index, when, rng, np.full(len(index), -1), np.full(len(index), -1)
-        )
+        self.index_infections = self._infect(index, when, rng, np.full(len(index), -1), np.full(len(index), -1))
 
     # -- natural history -------------------------------------------------------------------------------------
     def _infect(
@@ -150,9 +146,7 @@ class Epidemic:
         infected = np.flatnonzero(self.infected_at <= now)
         tau = (now - self.onset_at[infected]) / 1440.0
         dens = infectiousness_density(tau)
-        dens = np.where(
-            self.asymptomatic[infected], dens * self.config.asymptomatic_relative_infectiousness, dens
-        )
+        dens = np.where(self.asymptomatic[infected], dens * self.config.asymptomatic_relative_infectiousness, dens)
         w[infected] = dens
         return w
 
@@ -168,9 +162,7 @@ class Epidemic:
         onset_day = np.floor(self.onset_at / 1440.0)
         new_onset = np.flatnonzero((onset_day == day) & ~self.asymptomatic)
         seek = new_onset[rng.random(len(new_onset)) < cfg.symptomatic_test_share]
-        delays = rng.choice(
-            len(cfg.onset_to_specimen_days), size=len(seek), p=np.asarray(cfg.onset_to_specimen_days)
-        )
+        delays = rng.choice(len(cfg.onset_to_specimen_days), size=len(seek), p=np.asarray(cfg.onset_to_specimen_days))
         self._schedule_test(seek, day + delays)
         self_isolate = new_onset[rng.random(len(new_onset)) < cfg.self_isolation_at_onset]
         self._isolate(self_isolate, day, day + SELF_ISOLATION_DAYS)
@@ -238,9 +230,7 @@ class Epidemic:
         infector = src[pick].copy()
         air = np.flatnonzero(infector < 0)
         if len(air):
-            infector[air] = self._air_infector(
-                exposures, place[pick[air]], zone[pick[air]], slot[pick[air]], rng
-            )
+            infector[air] = self._air_infector(exposures, place[pick[air]], zone[pick[air]], slot[pick[air]], rng)
         when = day * 1440.0 + slot[pick] * SLOT_MIN + rng.uniform(0.0, SLOT_MIN, len(pick))
         new = self._infect(sus[pick], when, rng, infector, place[pick])
         return NewInfections(new.infectee, infector, when, place[pick], zone[pick])
@@ -286,9 +276,7 @@ class Epidemic:
         result = positive.astype(np.int8)
         inconclusive = pcr & (rng.random(k) < cfg.pcr_inconclusive)
         result[inconclusive] = 2
-        delay_pcr = rng.choice(
-            len(cfg.pcr_result_delay_days), size=k, p=np.asarray(cfg.pcr_result_delay_days)
-        )
+        delay_pcr = rng.choice(len(cfg.pcr_result_delay_days), size=k, p=np.asarray(cfg.pcr_result_delay_days))
         result_day = day + np.where(pcr, delay_pcr, 0)
         pos = result == 1
         confirmed = who[pos]

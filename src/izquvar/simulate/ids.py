@@ -34,9 +34,7 @@ def _digits(values: npt.NDArray[np.int64], width: int) -> npt.NDArray[np.int64]:
     return (values[:, None] // powers[None, :]) % 10
 
 
-def pinfl(
-    birth: npt.NDArray[np.int64], male: npt.NDArray[np.bool_], district_code: npt.NDArray[np.int64]
-) -> StrArray:
+def pinfl(birth: npt.NDArray[np.int64], male: npt.NDArray[np.bool_], district_code: npt.NDArray[np.int64]) -> StrArray:
     """PINFL-like identifiers from birth dates (days since 1970-01-01), sex and a 3-digit district code."""
     n = len(birth)
     dates = np.datetime64("1970-01-01") + birth.astype("timedelta64[D]")
@@ -56,9 +54,7 @@ def pinfl(
         # more than 1000 people share a birth date, sex and district: spill into the district digits
         district_code = (district_code + serial // 1000) % 1000
         serial = serial % 1000
-    body = (
-        (((century * 100 + days) * 100 + months) * 100 + years % 100) * 1000 + district_code
-    ) * 1000 + serial
+    body = ((((century * 100 + days) * 100 + months) * 100 + years % 100) * 1000 + district_code) * 1000 + serial
     digits = _digits(body, 13)
     weights = np.resize(np.array([7, 3, 1], dtype=np.int64), 13)
     check = (digits * weights).sum(axis=1) % 10

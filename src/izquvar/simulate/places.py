@@ -276,9 +276,7 @@ def build_world(pop: Population, city: City, rng: np.random.Generator) -> World:
     workers = np.flatnonzero(pop.employed)
     # one teacher per class, taken from the workers nearest in line (teachers work where they teach)
     teacher_count = min(n_classes, len(workers))
-    teachers = (
-        rng.choice(workers, size=teacher_count, replace=False) if teacher_count else np.empty(0, np.int64)
-    )
+    teachers = rng.choice(workers, size=teacher_count, replace=False) if teacher_count else np.empty(0, np.int64)
     teacher_mask = np.zeros(n, dtype=np.bool_)
     teacher_mask[teachers] = True
     office_workers = np.flatnonzero(pop.employed & ~teacher_mask)
@@ -364,12 +362,7 @@ def build_world(pop: Population, city: City, rng: np.random.Generator) -> World:
     routes = max(3, round(n / PEOPLE_PER_BUS_ROUTE))
     n_buses = routes * 2 * BUS_VEHICLES_PER_DIRECTION
     bus_names = np.array(
-        [
-            f"Bus route {r + 1}, bus {d + 1}-{k + 1:02d}"
-            for r in range(routes)
-            for d in range(2)
-            for k in range(8)
-        ]
+        [f"Bus route {r + 1}, bus {d + 1}-{k + 1:02d}" for r in range(routes) for d in range(2) for k in range(8)]
     )
     route_x, route_y = _line_points(city, routes, rng, cx, cy)
     bus_index = b.add(

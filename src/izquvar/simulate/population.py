@@ -151,9 +151,9 @@ def build_population(config: SimConfig, city: City, rng: np.random.Generator) ->
 
     home_x, home_y, home_mahalla = city.random_points(households, rng)
     district = city.mahalla_district[home_mahalla]
-    district_code = np.array(
-        [int(d[-3:]) if d[-3:].isdigit() else 0 for d in city.district_ids], dtype=np.int64
-    )[district]
+    district_code = np.array([int(d[-3:]) if d[-3:].isdigit() else 0 for d in city.district_ids], dtype=np.int64)[
+        district
+    ]
     person_id = pinfl(birth_day, male, district_code[household])
 
     has_phone = (age >= config.phone_owner_min_age) & (rng.random(n) < config.phone_owner_share)

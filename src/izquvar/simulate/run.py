@@ -23,6 +23,7 @@ from izquvar.simulate.city import load_tashkent
 from izquvar.simulate.clock import Clock
 from izquvar.simulate.config import SimConfig
 from izquvar.simulate.copresence import (
+    PEOPLE_PER_BEDROOM,
     SLOT_MIN,
     PlaceGeometry,
     SlotRows,
@@ -125,6 +126,8 @@ class _Simulation:
         self.id_rank = np.empty(self.pop.size, dtype=np.int64)
         self.id_rank[np.argsort(self.pop.person_id, kind="stable")] = np.arange(self.pop.size)
         self.gps_phase = rng.integers(0, SLOT_MIN * 60, self.pop.size)
+        rank_at_home = np.arange(self.pop.size) - self.pop.household_start[self.pop.household]
+        self.bedroom = 1 + rank_at_home // PEOPLE_PER_BEDROOM
         self.writer = PartitionedWriter(out, config.format)
         self.infections: list[NewInfections] = [self.epidemic.index_infections]
         self.diag: dict[str, float] = {"card_eligible": 0.0, "checkin_eligible": 0.0}
@@ -162,7 +165,7 @@ class _Simulation:
         gps_rng = _rng(cfg, "gps", d)
         want_gps, want_ble = cfg.wants("gps"), cfg.wants("ble")
         for rows_index in chunks_by_place(stays, CHUNK_ROWS):
-            rows = expand(stays, rows_index, self.geometry, pos_rng)
+            rows = expand(stays, rows_index, self.geometry, self.bedroom, pos_rng)
             self._close_range(rows, weight, susceptible, exposures, contact_keys, contact_counts)
             self._shared_air(rows, weight, susceptible, exposures)
             if want_ble:
@@ -217,9 +220,7 @@ class _Simulation:
         for src, dst in ((pi, pj), (pj, pi)):
             hit = (weight[src] > 0) & susceptible[dst]
             if hit.any():
-                exposures.add(
-                    dst[hit], src[hit], kernel[hit] * weight[src[hit]], slot[hit], place[hit], zone[hit]
-                )
+                exposures.add(dst[hit], src[hit], kernel[hit] * weight[src[hit]], slot[hit], place[hit], zone[hit])
 
     def _shared_air(
         self, rows: SlotRows, weight: FloatArray, susceptible: npt.NDArray[np.bool_], exposures: Exposures
@@ -245,7 +246,7 @@ class _Simulation:
         hit = total > 0
         targets, total = targets[hit], total[hit]
         place = rows.place[targets]
-        area = g.zone_w[place] * g.zone_h[place]
+        area = rows.w[targets] * rows.h[targets]
         hazard = self.config.beta_air * total / (area / 100.0)
         exposures.add(
             rows.person[targets],
@@ -266,6 +267,8 @@ class _Simulation:
             x=rows.x[users],
             y=rows.y[users],
             stay=rows.stay[users],
+            w=rows.w[users],
+            h=rows.h[users],
         )
         order, key = group_keys(sub, self.config.ble_range_m)
         i, j, dist = pairs_within(key, sub.x[order], sub.y[order], self.config.ble_range_m)
@@ -407,9 +410,7 @@ class _Simulation:
             np.where(
                 place >= venues.size,
                 "home",
-                np.asarray(_category_names())[
-                    venues.category[np.minimum(np.maximum(place, 0), venues.size - 1)]
-                ],
+                np.asarray(_category_names())[venues.category[np.minimum(np.maximum(place, 0), venues.size - 1)]],
             ),
         )
         home_of_infectee = self.pop.household[infectee] + venues.size
@@ -450,9 +451,9 @@ class _Simulation:
                 "specimen_date": pa.array(
                     self.clock.epoch_days(np.maximum(spec, 0)).astype(np.int32), mask=spec < 0
                 ).cast(pa.date32()),
-                "isolation": pa.array(
-                    self.clock.epoch_days(np.maximum(iso, 0)).astype(np.int32), mask=iso < 0
-                ).cast(pa.date32()),
+                "isolation": pa.array(self.clock.epoch_days(np.maximum(iso, 0)).astype(np.int32), mask=iso < 0).cast(
+                    pa.date32()
+                ),
             },
         )
         write_table(table, self.out / "truth" / f"cases.{self.writer.ext}", self.config.format)

@@ -158,9 +158,7 @@ class _Timeline:
         end: FloatArray = np.minimum(board + duration, LATEST_END_MIN)
         ok = board < 1380.0
         zone = rng.integers(0, carriages, len(who))
-        self._record(
-            who[ok], vehicle[ok], zone[ok], RIDE, board[ok], end[ok], ox[ok], oy[ok], dest_x[ok], dest_y[ok]
-        )
+        self._record(who[ok], vehicle[ok], zone[ok], RIDE, board[ok], end[ok], ox[ok], oy[ok], dest_x[ok], dest_y[ok])
         return ok
 
     def _record(
@@ -478,7 +476,7 @@ class DayBuilder:
         for _ in range(count):
             host = int(rng.integers(0, pop.households))
             hall = int(halls[rng.integers(0, len(halls))])
-            guests = int(min(v.capacity[hall], rng.integers(150, 400)))
+            guests = int(min(v.capacity[hall], rng.integers(100, 250)))
             mahalla = pop.home_mahalla[host]
             lo, hi = np.searchsorted(self._mahalla_sorted, [mahalla, mahalla + 1])
             local = self._by_mahalla[lo:hi]
@@ -534,10 +532,8 @@ class DayBuilder:
     def _assemble(self, tl: _Timeline) -> Stays:
         """Outings sorted per person, with home stays filled in wherever there was time to go home."""
         n = self.pop.size
-        if tl.parts:
-            cols = [np.concatenate([p[i] for p in tl.parts]) for i in range(10)]
-        else:
-            cols = [np.zeros(0)] * 10
+        parts = tl.parts or [tuple(np.zeros(0) for _ in range(10))]
+        cols = [np.concatenate([p[i] for p in parts]) for i in range(10)]
         person, place, zone, kind, start, end, x0, y0, x1, y1 = cols
         person = person.astype(np.int64)
         order = np.lexsort((start, person))

@@ -47,13 +47,17 @@ def write_table(table: pa.Table, path: Path, fmt: str) -> None:
 
 
 class PartitionedWriter:
-    """Buffers event tables by UTC date and writes each date once it can no longer grow."""
+    """Streams event tables into one file per (kind, UTC date), closing each date once it can no longer grow.
+
+    Rows are appended as they are produced (a Parquet row group or a block of CSV lines per call), so memory
+    holds no more than the table being written, however large the day's feeds are.
+    """
 
     def __init__(self, root: Path, fmt: str) -> None:
         self.root = root
         self.fmt = fmt
         self.ext = "parquet" if fmt == "parquet" else "csv"
-        self._buffers: dict[tuple[str, dt.date], list[pa.Table]] = defaultdict(list)
+        self._open: dict[tuple[str, dt.date], pq.ParquetWriter | pacsv.CSVWriter] = {}
         self.rows: dict[str, int] = defaultdict(int)
         self.files: dict[str, int] = defaultdict(int)
 
@@ -64,7 +68,7 @@ class PartitionedWriter:
         self.files[name] += 1
 
     def add(self, name: str, table: pa.Table, partition_column: str) -> None:
-        """Rows of event table ``name`` to be split by the UTC date of ``partition_column``."""
+        """Append rows of event table ``name`` to the files of the UTC dates of ``partition_column``."""
         if table.num_rows == 0:
             return
         column = table.column(partition_column)
@@ -72,22 +76,31 @@ class PartitionedWriter:
             day_numbers = pc.cast(pc.divide(pc.cast(column, pa.int64()), 86_400_000_000), pa.int64())
         else:
             day_numbers = pc.cast(column, pa.int32()).cast(pa.int64())
-        # floor division for times before the epoch is not needed: simulated dates are recent
+        # simulated times are after 1970, so truncating division is the floor
         numbers: Any = day_numbers
         unique = [int(n) for n in pc.unique(numbers).to_pylist() if n is not None]
         for number in sorted(unique):
-            part = table.filter(pc.equal(numbers, pa.scalar(number, pa.int64())))
-            self._buffers[(name, _EPOCH + dt.timedelta(days=int(number)))].append(part)
+            part = table if len(unique) == 1 else table.filter(pc.equal(numbers, pa.scalar(number, pa.int64())))
+            self._writer(name, _EPOCH + dt.timedelta(days=number), part.schema).write_table(
+                part if self.fmt == "parquet" else _to_csv_ready(part)
+            )
+            self.rows[name] += part.num_rows
 
-    def flush(self, before: dt.date | None = None) -> None:
-        """Write every buffered date earlier than ``before`` (all of them when ``None``)."""
-        ready = sorted(k for k in self._buffers if before is None or k[1] < before)
-        for name, date in ready:
-            parts = self._buffers.pop((name, date))
-            table = pa.concat_tables(parts).combine_chunks()
+    def _writer(self, name: str, date: dt.date, schema: pa.Schema) -> pq.ParquetWriter | pacsv.CSVWriter:
+        key = (name, date)
+        if key not in self._open:
             path = self.root / name / f"day={date.isoformat()}" / f"part-0.{self.ext}"
             if path.exists():
                 raise InvalidInput(f"simulate: {path} would be written twice (output directory reused?)")
-            write_table(table, path, self.fmt)
-            self.rows[name] += table.num_rows
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if self.fmt == "parquet":
+                self._open[key] = pq.ParquetWriter(path, schema, compression="zstd", compression_level=3)
+            else:
+                self._open[key] = pacsv.CSVWriter(path, _to_csv_ready(schema.empty_table()).schema)
             self.files[name] += 1
+        return self._open[key]
+
+    def flush(self, before: dt.date | None = None) -> None:
+        """Close every date earlier than ``before`` (all of them when ``None``)."""
+        for key in sorted(k for k in self._open if before is None or k[1] < before):
+            self._open.pop(key).close()

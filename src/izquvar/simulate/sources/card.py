@@ -47,9 +47,7 @@ class Merchants:
     @classmethod
     def build(cls, venues: Venues) -> Merchants:
         count = np.where(venues.accepts_cards, 1, 0)
-        count = np.where(
-            venues.accepts_cards & (venues.category == CATEGORY["bazaar"]), TERMINALS_PER_BAZAAR, count
-        )
+        count = np.where(venues.accepts_cards & (venues.category == CATEGORY["bazaar"]), TERMINALS_PER_BAZAAR, count)
         first = np.r_[0, np.cumsum(count)][:-1].astype(np.int64)
         venue = np.repeat(np.arange(venues.size), count)
         ids = np.char.add("M", np.char.zfill((np.arange(len(venue)) + 100001).astype(str), 9))

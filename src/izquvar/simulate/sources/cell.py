@@ -25,6 +25,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 #: Mobile country code of Uzbekistan and the network code used for the simulated operator.
 MCC, MNC = "434", "05"
+_SERVING_BATCH = 1_000_000
 _SEARCH = 1  # grid cells searched in each direction for candidate towers (jitter keeps the nearest within)
 
 
@@ -123,7 +124,10 @@ def events(
     person = np.concatenate(parts_person)
     minute = np.concatenate(parts_minute)
     x, y, _, _ = locate(stays, person, minute)
-    cell = towers.serving(x, y, config.cell_not_nearest_share, rng)
+    cell = np.empty(len(x), dtype=np.int64)
+    for lo_row in range(0, len(x), _SERVING_BATCH):  # bounded memory: 9 candidates per event
+        batch = slice(lo_row, lo_row + _SERVING_BATCH)
+        cell[batch] = towers.serving(x[batch], y[batch], config.cell_not_nearest_share, rng)
     us = clock.to_utc_us(day, minute)
     order = np.lexsort((cell, us, person))
     person, us, cell = person[order], us[order], cell[order]

@@ -57,9 +57,7 @@ def dates(epoch_days: IntArray) -> ArrowArray:
     return pa.array(np.asarray(epoch_days, dtype=np.int32), type=pa.int32()).cast(pa.date32())
 
 
-def locate(
-    stays: Stays, person: IntArray, minute: FloatArray
-) -> tuple[FloatArray, FloatArray, IntArray, BoolArray]:
+def locate(stays: Stays, person: IntArray, minute: FloatArray) -> tuple[FloatArray, FloatArray, IntArray, BoolArray]:
     """Where each ``person`` was at ``minute``: position, the stay index, and whether inside that stay.
 
     Outside a stay (travelling) the position is interpolated between the previous stay's end and the next

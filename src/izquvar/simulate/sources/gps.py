@@ -58,8 +58,8 @@ def still_pings(
     stay = rows.stay[sel]
     minute = rows.slot[sel] * float(SLOT_MIN) + phase_s[person] / 60.0
     minute = np.clip(minute, stays.start[stay], stays.end[stay])
-    x = geometry.x[place] + rows.x[sel] - geometry.zone_w[place] / 2.0
-    y = geometry.y[place] + rows.y[sel] - geometry.zone_h[place] / 2.0
+    x = geometry.x[place] + rows.x[sel] - rows.w[sel] / 2.0
+    y = geometry.y[place] + rows.y[sel] - rows.h[sel] / 2.0
     sigma = np.where(geometry.indoor[place], config.gps_sigma_indoor_m, config.gps_sigma_outdoor_m)
     return _table(person, minute, x, y, sigma, person_id, clock, day, rng)
 
@@ -111,9 +111,7 @@ def moving_pings(
     y = y0[leg] + (y1[leg] - y0[leg]) * frac
     lost = rng.random(total) < config.gps_loss
     keep = ~lost
-    return _table(
-        person[leg][keep], minute[keep], x[keep], y[keep], sigma_leg[leg][keep], person_id, clock, day, rng
-    )
+    return _table(person[leg][keep], minute[keep], x[keep], y[keep], sigma_leg[leg][keep], person_id, clock, day, rng)
 
 
 def _table(
