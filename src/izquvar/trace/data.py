@@ -1,0 +1,304 @@
+"""Everything a trace reads, loaded from the store once and arranged for per-case lookups.
+
+Why: a single-case trace must take milliseconds, so every table is sorted once by the key a trace looks it up
+by (person, venue, cell) and answered afterwards with binary searches. The stay index, the only costly part to
+build, is persisted under ``STORE/index/<manifest generation>/stays`` and rebuilt when the store changes.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from izquvar.errors import NotFound, StoreError
+from izquvar.store.embedded import EmbeddedStore
+from izquvar.store.layout import MANIFEST_FILE
+from izquvar.store.manifest import load_manifest
+from izquvar.trace.index import EPOCH_US, StayIndex
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+
+#: Columns the stay index carries next to each stay (what places and GPS evidence show).
+STAY_CARRY = ("lat", "lon", "n_pings", "accuracy_m", "venue_id", "region_id", "district_id", "mahalla_id")
+INDEX_DIR = "index"
+#: Bumped when what :class:`TraceData` persists changes shape.
+PERSIST_VERSION = 1
+
+
+def seconds(column: pa.ChunkedArray[Any] | pa.Array[Any]) -> I64:
+    """Unix seconds of a timestamp column (floored)."""
+    micros = column.cast(pa.timestamp("us", tz="UTC")).to_numpy(zero_copy_only=False)
+    return np.floor_divide(micros.astype("datetime64[us]").astype(np.int64), 1_000_000)
+
+
+def index_seconds(values: npt.NDArray[np.integer[Any]]) -> I64:
+    """Unix seconds of stay-index seconds (which count from the index's epoch)."""
+    return values.astype(np.int64) + EPOCH_US // 1_000_000
+
+
+@dataclass(frozen=True)
+class Sorted:
+    """A table sorted by one string key, with the key's row ranges for O(log n) lookups."""
+
+    frame: pd.DataFrame
+    keys: npt.NDArray[np.str_]
+
+    @classmethod
+    def by(cls, frame: pd.DataFrame, key: str, then: str | None = None) -> Sorted:
+        order = [key] if then is None else [key, then]
+        frame = frame.sort_values(order, kind="stable").reset_index(drop=True)
+        return cls(frame, frame[key].to_numpy(dtype=str))
+
+    def rows(self, value: str) -> pd.DataFrame:
+        lo = int(np.searchsorted(self.keys, value, side="left"))
+        hi = int(np.searchsorted(self.keys, value, side="right"))
+        return self.frame.iloc[lo:hi]
+
+    def rows_of(self, values: npt.ArrayLike) -> pd.DataFrame:
+        wanted = np.unique(np.asarray(values, dtype=str))
+        lo = np.searchsorted(self.keys, wanted, side="left")
+        hi = np.searchsorted(self.keys, wanted, side="right")
+        if not len(wanted) or not (hi > lo).any():
+            return self.frame.iloc[0:0]
+        idx = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True) if b > a])
+        return self.frame.iloc[idx]
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, str):
+            return False
+        slot = int(np.searchsorted(self.keys, value))
+        return slot < len(self.keys) and str(self.keys[slot]) == value
+
+
+@dataclass(frozen=True)
+class CellEvents:
+    """Operator records sorted by (cell, time): who was served by a cell during an interval."""
+
+    cell_ids: npt.NDArray[np.str_]
+    cell_code: I64
+    time_s: I64
+    subscriber: npt.NDArray[np.object_]
+
+    @classmethod
+    def build(cls, table: pa.Table) -> CellEvents:
+        cells = table.column("cell_id").to_numpy(zero_copy_only=False).astype(str)
+        ids, code = np.unique(cells, return_inverse=True)
+        time_s = seconds(table.column("time"))
+        order = np.lexsort((time_s, code))
+        subscriber = table.column("subscriber").to_numpy(zero_copy_only=False).astype(object)
+        return cls(ids, code[order].astype(np.int64), time_s[order], subscriber[order])
+
+    def during(self, cell_id: str, start_s: int, end_s: int) -> tuple[npt.NDArray[np.object_], I64]:
+        """Subscribers and times of the events of ``cell_id`` within ``[start_s, end_s]``."""
+        slot = int(np.searchsorted(self.cell_ids, cell_id))
+        if slot >= len(self.cell_ids) or self.cell_ids[slot] != cell_id:
+            return np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
+        lo = int(np.searchsorted(self.cell_code, slot, side="left"))
+        hi = int(np.searchsorted(self.cell_code, slot, side="right"))
+        a = lo + int(np.searchsorted(self.time_s[lo:hi], start_s, side="left"))
+        b = lo + int(np.searchsorted(self.time_s[lo:hi], end_s, side="right"))
+        return self.subscriber[a:b], self.time_s[a:b]
+
+
+@dataclass(frozen=True)
+class TraceData:
+    """The store's tables as a trace needs them; build with :meth:`load`."""
+
+    root: Path
+    generation: int
+    stays: StayIndex
+    venues: pd.DataFrame  # indexed by venue_id
+    people: Sorted  # by person
+    households: Sorted  # people by household
+    phones: Sorted  # people by phone pseudonym
+    rosters: Sorted  # by person
+    roster_groups: Sorted  # by group_id
+    checkins: Sorted  # by person
+    checkins_at: Sorted  # by venue_id
+    card: Sorted  # by card_holder
+    card_at: Sorted  # by venue_id
+    ble: Sorted  # by person (each encounter twice, once per side)
+    cell: Sorted  # by subscriber
+    cell_events: CellEvents
+    towers: pd.DataFrame  # indexed by cell_id
+    data_end_s: int
+
+    @classmethod
+    def load(cls, store: EmbeddedStore) -> TraceData:
+        """Read the store (and its persisted stay index, building it when missing or stale)."""
+        generation = load_manifest(store.root / MANIFEST_FILE).generation
+        stays = _stay_index(store, generation)
+        venues = _venues(store)
+        people = store.table("people").to_pandas()
+        rosters = store.table("rosters").to_pandas()
+        checkins = store.table("checkins").to_pandas()
+        card = store.table("card").to_pandas()
+        ble = _ble(store.table("ble"))
+        cell_table = store.table("cell", columns=["subscriber", "time", "cell_id"])
+        cell = pd.DataFrame(
+            {
+                "subscriber": cell_table.column("subscriber").to_numpy(zero_copy_only=False),
+                "time_s": seconds(cell_table.column("time")),
+                "cell_id": cell_table.column("cell_id").to_numpy(zero_copy_only=False),
+            }
+        )
+        towers = store.table("towers").to_pandas().set_index("cell_id")
+        for frame, column in ((checkins, "check_in"), (checkins, "check_out"), (card, "time")):
+            frame[f"{column}_s"] = _frame_seconds(frame[column])
+        ends = [int(index_seconds(stays.end_s).max()) if stays.n_stays else 0]
+        ends += [int(cell["time_s"].max())] if len(cell) else []
+        ends += [int(ble["end_s"].max())] if len(ble) else []
+        return cls(
+            root=store.root,
+            generation=generation,
+            stays=stays,
+            venues=venues,
+            people=Sorted.by(people, "person"),
+            households=Sorted.by(people, "household"),
+            phones=Sorted.by(people[people["phone"].notna()], "phone"),
+            rosters=Sorted.by(rosters, "person"),
+            roster_groups=Sorted.by(rosters, "group_id"),
+            checkins=Sorted.by(checkins, "person", "check_in_s"),
+            checkins_at=Sorted.by(checkins, "venue_id", "check_in_s"),
+            card=Sorted.by(card, "card_holder", "time_s"),
+            card_at=Sorted.by(card[card["venue_id"].notna()], "venue_id", "time_s"),
+            ble=Sorted.by(ble, "person", "start_s"),
+            cell=Sorted.by(cell, "subscriber", "time_s"),
+            cell_events=CellEvents.build(cell_table),
+            towers=towers,
+            data_end_s=max(ends),
+        )
+
+    # -- per-person lookups ----------------------------------------------------------------------------
+
+    def knows(self, person: str) -> bool:
+        """Whether ``person`` (a pseudonym) appears in any person-keyed table."""
+        return (
+            person in self.people
+            or self.stays.person_id(person) is not None
+            or person in self.checkins
+            or person in self.card
+            or person in self.ble
+            or person in self.cell
+            or person in self.rosters
+        )
+
+    def phone_of(self, person: str) -> str | None:
+        rows = self.people.rows(person)
+        if len(rows) and isinstance(rows["phone"].iloc[0], str):
+            return str(rows["phone"].iloc[0])
+        return None
+
+    def home_of(self, person: str) -> tuple[float, float] | None:
+        rows = self.people.rows(person)
+        if not len(rows):
+            return None
+        lat, lon = rows["home_lat"].iloc[0], rows["home_lon"].iloc[0]
+        if pd.isna(lat) or pd.isna(lon):
+            return None
+        return float(lat), float(lon)
+
+    def stays_of(self, person: str, start_s: int, end_s: int) -> pd.DataFrame:
+        """``person``'s stays overlapping ``[start_s, end_s)`` (Unix seconds), by start."""
+        pid = self.stays.person_id(person)
+        if pid is None:
+            return _EMPTY_STAYS.copy()
+        own = np.asarray(self.stays.person_stays[self.stays.person_offsets[pid] : self.stays.person_offsets[pid + 1]])
+        s = index_seconds(self.stays.start_s[own])
+        e = index_seconds(self.stays.end_s[own])
+        keep = (s < end_s) & (e > start_s)
+        own = own[keep]
+        frame = pd.DataFrame({"start_s": s[keep], "end_s": e[keep]})
+        if self.stays.carried is not None:
+            carried = self.stays.carried.take(pa.array(own, type=pa.int64())).to_pandas()
+            frame = pd.concat([frame, carried.reset_index(drop=True)], axis=1)
+        return frame.sort_values("start_s").reset_index(drop=True)
+
+    def persons_by_phone(self, phones: npt.ArrayLike) -> dict[str, str]:
+        rows = self.phones.rows_of(phones)
+        return dict(zip(rows["phone"].astype(str), rows["person"].astype(str), strict=True))
+
+
+_EMPTY_STAYS = pd.DataFrame({"start_s": np.empty(0, np.int64), "end_s": np.empty(0, np.int64)})
+
+
+def _frame_seconds(values: pd.Series) -> pd.Series:
+    """Unix seconds of a pandas datetime column; missing values stay missing (as ``pd.NA``)."""
+    converted = pd.to_datetime(values, utc=True)
+    out = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    known = converted.notna()
+    out[known] = (converted[known].astype("datetime64[us, UTC]").astype("int64") // 1_000_000).astype("int64")
+    return out
+
+
+def _venues(store: EmbeddedStore) -> pd.DataFrame:
+    """Venues with their area ids (located once) and merchants' venues."""
+    from izquvar.ingest.derive import area_index, locate
+
+    venues = store.table("venues")
+    frame = venues.to_pandas()
+    if len(frame):
+        index = area_index(store.table("areas"))
+        areas = locate(index, frame["lat"].to_numpy(np.float64), frame["lon"].to_numpy(np.float64)).to_pandas()
+        frame = pd.concat([frame.reset_index(drop=True), areas], axis=1)
+    else:
+        for name in ("region_id", "district_id", "mahalla_id"):
+            frame[name] = pd.Series(dtype=object)
+    return frame.set_index("venue_id")
+
+
+def _ble(table: pa.Table) -> pd.DataFrame:
+    """Each encounter once per side, so one person's encounters are one contiguous slice."""
+    start = seconds(table.column("time"))
+    duration = table.column("duration_s").to_numpy(zero_copy_only=False).astype(np.int64)
+    a = table.column("person_a").to_numpy(zero_copy_only=False)
+    b = table.column("person_b").to_numpy(zero_copy_only=False)
+    attenuation = table.column("attenuation_db").to_numpy(zero_copy_only=False).astype(np.float64)
+    return pd.DataFrame(
+        {
+            "person": np.concatenate([a, b]),
+            "other": np.concatenate([b, a]),
+            "start_s": np.concatenate([start, start]),
+            "end_s": np.concatenate([start + duration, start + duration]),
+            "attenuation_db": np.concatenate([attenuation, attenuation]),
+        }
+    )
+
+
+def _stay_index(store: EmbeddedStore, generation: int) -> StayIndex:
+    """The persisted stay index of this manifest generation; older generations' indexes are removed."""
+    base = store.root / INDEX_DIR
+    directory = base / f"{generation}-v{PERSIST_VERSION}" / "stays"
+    try:
+        return StayIndex.load(directory)
+    except (NotFound, StoreError):
+        pass
+    stays = store.table("stays")
+    accuracy = stays.column("accuracy_m")
+    if accuracy.null_count:
+        stays = stays.set_column(
+            stays.schema.get_field_index("accuracy_m"), "accuracy_m", pc.fill_null(accuracy, 25.0)
+        )
+    index = StayIndex.build(stays, carry=STAY_CARRY)
+    staging = base / f".building-{generation}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        index.save(staging / "stays")
+        if directory.parent.exists():
+            shutil.rmtree(directory.parent)
+        staging.replace(directory.parent)
+        for old in base.iterdir():
+            if old.name != directory.parent.name and not old.name.startswith("."):
+                shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)  # a read-only store still traces, from memory
+    return index

@@ -1,0 +1,128 @@
+"""The evidence frame every source produces, and the case every source looks at.
+
+Why one columnar shape: sources differ in what they know (a distance, an attenuation, a venue, only a cell),
+but fusion must union their minutes per contact and per day without caring where a row came from. Each row
+says, besides where and when, how near the two probably were (``p_near``: the probability that this time was
+spent within the close distance), what proximity the row supports on its own (``grade``) and whether it alone
+meets the close-contact definition for its day (``qualifies``, e.g. 15 GAEN-weighted Bluetooth minutes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import pandas as pd
+
+from izquvar.trace.data import TraceData
+from izquvar.trace.disease import DiseaseProfile
+from izquvar.trace.result import Source
+
+Grade = Literal["close", "casual", "possible"]
+
+#: Evidence columns and their empty values.
+COLUMNS: dict[str, Any] = {
+    "contact": "",
+    "source": "",
+    "start_s": 0,
+    "end_s": 0,
+    "venue_id": None,
+    "lat": np.nan,
+    "lon": np.nan,
+    "distance_m": np.nan,
+    "attenuation_db": np.nan,
+    "p_near": 0.0,
+    "grade": "possible",
+    "qualifies": False,
+    #: What kind of place: home, school_class, department, a venue category, nearby, phone_proximity, cell.
+    "setting": "",
+    "detail": "",
+}
+_DTYPES = {
+    "start_s": np.int64,
+    "end_s": np.int64,
+    "lat": np.float64,
+    "lon": np.float64,
+    "distance_m": np.float64,
+    "attenuation_db": np.float64,
+    "p_near": np.float64,
+    "qualifies": np.bool_,
+}
+
+
+def frame(n: int, **columns: Any) -> pd.DataFrame:
+    """An evidence frame of ``n`` rows: given columns (arrays or scalars), the rest at their empty value."""
+    unknown = set(columns) - set(COLUMNS)
+    if unknown:
+        raise KeyError(f"not evidence columns: {sorted(unknown)}")
+    data: dict[str, Any] = {}
+    for name, default in COLUMNS.items():
+        value = columns.get(name, default)
+        if np.ndim(value) == 0:
+            value = np.full(n, value, dtype=_DTYPES.get(name, object))
+        data[name] = np.asarray(value, dtype=_DTYPES.get(name, object))
+    return pd.DataFrame(data)
+
+
+def empty() -> pd.DataFrame:
+    return frame(0)
+
+
+@dataclass(frozen=True)
+class Case:
+    """The case as every source sees it: who, when infectious, and where the data put them."""
+
+    person: str
+    onset: dt.date
+    start_s: int
+    end_s: int
+    profile: DiseaseProfile
+    phone: str | None
+    home: tuple[float, float] | None
+    #: The case's GPS stays overlapping the window (columns of :meth:`TraceData.stays_of`).
+    stays: pd.DataFrame
+
+    @property
+    def start(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.start_s, dt.UTC)
+
+    @property
+    def end(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.end_s, dt.UTC)
+
+    def local_days(self) -> list[dt.date]:
+        """The local calendar days the window touches."""
+        if self.end_s <= self.start_s:
+            return []
+        offset = self.profile.utc_offset
+        first = (self.start + offset).date()
+        last = (self.end - dt.timedelta(seconds=1) + offset).date()
+        return [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
+
+
+class EvidenceSource(Protocol):
+    """One data source's rules: turn the store's data about the case into evidence rows."""
+
+    name: Source
+
+    def evidence(self, case: Case, data: TraceData) -> pd.DataFrame:
+        """Evidence rows (see :data:`COLUMNS`) for everyone this source puts near ``case`` in its window."""
+        ...
+
+
+def clip(frame_: pd.DataFrame, case: Case) -> pd.DataFrame:
+    """Rows clipped to the case's window; rows left empty are dropped."""
+    if not len(frame_):
+        return frame_
+    out = frame_.copy()
+    out["start_s"] = np.maximum(out["start_s"].to_numpy(np.int64), case.start_s)
+    out["end_s"] = np.minimum(out["end_s"].to_numpy(np.int64), case.end_s)
+    return out[out["end_s"] > out["start_s"]].reset_index(drop=True)
+
+
+def disc_share(radius_m: float, area_m2: float | np.ndarray) -> np.ndarray:
+    """Chance that two people placed at random in a room of ``area_m2`` are within ``radius_m``: the disc's
+    share of the room, capped at 1 (edge effects make it a slight overestimate, which errs toward tracing)."""
+    return np.minimum(1.0, np.pi * radius_m * radius_m / np.maximum(np.asarray(area_m2, dtype=np.float64), 1.0))

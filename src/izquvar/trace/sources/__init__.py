@@ -1,0 +1,37 @@
+"""One strategy per data source, each with its own precision rules (docs/tracing.md lists them all)."""
+
+from __future__ import annotations
+
+from izquvar.trace.evidence import EvidenceSource
+from izquvar.trace.sources.ble import BleSource
+from izquvar.trace.sources.card import CardSource
+from izquvar.trace.sources.cell import CellSource
+from izquvar.trace.sources.checkins import CheckinSource
+from izquvar.trace.sources.gps import GpsSource
+from izquvar.trace.sources.household import HouseholdSource
+from izquvar.trace.sources.roster import RosterSource
+
+
+def default_sources() -> tuple[EvidenceSource, ...]:
+    """Every source, in the order their evidence is listed."""
+    return (
+        HouseholdSource(),
+        RosterSource(),
+        BleSource(),
+        GpsSource(),
+        CheckinSource(),
+        CardSource(),
+        CellSource(),
+    )
+
+
+__all__ = [
+    "BleSource",
+    "CardSource",
+    "CellSource",
+    "CheckinSource",
+    "GpsSource",
+    "HouseholdSource",
+    "RosterSource",
+    "default_sources",
+]

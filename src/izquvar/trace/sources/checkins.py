@@ -1,0 +1,71 @@
+"""QR check-ins: the case and others checked in at the same venue (and zone, when both scanned one) at
+overlapping times.
+
+Missing check-out: the visit is assumed to last the category's typical dwell (``venues.DWELL_MINUTES``), or
+until the person's next check-in if sooner. Same venue is not same table: ``p_near`` is the share a 2 m disc
+covers of one zone; grade casual (Korea notified everyone in the venue's log for the hours the case was there).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from izquvar.trace.data import TraceData
+from izquvar.trace.evidence import Case, clip, disc_share, empty, frame
+from izquvar.trace.result import Source
+from izquvar.trace.sources.venues import categories, dwell_seconds, zone_area_m2
+
+
+def visits(rows: pd.DataFrame, data: TraceData) -> pd.DataFrame:
+    """Check-in rows with ``start_s``/``end_s`` (assumed dwell when there is no check-out)."""
+    start = rows["check_in_s"].to_numpy(np.int64)
+    dwell = dwell_seconds(data.venues, rows["venue_id"].to_numpy(object))
+    out = rows["check_out_s"].to_numpy(dtype=np.float64, na_value=np.nan)
+    end = np.where(np.isfinite(out), out, start + dwell).astype(np.int64)
+    result = rows.assign(start_s=start, end_s=np.maximum(end, start + 60), assumed=~np.isfinite(out))
+    return result
+
+
+class CheckinSource:
+    name: Source = "checkins"
+
+    def evidence(self, case: Case, data: TraceData) -> pd.DataFrame:
+        mine = data.checkins.rows(case.person)
+        if not len(mine):
+            return empty()
+        mine = visits(mine, data)
+        mine = mine[(mine["start_s"] < case.end_s) & (mine["end_s"] > case.start_s)]
+        if not len(mine):
+            return empty()
+        theirs = visits(data.checkins_at.rows_of(mine["venue_id"].to_numpy(str)), data)
+        theirs = theirs[theirs["person"] != case.person]
+        pairs = mine.merge(theirs, on="venue_id", suffixes=("_case", ""))
+        start = np.maximum(pairs["start_s_case"].to_numpy(np.int64), pairs["start_s"].to_numpy(np.int64))
+        end = np.minimum(pairs["end_s_case"].to_numpy(np.int64), pairs["end_s"].to_numpy(np.int64))
+        zc = pairs["zone_case"].to_numpy(dtype=np.float64, na_value=np.nan)
+        zo = pairs["zone"].to_numpy(dtype=np.float64, na_value=np.nan)
+        other_zone = np.isfinite(zc) & np.isfinite(zo) & (zc != zo)
+        keep = (end > start) & ~other_zone
+        pairs, start, end = pairs[keep], start[keep], end[keep]
+        if not len(pairs):
+            return empty()
+        venue = pairs["venue_id"].to_numpy(object)
+        area = zone_area_m2(data.venues, venue)
+        places = data.venues.reindex(venue)
+        assumed = pairs["assumed_case"].to_numpy(bool) | pairs["assumed"].to_numpy(bool)
+        out = frame(
+            len(pairs),
+            contact=pairs["person"].to_numpy(object),
+            source="checkins",
+            start_s=start,
+            end_s=end,
+            venue_id=venue,
+            lat=places["lat"].to_numpy(np.float64),
+            lon=places["lon"].to_numpy(np.float64),
+            p_near=disc_share(case.profile.close_distance_m, area),
+            grade="casual",
+            setting=categories(data.venues, venue),
+            detail=np.where(assumed, "assumed_dwell", "checked_out"),
+        )
+        return clip(out, case)

@@ -1,0 +1,121 @@
+"""Rosters: classmates and department colleagues of the case, on the days both were there.
+
+Presence on a day: the case's GPS stays at the roster's venue give the hours; otherwise, on a weekday (Monday to
+Friday) with nothing saying otherwise, a school or work day is assumed (school 08:00-13:00, work 09:00-18:00
+local). "Something saying otherwise" is GPS: a person with stays that day and none at the roster's venue was
+not there. The contact's own GPS is checked the same way.
+
+Closeness: people seated in one room for hours are within 2 m of a given other with about the chance that
+a 2 m disc covers of the room (room area = capacity per zone × area per person, see ``venues``). Over ``k``
+shared days the chance of at least one close day is ``1 - (1 - p)^k``; the contact is close when that reaches
+0.5 (more likely than not), otherwise casual.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from izquvar.trace.data import TraceData
+from izquvar.trace.evidence import Case, clip, disc_share, empty, frame
+from izquvar.trace.result import Source
+from izquvar.trace.sources.venues import zone_area_m2
+
+#: Assumed local hours of presence when no data says otherwise.
+HOURS = {"school_class": (8, 13), "department": (9, 18)}
+WEEKDAYS = (0, 1, 2, 3, 4)
+CLOSE_PROBABILITY = 0.5
+
+
+class RosterSource:
+    name: Source = "roster"
+
+    def evidence(self, case: Case, data: TraceData) -> pd.DataFrame:
+        groups = data.rosters.rows(case.person)
+        if not len(groups):
+            return empty()
+        frames = []
+        for group_id, kind, venue_id in groups[["group_id", "group_kind", "venue_id"]].itertuples(index=False):
+            members = data.roster_groups.rows(str(group_id))
+            members = members[members["person"] != case.person]
+            if len(members):
+                frames.append(self._group(case, data, str(kind), str(venue_id), members, str(group_id)))
+        frames = [f for f in frames if len(f)]
+        return pd.concat(frames, ignore_index=True) if frames else empty()
+
+    def _group(
+        self, case: Case, data: TraceData, kind: str, venue_id: str, members: pd.DataFrame, group_id: str
+    ) -> pd.DataFrame:
+        lo_h, hi_h = HOURS.get(kind, HOURS["department"])
+        days = case.local_days()
+        if not days:
+            return empty()
+        mid = np.asarray([int(case.profile.local_midnight(d).timestamp()) for d in days], dtype=np.int64)
+        weekday = np.asarray([d.weekday() in WEEKDAYS for d in days])
+        case_start, case_end, case_known = _presence(data, case.person, venue_id, mid, lo_h, hi_h, weekday)
+        area = float(zone_area_m2(data.venues, [venue_id])[0])
+        p_day = float(disc_share(case.profile.close_distance_m, area))
+        venue = data.venues.loc[venue_id] if venue_id in data.venues.index else None
+        frames = []
+        for person in members["person"].astype(str):
+            s, e, known = _presence(data, person, venue_id, mid, lo_h, hi_h, weekday)
+            start = np.maximum(case_start, s)
+            end = np.minimum(case_end, e)
+            together = end > start
+            n_days = int(together.sum())
+            if n_days == 0:
+                continue
+            p_any = 1.0 - (1.0 - p_day) ** n_days
+            basis = np.where(case_known & known, "gps", np.where(case_known | known, "gps+schedule", "schedule"))
+            frames.append(
+                frame(
+                    n_days,
+                    contact=person,
+                    source="roster",
+                    start_s=start[together],
+                    end_s=end[together],
+                    venue_id=venue_id,
+                    lat=np.nan if venue is None else float(venue["lat"]),
+                    lon=np.nan if venue is None else float(venue["lon"]),
+                    p_near=p_day,
+                    grade="close" if p_any >= CLOSE_PROBABILITY else "casual",
+                    qualifies=p_any >= CLOSE_PROBABILITY,
+                    setting=kind,
+                    detail=np.char.add(f"{group_id};", basis[together].astype(str)).astype(object),
+                )
+            )
+        return clip(pd.concat(frames, ignore_index=True), case) if frames else empty()
+
+
+def _presence(
+    data: TraceData,
+    person: str,
+    venue_id: str,
+    midnights: np.ndarray,
+    lo_h: int,
+    hi_h: int,
+    weekday: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per day: presence interval at the venue (empty when absent) and whether GPS, not the schedule, says so."""
+    start = np.where(weekday, midnights + lo_h * 3600, 0)
+    end = np.where(weekday, midnights + hi_h * 3600, 0)
+    known = np.zeros(len(midnights), dtype=bool)
+    stays = data.stays_of(person, int(midnights.min()), int(midnights.max()) + 86_400)
+    if not len(stays):
+        return start, end, known
+    s = stays["start_s"].to_numpy(np.int64)
+    e = stays["end_s"].to_numpy(np.int64)
+    here = np.asarray(stays["venue_id"].to_numpy(object) == venue_id, dtype=bool)
+    day_lo = midnights[:, None]
+    day_hi = midnights[:, None] + 86_400
+    # daytime stays only: a night at home that spills past midnight says nothing about the school day
+    overlap = (s[None, :] < day_lo + hi_h * 3600) & (e[None, :] > day_lo + lo_h * 3600)
+    seen = overlap.any(axis=1)
+    at_venue = overlap & here[None, :]
+    first = np.where(at_venue, np.maximum(s[None, :], day_lo), np.iinfo(np.int64).max).min(axis=1)
+    last = np.where(at_venue, np.minimum(e[None, :], day_hi), 0).max(axis=1)
+    present = at_venue.any(axis=1)
+    start = np.where(present, first, np.where(seen, 0, start))
+    end = np.where(present, last, np.where(seen, 0, end))
+    known = seen
+    return start, end, known

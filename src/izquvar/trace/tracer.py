@@ -1,0 +1,199 @@
+"""The tracer: for a case, its places and contacts from every source in the store, ranked and explained.
+
+``Tracer.from_store(store)`` loads every table and index once (seconds); ``Tracer.trace(person, onset)`` then
+answers one case in milliseconds. ``trace_store`` keeps one tracer per store and manifest generation, which is
+what ``EmbeddedStore.trace`` calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from izquvar.errors import InvalidInput, NotFound
+from izquvar.i18n import LANGS, Lang
+from izquvar.store.embedded import EmbeddedStore
+from izquvar.store.layout import MANIFEST_FILE
+from izquvar.store.manifest import load_manifest
+from izquvar.trace.data import TraceData
+from izquvar.trace.disease import COVID19, DiseaseProfile
+from izquvar.trace.evidence import Case, EvidenceSource
+from izquvar.trace.fuse import SOURCE_ORDER, fuse
+from izquvar.trace.places import case_places
+from izquvar.trace.result import CaseRef, ContactClass, Source, TraceResult, TraceSummary
+from izquvar.trace.sources import default_sources
+from izquvar.trace.sources.ble import THRESHOLDS_DB
+from izquvar.trace.sources.gps import QUERY_M
+
+DateLike = dt.date | dt.datetime | str
+
+
+class Tracer:
+    """Traces cases against one store's data, loaded once."""
+
+    def __init__(
+        self,
+        store: EmbeddedStore,
+        data: TraceData,
+        profile: DiseaseProfile = COVID19,
+        sources: Sequence[EvidenceSource] | None = None,
+        lang: Lang = "en",
+    ) -> None:
+        from izquvar.ingest.derive import area_index
+
+        self.store = store
+        self.data = data
+        self.profile = profile
+        self.sources = tuple(sources) if sources is not None else default_sources()
+        self.lang = _lang(lang)
+        self.areas = area_index(store.table("areas"))
+
+    @classmethod
+    def from_store(
+        cls,
+        store: EmbeddedStore,
+        lang: Lang = "en",
+        profile: DiseaseProfile = COVID19,
+        sources: Sequence[EvidenceSource] | None = None,
+    ) -> Tracer:
+        """Load the store's data (and its persisted stay index, built on first use) for tracing."""
+        return cls(store, TraceData.load(store), profile, sources, lang)
+
+    def resolve(self, person: str) -> str:
+        """The pseudonym of ``person``: itself when the store knows it as a pseudonym, else its keyed hash."""
+        if not isinstance(person, str) or not person.strip():
+            raise InvalidInput(f"person must be a non-empty identifier, got {person!r}")
+        person = person.strip()
+        if self.data.knows(person):
+            return person
+        pseudonym = self.store.pseudonym(person)
+        if self.data.knows(pseudonym):
+            return pseudonym
+        raise NotFound(f"person {person!r} is not in the store (neither as a pseudonym nor as a raw identifier)")
+
+    def window(self, onset: DateLike, isolation: DateLike | None = None) -> tuple[dt.datetime, dt.datetime]:
+        """The case's infectious window, ``[start, end)`` UTC (see :meth:`DiseaseProfile.window`)."""
+        data_end = dt.datetime.fromtimestamp(self.data.data_end_s, dt.UTC) if self.data.data_end_s else None
+        return self.profile.window(_date(onset, "onset"), _date(isolation, "isolation"), data_end)
+
+    def trace(
+        self, person: str, onset: DateLike, isolation: DateLike | None = None, lang: Lang | None = None
+    ) -> TraceResult:
+        """Places and contacts of ``person`` (raw id or pseudonym) in the infectious window."""
+        began = time.perf_counter()
+        language = _lang(lang or self.lang)
+        pseudonym = self.resolve(person)
+        onset_day = _date(onset, "onset")
+        isolation_day = _date(isolation, "isolation")
+        assert onset_day is not None
+        start, end = self.window(onset_day, isolation_day)
+        start_s, end_s = int(start.timestamp()), int(end.timestamp())
+        case = Case(
+            person=pseudonym,
+            onset=onset_day,
+            start_s=start_s,
+            end_s=end_s,
+            profile=self.profile,
+            phone=self.data.phone_of(pseudonym),
+            home=self.data.home_of(pseudonym),
+            stays=self.data.stays_of(pseudonym, start_s, end_s),
+        )
+        frames = [source.evidence(case, self.data) for source in self.sources]
+        frames = [f for f in frames if len(f)]
+        evidence = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if len(evidence):
+            evidence = evidence[evidence["contact"] != pseudonym]
+        contacts = fuse(evidence, case, self.data, language, self.areas)
+        places = case_places(case, self.data, language, self.areas)
+        counts: dict[ContactClass, int] = {"close": 0, "casual": 0, "possible": 0}
+        for contact in contacts:
+            counts[contact.klass] += 1
+        used = set(evidence["source"]) if len(evidence) else set()
+        for place in places:
+            used.update(place.sources)
+        sources_used: list[Source] = [s for s in SOURCE_ORDER if s in used]
+        return TraceResult(
+            case=CaseRef(
+                person=pseudonym, onset=onset_day, isolation=isolation_day, window_start=start, window_end=end
+            ),
+            parameters=self.parameters(),
+            places=places,
+            contacts=contacts,
+            summary=TraceSummary(
+                places=len(places),
+                contacts=counts,
+                sources_used=sources_used,
+                elapsed_ms=round((time.perf_counter() - began) * 1000.0, 3),
+            ),
+        )
+
+    def parameters(self) -> dict[str, float | int | str | bool]:
+        """The rules' parameters, recorded in every result so that a trace can be reproduced."""
+        p = self.profile
+        return {
+            "disease": p.name,
+            "days_before_onset": p.days_before_onset,
+            "days_infectious_after_onset": p.days_infectious_after_onset,
+            "close_distance_m": p.close_distance_m,
+            "close_minutes": p.close_minutes,
+            "utc_offset_hours": p.utc_offset_hours,
+            "gps_query_m": QUERY_M,
+            "ble_thresholds_db": ",".join(f"{t:g}" for t in THRESHOLDS_DB),
+            "store_generation": self.data.generation,
+        }
+
+
+_CACHE: dict[tuple[str, int], Tracer] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def trace_store(
+    store: EmbeddedStore,
+    person: str,
+    onset: DateLike,
+    isolation: DateLike | None = None,
+    lang: Lang = "en",
+) -> TraceResult:
+    """Trace one case in ``store``, reusing the tracer loaded for the store's current manifest generation."""
+    return tracer_for(store).trace(person, onset, isolation, lang)
+
+
+def tracer_for(store: EmbeddedStore) -> Tracer:
+    """The cached tracer of ``store`` (loaded again when the store has changed since)."""
+    key = (str(store.root.resolve()), load_manifest(store.root / MANIFEST_FILE).generation)
+    with _CACHE_LOCK:
+        tracer = _CACHE.get(key)
+        if tracer is None:
+            for stale in [k for k in _CACHE if k[0] == key[0]]:
+                del _CACHE[stale]
+            tracer = Tracer.from_store(store)
+            _CACHE[key] = tracer
+        return tracer
+
+
+def _date(value: Any, name: str) -> dt.date | None:
+    if value is None:
+        if name == "onset":
+            raise InvalidInput("onset is required (symptom onset, or specimen date when asymptomatic)")
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidInput(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+    raise InvalidInput(f"{name}: expected a date, got {value!r}")
+
+
+def _lang(lang: str) -> Lang:
+    if lang not in LANGS:
+        raise InvalidInput(f"unknown language {lang!r}; expected one of {', '.join(LANGS)}")
+    return lang  # type: ignore[return-value]
