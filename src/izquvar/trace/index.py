@@ -51,9 +51,7 @@ EPOCH_US = int(EPOCH.timestamp()) * 1_000_000
 #: Lambert conformal conic fitted to Uzbekistan (standard parallels 38.5° and 43.5°N, central meridian 64°E,
 #: WGS 84): scale error under 0.2 % over the whole country, so distances of a few metres are exact to a few
 #: millimetres, and one plane serves the whole country (unlike UTM 41N/42N, which split it).
-PROJECTION = (
-    "+proj=lcc +lat_1=38.5 +lat_2=43.5 +lat_0=41 +lon_0=64 +x_0=1000000 +y_0=1000000 +ellps=WGS84 +units=m"
-)
+PROJECTION = "+proj=lcc +lat_1=38.5 +lat_2=43.5 +lat_0=41 +lon_0=64 +x_0=1000000 +y_0=1000000 +ellps=WGS84 +units=m"
 DEFAULT_CELL_M = 25.0
 #: A query may ask for at most this many cells of ring around a stay (D ≤ 8 × cell size).
 MAX_RING = 8
@@ -149,9 +147,7 @@ class StayIndex:
     # ------------------------------------------------------------------ build
 
     @classmethod
-    def build(
-        cls, stays: pa.Table, *, cell_m: float = DEFAULT_CELL_M, carry: tuple[str, ...] = ()
-    ) -> StayIndex:
+    def build(cls, stays: pa.Table, *, cell_m: float = DEFAULT_CELL_M, carry: tuple[str, ...] = ()) -> StayIndex:
         """Index an Arrow table of stays (``person``, ``start``, ``end``, ``lat``, ``lon``; ``carry`` names
         extra columns kept alongside, e.g. ``venue_id``). Vectorised: a few sorts over the whole table."""
         if not (1.0 <= cell_m <= 1000.0):
@@ -162,18 +158,12 @@ class StayIndex:
         end_s = _seconds(stays.column("end"), "end")
         bad = np.flatnonzero(end_s < start_s)
         if len(bad):
-            raise InvalidInput(
-                f"stays: row {int(bad[0])}: field 'end' is before 'start' ({len(bad)} such rows)"
-            )
-        lat = _floats(stays.column("lat"), "lat", -90.0, 90.0)
-        lon = _floats(stays.column("lon"), "lon", -180.0, 180.0)
-        x_m, y_m = to_national_metres(lat, lon)
-        del lat, lon
-        x_dm = np.rint(x_m * 10.0).astype(np.int64)
-        y_dm = np.rint(y_m * 10.0).astype(np.int64)
-        del x_m, y_m
+            raise InvalidInput(f"stays: row {int(bad[0])}: field 'end' is before 'start' ({len(bad)} such rows)")
+        x_dm, y_dm = _decimetres(stays)
         cell_dm = round(cell_m * 10)
-        keys = cell_key(np.floor_divide(x_dm, cell_dm), np.floor_divide(y_dm, cell_dm))
+        keys = cell_key(
+            np.floor_divide(x_dm, cell_dm).astype(np.int64), np.floor_divide(y_dm, cell_dm).astype(np.int64)
+        )
         cell_keys, cell_rank = np.unique(keys, return_inverse=True)
         del keys
         # One stable sort on (cell rank, start): both fit in 31 bits, so a single int64 key suffices.
@@ -181,6 +171,8 @@ class StayIndex:
         cell_then_start = cell_rank.astype(np.int64) << 31 | (start_s - smin).astype(np.int64)
         order = np.argsort(cell_then_start, kind="stable")
         del cell_then_start
+        pos_dtype = np.int32 if len(order) <= _INT32_MAX else np.int64
+        order = order.astype(pos_dtype)  # halves the permutation's memory for the gathers below
         cell_rank = cell_rank[order]
         cell_offsets = np.zeros(len(cell_keys) + 1, dtype=np.int64)
         np.cumsum(np.bincount(cell_rank, minlength=len(cell_keys)), out=cell_offsets[1:])
@@ -190,7 +182,6 @@ class StayIndex:
         del person_ids, start_s, end_s
         run_max_end = _running_max_within_cells(cell_rank, end_sorted)
         del cell_rank
-        pos_dtype = np.int32 if len(order) <= _INT32_MAX else np.int64
         person_then_start = person_sorted.astype(np.int64) << 32 | start_sorted.astype(np.int64)
         by_person = np.argsort(person_then_start, kind="stable")
         del person_then_start
@@ -201,8 +192,8 @@ class StayIndex:
             cell_m=float(cell_m),
             persons=persons,
             person=person_sorted,
-            x_dm=x_dm[order].astype(np.int32),
-            y_dm=y_dm[order].astype(np.int32),
+            x_dm=x_dm[order],
+            y_dm=y_dm[order],
             start_s=start_sorted,
             end_s=end_sorted,
             run_max_end=run_max_end,
@@ -314,12 +305,34 @@ def _seconds(column: pa.ChunkedArray[Any], name: str) -> I32:
     return seconds.astype(np.int32)
 
 
-def _floats(column: pa.ChunkedArray[Any], name: str, low: float, high: float) -> npt.NDArray[np.float64]:
+def _decimetres(stays: pa.Table, chunk: int = 8_000_000) -> tuple[I32, I32]:
+    """Projected coordinates in whole decimetres, projected a chunk at a time so that no full-length
+    float64 temporaries exist at 100 million stays."""
+    n = stays.num_rows
+    x_dm = np.empty(n, dtype=np.int32)
+    y_dm = np.empty(n, dtype=np.int32)
+    limit = _INT32_MAX / 10.0
+    for lo in range(0, n, chunk):
+        part = stays.slice(lo, chunk)
+        lat = _floats(part.column("lat"), "lat", -90.0, 90.0, lo)
+        lon = _floats(part.column("lon"), "lon", -180.0, 180.0, lo)
+        x_m, y_m = to_national_metres(lat, lon)
+        bad = np.flatnonzero(~((np.abs(x_m) < limit) & (np.abs(y_m) < limit)))
+        if len(bad):
+            raise InvalidInput(f"stays: row {lo + int(bad[0])}: position too far from Uzbekistan to project")
+        x_dm[lo : lo + len(part)] = np.rint(x_m * 10.0)
+        y_dm[lo : lo + len(part)] = np.rint(y_m * 10.0)
+    return x_dm, y_dm
+
+
+def _floats(
+    column: pa.ChunkedArray[Any], name: str, low: float, high: float, first_row: int = 0
+) -> npt.NDArray[np.float64]:
     values = column.cast(pa.float64()).to_numpy()
     bad = np.flatnonzero(~((values >= low) & (values <= high)))
     if len(bad):
         raise InvalidInput(
-            f"stays: row {int(bad[0])}: field '{name}' is {values[bad[0]]}, not in [{low}, {high}]"
+            f"stays: row {first_row + int(bad[0])}: field '{name}' is {values[bad[0]]}, not in [{low}, {high}]"
         )
     return np.asarray(values, dtype=np.float64)
 
