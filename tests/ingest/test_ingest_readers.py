@@ -10,15 +10,13 @@ import pyarrow.parquet as pq
 import pytest
 from feedkit import NOW, VENUES, gps_rows, settings, write_kind, write_world
 
-from izquvar.errors import IngestFailed, InvalidInput, NotFound
+from izquvar.errors import IngestFailed, InvalidInput
 from izquvar.ingest.discover import discover
 from izquvar.store import open_store
 
 
 def _sorted(table: pa.Table) -> pa.Table:
-    return table.sort_by(
-        [(name, "ascending") for name in table.column_names if name not in ("geometry_wkt",)]
-    )
+    return table.sort_by([(name, "ascending") for name in table.column_names if name not in ("geometry_wkt",)])
 
 
 def test_csv_and_parquet_give_identical_stores(tmp_path: Path) -> None:
@@ -38,9 +36,7 @@ def test_parquet_with_compatible_types_is_cast_and_naive_timestamps_fail(tmp_pat
     good = pa.table(
         {
             "person": ["a", "b"],
-            "time": pa.array(
-                [1_772_442_000_000_000_000, 1_772_442_060_000_000_000], pa.timestamp("ns", tz="UTC")
-            ),
+            "time": pa.array([1_772_442_000_000_000_000, 1_772_442_060_000_000_000], pa.timestamp("ns", tz="UTC")),
             "lat": pa.array([41, 42], pa.int32()),
             "lon": [69.0, 69.1],
             "accuracy_m": pa.array([5.0, None]),
@@ -205,5 +201,5 @@ def test_unknown_names_need_kind(tmp_path: Path) -> None:
     assert [f.kind.name for f in discover([path], kind="gps")] == ["gps"]
     with pytest.raises(InvalidInput, match="unknown kind"):
         discover([path], kind="wifi")
-    with pytest.raises(NotFound):
+    with pytest.raises(IngestFailed, match="no such file"):
         discover([tmp_path / "absent.csv"])

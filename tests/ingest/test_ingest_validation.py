@@ -282,18 +282,12 @@ def test_references_resolve_against_the_store_and_the_same_ingest(store: Embedde
     )
     # checkins named first: reference kinds are still ingested before the events that use them.
     report = store.ingest([checkins, venues], now=NOW)
-    assert [(r["row"], r["field"], r["value"]) for r in report.rejects.to_pylist()] == [
-        (3, "venue_id", "v-gone")
-    ]
+    assert [(r["row"], r["field"], r["value"]) for r in report.rejects.to_pylist()] == [(3, "venue_id", "v-gone")]
     assert store.table("checkins").num_rows == 2
 
 
-def test_missing_optional_columns_are_null_and_extra_columns_ignored(
-    store: EmbeddedStore, feeds: Path
-) -> None:
-    path = write_csv(
-        feeds / "card.csv", ["card_holder", "time", "merchant_id", "note"], [[PHONE_A, T, "m-1", "hello"]]
-    )
+def test_missing_optional_columns_are_null_and_extra_columns_ignored(store: EmbeddedStore, feeds: Path) -> None:
+    path = write_csv(feeds / "card.csv", ["card_holder", "time", "merchant_id", "note"], [[PHONE_A, T, "m-1", "hello"]])
     report = store.ingest([*write_world(feeds / "w"), path], now=NOW)
     assert report.reject_count == 0
     card = store.table("card")

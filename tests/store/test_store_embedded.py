@@ -154,9 +154,7 @@ def test_records_are_placed_in_areas_through_their_place(store: EmbeddedStore, f
     t = iso(DAY1 + dt.timedelta(hours=9))
     cell = write_csv(feeds / "cell.csv", ["subscriber", "time", "cell_id"], [[PHONE_A, t, "c-1"]])
     card = write_csv(feeds / "card.csv", ["card_holder", "time", "merchant_id"], [[PHONE_A, t, "m-1"]])
-    checkins = write_csv(
-        feeds / "checkins.csv", ["person", "venue_id", "check_in"], [[PHONE_A, "v-bazaar", t]]
-    )
+    checkins = write_csv(feeds / "checkins.csv", ["person", "venue_id", "check_in"], [[PHONE_A, "v-bazaar", t]])
     store.ingest([*write_world(feeds), cell, card, checkins], now=NOW)
     from izquvar.geo.areas import AreaIndex
 
@@ -189,9 +187,7 @@ def test_stays_are_derived_placed_and_matched_to_venues(store: EmbeddedStore, fe
     assert sorted(p.parent.name for p in (store.root / "stays").rglob("*.parquet")) == ["day=2026-03-02"]
 
 
-def test_stays_across_midnight_are_recomputed_when_the_next_day_arrives(
-    store: EmbeddedStore, feeds: Path
-) -> None:
+def test_stays_across_midnight_are_recomputed_when_the_next_day_arrives(store: EmbeddedStore, feeds: Path) -> None:
     rows = stay_pings(PHONE_B, 41.3000, 69.2500, DAY1 + dt.timedelta(hours=23), 120)
     rows += stay_pings(PHONE_B, 41.3600, 69.3100, DAY2 + dt.timedelta(hours=1, minutes=5), 0)
     day1 = [r for r in rows if r["time"] < iso(DAY2)]
@@ -228,10 +224,7 @@ def test_table_selects_columns_and_days(store: EmbeddedStore, feeds: Path) -> No
 def test_sql_has_one_view_per_table(store: EmbeddedStore, feeds: Path) -> None:
     store.ingest([*write_world(feeds), write_kind(feeds, "gps", gps_rows())], now=NOW)
     for name in ALL_TABLES:
-        assert (
-            store.sql(f"SELECT count(*) AS n FROM {name}").column("n")[0].as_py()
-            == store.table(name).num_rows
-        )
+        assert store.sql(f"SELECT count(*) AS n FROM {name}").column("n")[0].as_py() == store.table(name).num_rows
     joined = store.sql(
         "SELECT v.name, count(*) AS n FROM stays s JOIN venues v USING (venue_id) GROUP BY v.name ORDER BY v.name"
     )

@@ -69,9 +69,7 @@ def test_purge_leaves_nothing_older_in_any_file(store: EmbeddedStore, feeds: Pat
     assert store.table(STAYS).num_rows == 0  # every stay started before the cutoff
     assert store.table("rejects").num_rows == 0  # the reject was of a day-1 check-in
     assert report.removed_rows == {
-        name: before[name] - store.table(name).num_rows
-        for name in before
-        if before[name] != store.table(name).num_rows
+        name: before[name] - store.table(name).num_rows for name in before if before[name] != store.table(name).num_rows
     }
     # Old day partitions are gone as directories, the boundary day was rewritten.
     assert not list(store.root.glob("*/day=2026-03-02"))

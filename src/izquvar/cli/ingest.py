@@ -45,9 +45,7 @@ def register(group: click.Group) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of tables.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
-def ingest(
-    paths: tuple[Path, ...], store_path: Path, kind: str | None, as_json: bool, progress: bool | None
-) -> None:
+def ingest(paths: tuple[Path, ...], store_path: Path, kind: str | None, as_json: bool, progress: bool | None) -> None:
     """Validate and store feed files (CSV, Parquet, GeoJSON) or simulator output directories."""
     store = open_store(store_path)
     show_progress = sys.stderr.isatty() if progress is None else progress
@@ -89,7 +87,8 @@ def print_report(report: IngestReport, console: Console) -> None:
     """Files, rows stored and rejected, the first rejects and the counts by reason."""
     files = Table(title=f"Ingest batch {report.batch or '(nothing new)'}")
     for header in ("file", "kind", "rows", "stored", "rejected rows"):
-        files.add_column(header, justify="right" if header in ("rows", "stored", "rejected rows") else "left")
+        numeric = header in ("rows", "stored", "rejected rows")
+        files.add_column(header, justify="right" if numeric else "left", overflow="fold")
     for source in report.sources:
         if source.already_ingested:
             files.add_row(source.file, source.kind, "", "", "", style="dim")
@@ -109,27 +108,21 @@ def print_report(report: IngestReport, console: Console) -> None:
     if not report.reject_count:
         console.print("No rejects.")
         return
-    shown = Table(
-        title=f"First rejects ({min(SHOWN_REJECTS, report.reject_count)} of {report.reject_count:,})"
-    )
-    for header in ("file", "row", "line", "field", "value", "reason", "detail"):
-        shown.add_column(header)
+    shown = Table(title=f"First rejects ({min(SHOWN_REJECTS, report.reject_count)} of {report.reject_count:,})")
+    for header in ("file", "row", "line", "field", "value", "reason"):
+        shown.add_column(header, overflow="fold")
     for reject in report.rejects.slice(0, SHOWN_REJECTS).to_pylist():
-        shown.add_row(
-            Path(reject["file"]).name,
-            str(reject["row"]),
-            "" if reject["line"] is None else str(reject["line"]),
-            reject["field"],
-            "" if reject["value"] is None else str(reject["value"]),
-            reject["reason"],
-            reject["detail"],
-        )
+        line = "" if reject["line"] is None else str(reject["line"])
+        value = "" if reject["value"] is None else str(reject["value"])
+        shown.add_row(Path(reject["file"]).name, str(reject["row"]), line, reject["field"], value, reject["reason"])
     console.print(shown)
     reasons = Table(title="Rejects by reason")
     reasons.add_column("reason")
     reasons.add_column("count", justify="right")
+    reasons.add_column("what it means")
+    meaning = dict(zip(report.rejects["reason"].to_pylist(), report.rejects["detail"].to_pylist(), strict=True))
     for reason, count in report.rejects_by_reason().items():
-        reasons.add_row(reason, f"{count:,}")
+        reasons.add_row(reason, f"{count:,}", meaning[reason])
     console.print(reasons)
     console.print(
         f"{report.rejected_rows:,} row(s) rejected ({report.reject_count:,} problem(s)); "

@@ -41,9 +41,7 @@ def parse_duration(text: str) -> dt.timedelta:
     """``14d`` or ``36h`` as a timedelta."""
     match = _DURATION.match(text)
     if not match or int(match.group(1)) == 0:
-        raise InvalidInput(
-            f"--older-than {text!r}: expected a positive number of days or hours, like 14d or 36h."
-        )
+        raise InvalidInput(f"--older-than {text!r}: expected a positive number of days or hours, like 14d or 36h.")
     amount = int(match.group(1))
     return dt.timedelta(days=amount) if match.group(2) == "d" else dt.timedelta(hours=amount)
 
@@ -100,9 +98,7 @@ def _print_table(result: pa.Table, console: Console) -> None:
         )
     console.print(table)
     more = result.num_rows - MAX_TABLE_ROWS
-    console.print(
-        f"{result.num_rows:,} row(s)" + (f"; {more:,} not shown (use --csv or --json)" if more > 0 else "")
-    )
+    console.print(f"{result.num_rows:,} row(s)" + (f"; {more:,} not shown (use --csv or --json)" if more > 0 else ""))
 
 
 @click.group("store")
@@ -129,9 +125,7 @@ def info(store_path: Path, as_json: bool) -> None:
     span = details["time_range"]
     console.print(f"people (distinct pseudonyms): {details['people']:,}")
     console.print(f"time range: {span['start'] or '-'} … {span['end'] or '-'}")
-    console.print(
-        f"rejects: {details['rejects']:,}; batches: {details['batches']}; files: {details['files']}"
-    )
+    console.print(f"rejects: {details['rejects']:,}; batches: {details['batches']}; files: {details['files']}")
     console.print(f"size: {details['size_bytes'] / 1e6:,.1f} MB; retention: {details['retention_days']} days")
 
 

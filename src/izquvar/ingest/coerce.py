@@ -60,8 +60,7 @@ def _coerce_column(feed: RawFeed, column: Column, raw: pa.Array, problems: Probl
         return pc.cast(raw, target, safe=True)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise IngestFailed(
-            f"{feed.path}: column {column.name} has type {raw.type}, which cannot be read as "
-            f"{column.type} ({exc})."
+            f"{feed.path}: column {column.name} has type {raw.type}, which cannot be read as {column.type} ({exc})."
         ) from exc
 
 
@@ -91,9 +90,7 @@ def _parse_text(column: Column, raw: pa.Array, problems: ProblemSet) -> pa.Array
         zoned = pc.match_substring_regex(text, _ZONED_TIME)
         dated = pc.match_substring_regex(text, r"^\s*\d{4}-\d{2}-\d{2}")
         naive = pc.and_(pc.and_(present, pc.fill_null(dated, False)), pc.invert(pc.fill_null(zoned, False)))
-        naive_local = pc.match_substring_regex(
-            text, r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*$"
-        )
+        naive_local = pc.match_substring_regex(text, r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*$")
         no_zone = pc.and_(naive, pc.fill_null(naive_local, False))
         problems.add(
             no_zone,

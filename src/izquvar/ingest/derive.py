@@ -99,8 +99,7 @@ def _mean_accuracy(
     n = ping_person.size
     for s in range(stay_person.size):
         while i < n and (
-            ping_person[i] < stay_person[s]
-            or (ping_person[i] == stay_person[s] and ping_time[i] < stay_start[s])
+            ping_person[i] < stay_person[s] or (ping_person[i] == stay_person[s] and ping_time[i] < stay_start[s])
         ):
             i += 1
         total = 0.0
@@ -135,10 +134,7 @@ def _nearest_within(
         for v in range(lo, hi):
             dlat = (venue_lat_sorted[v] - lat[k]) * deg
             dlon = (venue_lon_sorted[v] - lon[k]) * deg
-            a = (
-                np.sin(dlat / 2) ** 2
-                + np.cos(lat[k] * deg) * np.cos(venue_lat_sorted[v] * deg) * np.sin(dlon / 2) ** 2
-            )
+            a = np.sin(dlat / 2) ** 2 + np.cos(lat[k] * deg) * np.cos(venue_lat_sorted[v] * deg) * np.sin(dlon / 2) ** 2
             d = 2 * 6_371_008.8 * np.arcsin(min(1.0, np.sqrt(a)))
             if d <= best:
                 best = d

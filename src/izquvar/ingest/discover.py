@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from izquvar.errors import InvalidInput, NotFound
+from izquvar.errors import IngestFailed, InvalidInput
 from izquvar.formats import KINDS, SUFFIXES, Kind, kind_from_path
 from izquvar.store.layout import STORE_FILE
 
@@ -53,7 +53,7 @@ def discover(paths: Iterable[str | Path], kind: str | None = None) -> list[FeedF
     for given in paths:
         path = Path(given)
         if not path.exists():
-            raise NotFound(f"{path}: no such file or directory.")
+            raise IngestFailed(f"{path}: no such file or directory; nothing was ingested.")
         if path.is_dir():
             for feed in _walk(path, forced):
                 found.setdefault(feed.path.resolve(), feed)

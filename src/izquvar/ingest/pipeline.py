@@ -328,9 +328,7 @@ class _Planner:
         if kind.reference:
             stored = self._reference_table(kind.name)
             replaced = pc.is_in(_key_strings(stored, kind), value_set=_key_strings(table, kind))
-            self.final[kind.name] = pa.concat_tables(
-                [stored.filter(pc.invert(replaced)), table.cast(stored.schema)]
-            )
+            self.final[kind.name] = pa.concat_tables([stored.filter(pc.invert(replaced)), table.cast(stored.schema)])
         else:
             stored_dup = self._stored_duplicates(table, kind)
             self._reject_duplicates(
@@ -365,9 +363,7 @@ class _Planner:
         if stored.num_rows == 0 or table.num_rows == 0:
             return duplicate
         keyed = table.select(list(kind.key)).append_column("_pos", pa.array(np.arange(table.num_rows)))
-        found = keyed.join(
-            stored.cast(keyed.select(list(kind.key)).schema), keys=list(kind.key), join_type="left semi"
-        )
+        found = keyed.join(stored.cast(keyed.select(list(kind.key)).schema), keys=list(kind.key), join_type="left semi")
         duplicate[np.asarray(found.column("_pos").to_numpy(), dtype=np.int64)] = True
         return duplicate
 
@@ -490,9 +486,7 @@ class _Planner:
         pings = pa.concat_tables([stored.cast(new_pings.schema), new_pings])
         stays = derive.derive_stays(pings, self._reference_table("venues"), index)
         stays = stays.filter(
-            pc.is_in(
-                _days_of(stays["start"], arrow=True), value_set=pa.array(sorted(replace_days), pa.date32())
-            )
+            pc.is_in(_days_of(stays["start"], arrow=True), value_set=pa.array(sorted(replace_days), pa.date32()))
         )
         old_files = self.ctx.manifest.files_of(STAYS, replace_days)
         old_days = {dt.date.fromisoformat(f.day) for f in old_files if f.day}
@@ -540,9 +534,7 @@ class _Planner:
                 stored=stored_per_file.get(i, 0),
                 rejected=rejected_rows.get(str(feed.path), 0),
             )
-            for i, (feed, digest, rows) in enumerate(
-                zip(self.sources, self.hashes, self.source_rows, strict=True)
-            )
+            for i, (feed, digest, rows) in enumerate(zip(self.sources, self.hashes, self.source_rows, strict=True))
         ]
         reports = [SourceReport(s.file, s.kind, s.rows, s.stored, s.rejected) for s in sources] + skipped
         report = IngestReport(

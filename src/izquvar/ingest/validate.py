@@ -47,9 +47,7 @@ def validate_rows(table: pa.Table, kind: Kind, window: TimeWindow, problems: Pro
 
 def _check_column(column: Column, values: pa.Array, window: TimeWindow, problems: ProblemSet) -> None:
     if column.type == "float":
-        problems.add(
-            pc.invert(pc.is_finite(values)), column.name, Reason.NOT_FINITE, "not a finite number", values
-        )
+        problems.add(pc.invert(pc.is_finite(values)), column.name, Reason.NOT_FINITE, "not a finite number", values)
         finite = pc.is_finite(values)
         _check_range(column, values, finite, problems)
     elif column.type == "int":
@@ -154,6 +152,4 @@ def _check_geometry(table: pa.Table, problems: ProblemSet) -> None:
     kinds = shapely.get_type_id(geometries)
     polygonal = np.isin(kinds, (3, 6))  # Polygon, MultiPolygon
     present = np.asarray(pc.is_valid(wkt).to_numpy(zero_copy_only=False), dtype=bool)
-    problems.add(
-        present & ~polygonal, "geometry_wkt", Reason.BAD_GEOMETRY, "not a WKT polygon or multipolygon", None
-    )
+    problems.add(present & ~polygonal, "geometry_wkt", Reason.BAD_GEOMETRY, "not a WKT polygon or multipolygon", None)
