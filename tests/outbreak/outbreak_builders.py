@@ -131,9 +131,7 @@ class FakeTracer:
         self.specs = {s.person: s for s in specs}
         self.calls: list[tuple[str, dt.date, dt.date | None]] = []
 
-    def trace(
-        self, person: str, onset: dt.date, isolation: dt.date | None = None, lang: str = "en"
-    ) -> TraceResult:
+    def trace(self, person: str, onset: dt.date, isolation: dt.date | None = None, lang: str = "en") -> TraceResult:
         from izquvar.errors import NotFound
 
         self.calls.append((person, onset, isolation))

@@ -19,7 +19,7 @@ def _sites(*specs: CaseSpec, as_of: dt.date = AS_OF, identified: tuple[str, ...]
 
 
 def test_places_and_time_ranges_merged_across_cases_not_tied_to_any_case() -> None:
-    a = CaseSpec("A", 3, visits=[Visit(at(2, 18, ), at(2, 20, ), "V1")])
+    a = CaseSpec("A", 3, visits=[Visit(at(2, 18), at(2, 20), "V1")])
     b = CaseSpec("B", 3, visits=[Visit(at(2, 19.75), at(2, 21.2), "V1")])
     (site,) = _sites(a, b)
     # rounded outwards to 30 minutes, then merged: one range, nothing about who or how many
@@ -34,7 +34,7 @@ def test_no_personal_attributes_are_published() -> None:
     published = public_sites(exposure_sites(t["cases"], t["places"], AS_OF))
     assert [set(s) for s in published] == [set(PUBLIC_FIELDS)]
     text = json.dumps(published)
-    for forbidden in ("age", "sex", "birth", "nationality", "home", "workplace", "person", "\"A\""):
+    for forbidden in ("age", "sex", "birth", "nationality", "home", "workplace", "person", '"A"'):
         assert forbidden not in text
 
 

@@ -8,10 +8,10 @@ and before the local midnight that starts B's onset date counts.
 Every pair that qualifies is a *candidate* link. Among an infectee's candidates the *likely* infector is the
 one with the highest contact risk, where candidates whose onset is later than the infectee's rank below all
 others (ties: the longer meeting, then the earlier onset, then the pseudonym, so the choice is reproducible).
-Infectees choose in order of onset, latest first. ``longest_minutes`` is the longest single qualifying observation (sources
-overlap in time, so their minutes are not added up). A candidate that would close a loop (B already an
-ancestor of A) is skipped, so the likely links form a forest: each tree is a chain, rooted at a case with no
-likely infector among the known cases, and each case's generation is its depth in the tree.
+Infectees choose in order of onset, latest first. ``longest_minutes`` is the longest single qualifying
+observation (sources overlap in time, so their minutes are not added up). A candidate that would close a
+loop (B already an ancestor of A) is skipped, so the likely links form a forest: each tree is a chain, rooted
+at a case with no likely infector among the known cases, and each case's generation is its depth in the tree.
 """
 
 from __future__ import annotations
