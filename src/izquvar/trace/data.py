@@ -131,6 +131,8 @@ class TraceData:
     cell_events: CellEvents
     towers: pd.DataFrame  # indexed by cell_id
     data_end_s: int
+    #: The stay index's carried columns as numpy arrays (cell order), for per-person slices without Arrow.
+    stay_columns: dict[str, npt.NDArray[Any]]
 
     @classmethod
     def load(cls, store: EmbeddedStore) -> TraceData:
@@ -176,6 +178,7 @@ class TraceData:
             cell_events=CellEvents.build(cell_table),
             towers=towers,
             data_end_s=max(ends),
+            stay_columns=_carried_arrays(stays),
         )
 
     # -- per-person lookups ----------------------------------------------------------------------------
@@ -217,11 +220,12 @@ class TraceData:
         e = index_seconds(self.stays.end_s[own])
         keep = (s < end_s) & (e > start_s)
         own = own[keep]
-        frame = pd.DataFrame({"start_s": s[keep], "end_s": e[keep]})
-        if self.stays.carried is not None:
-            carried = self.stays.carried.take(pa.array(own, type=pa.int64())).to_pandas()
-            frame = pd.concat([frame, carried.reset_index(drop=True)], axis=1)
-        return frame.sort_values("start_s").reset_index(drop=True)
+        order = np.argsort(s[keep], kind="stable")
+        own = own[order]
+        columns: dict[str, Any] = {"start_s": s[keep][order], "end_s": e[keep][order]}
+        for name, values in self.stay_columns.items():
+            columns[name] = values[own]
+        return pd.DataFrame(columns)
 
     def persons_by_phone(self, phones: npt.ArrayLike) -> dict[str, str]:
         rows = self.phones.rows_of(phones)
@@ -238,6 +242,12 @@ def _frame_seconds(values: pd.Series) -> pd.Series:
     known = converted.notna()
     out[known] = (converted[known].astype("datetime64[us, UTC]").astype("int64") // 1_000_000).astype("int64")
     return out
+
+
+def _carried_arrays(index: StayIndex) -> dict[str, npt.NDArray[Any]]:
+    if index.carried is None:
+        return {}
+    return {name: index.carried.column(name).to_numpy() for name in index.carried.column_names}
 
 
 def _venues(store: EmbeddedStore) -> pd.DataFrame:

@@ -122,73 +122,113 @@ def fuse(
     dose = np.zeros(n)
     np.add.at(dose, best.index.to_numpy(np.int64) // n_days, best.to_numpy(np.float64))
     risk = 1.0 - np.exp(-np.log(2.0) * dose / case.profile.close_minutes)
-    # the setting shown is that of the contact's strongest source
-    src_dose = per_source.assign(c=code).groupby(["c", "src"])["d"].sum().reset_index()
-    src_dose = src_dose.sort_values(["c", "d"], ascending=[True, False], kind="stable")
-    top_source = src_dose.drop_duplicates("c").set_index("c")["src"]
+    # what a contact is shown as: the setting and venue of its row with the largest dose (then most minutes)
+    row_minutes = (end - start) / 60.0
+    strength = dose_rows + 1e-6 * row_minutes
+    lead = pd.Series(strength).groupby(code).idxmax().to_numpy(np.int64)  # row per contact code
+    settings = ev["setting"].to_numpy(object)
+    venues = ev["venue_id"].to_numpy(object)
+    source_bit = pd.Series(ev["source"].to_numpy(object)).map({s: 1 << k for k, s in enumerate(SOURCE_ORDER)})
+    source_mask = np.zeros(n, dtype=np.int64)
+    np.bitwise_or.at(source_mask, code, source_bit.to_numpy(np.int64))
+    closest = np.full(n, np.inf)
+    np.fmin.at(closest, code, ev["distance_m"].to_numpy(np.float64))
+    strongest = np.full(n, np.inf)
+    np.fmin.at(strongest, code, ev["attenuation_db"].to_numpy(np.float64))
+    first_seen = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first_seen, code, start)
+    last_seen = np.zeros(n, dtype=np.int64)
+    np.maximum.at(last_seen, code, end)
+    contradicted = np.bincount(code[~counted], minlength=n)
 
-    order = np.lexsort((-minutes, -risk, np.vectorize(_CLASS_RANK.__getitem__)(klass)))
-    row_groups = pd.Series(np.arange(len(ev))).groupby(code).indices
+    by_contact = np.lexsort((start, code))
+    bounds = np.searchsorted(code[by_contact], np.arange(n + 1))
+    refs = _Refs(data, lang, areas)
+    evidence_rows = _evidence_rows(ev.iloc[by_contact], refs)
+    rank = np.vectorize(_CLASS_RANK.__getitem__, otypes=[np.int64])(klass) if n else np.zeros(0, np.int64)
+    order = np.lexsort((-minutes, -risk, rank))
     out = []
     for c in order:
-        rows = ev.iloc[row_groups[c]].sort_values("start_s", kind="stable")
+        sources = [s for k, s in enumerate(SOURCE_ORDER) if source_mask[c] >> k & 1]
+        setting = str(settings[lead[c]])
+        venue_id = venues[lead[c]]
         out.append(
-            _contact(str(contacts[c]), rows, str(klass[c]), float(risk[c]), float(minutes[c]),
-                     float(max_daily[c]), str(top_source.get(c, rows["source"].iloc[0])), data, lang, areas)
-        )  # fmt: skip
+            Contact.model_construct(
+                person=str(contacts[c]),
+                klass=str(klass[c]),
+                risk=float(min(max(risk[c], 0.0), 1.0)),
+                minutes=round(float(minutes[c]), 2),
+                max_daily_minutes=round(float(max_daily[c]), 2),
+                closest_m=round(float(closest[c]), 2) if np.isfinite(closest[c]) else None,
+                strongest_attenuation_db=float(strongest[c]) if np.isfinite(strongest[c]) else None,
+                setting=setting,
+                sources=sources,
+                first_seen=_utc(int(first_seen[c])),
+                last_seen=_utc(int(last_seen[c])),
+                explanation=explanation(
+                    lang=lang,
+                    klass=str(klass[c]),
+                    minutes=float(minutes[c]),
+                    setting=setting,
+                    venue=refs.venue_name(venue_id),
+                    sources=sources,
+                    contradicted=int(contradicted[c]),
+                ),
+                evidence=evidence_rows[bounds[c] : bounds[c + 1]],
+            )
+        )
     return out
 
 
-def _contact(
-    person: str,
-    rows: pd.DataFrame,
-    klass: str,
-    risk: float,
-    minutes: float,
-    max_daily: float,
-    top_source: str,
-    data: TraceData,
-    lang: Lang,
-    areas: Any,
-) -> Contact:
-    sources = [s for s in SOURCE_ORDER if s in set(rows["source"])]
-    top = rows[rows["source"] == top_source]
-    setting = str(top["setting"].mode().iloc[0]) if len(top) else str(rows["setting"].iloc[0])
-    venue_ids = top["venue_id"].dropna()
-    venue_id = str(venue_ids.mode().iloc[0]) if len(venue_ids) else None
-    distance = rows["distance_m"].to_numpy(np.float64)
-    attenuation = rows["attenuation_db"].to_numpy(np.float64)
-    contradicted = int((rows["detail"] == IGNORED_DETAIL).sum())
-    evidence = [_evidence(r, data, lang, areas) for r in rows.itertuples(index=False)]
-    return Contact(
-        person=person,
-        klass=klass,  # type: ignore[arg-type]
-        risk=min(max(risk, 0.0), 1.0),
-        minutes=round(minutes, 2),
-        max_daily_minutes=round(max_daily, 2),
-        closest_m=float(np.nanmin(distance)) if np.isfinite(distance).any() else None,
-        strongest_attenuation_db=float(np.nanmin(attenuation)) if np.isfinite(attenuation).any() else None,
-        setting=setting,
-        sources=sources,
-        first_seen=_utc(int(rows["start_s"].min())),
-        last_seen=_utc(int(rows["end_s"].max())),
-        explanation=explanation(
-            lang=lang,
-            klass=klass,
-            minutes=minutes,
-            setting=setting,
-            venue=_venue_name(data, venue_id),
-            sources=sources,
-            contradicted=contradicted,
-        ),
-        evidence=evidence,
-    )
+class _Refs:
+    """Venue and area references of one trace, each built once however many rows name them."""
+
+    def __init__(self, data: TraceData, lang: Lang, areas: Any) -> None:
+        self.data, self.lang, self.areas = data, lang, areas
+        self._venues: dict[object, tuple[VenueRef | None, AreaRef | None]] = {}
+
+    def venue(self, venue_id: object) -> tuple[VenueRef | None, AreaRef | None]:
+        if venue_id not in self._venues:
+            ref = venue_ref(self.data, venue_id)
+            area = None
+            if ref is not None:
+                v = self.data.venues.loc[ref.venue_id]
+                area = area_ref(self.areas, v.get("region_id"), v.get("district_id"), v.get("mahalla_id"), self.lang)
+            self._venues[venue_id] = (ref, area)
+        return self._venues[venue_id]
+
+    def venue_name(self, venue_id: object) -> str | None:
+        ref = self.venue(venue_id)[0]
+        return None if ref is None else ref.name
 
 
-def _venue_name(data: TraceData, venue_id: str | None) -> str | None:
-    if venue_id is None or venue_id not in data.venues.index:
-        return None
-    return str(data.venues.at[venue_id, "name"])
+def _evidence_rows(ev: pd.DataFrame, refs: _Refs) -> list[Evidence]:
+    """Evidence models of every row (columns read once as Python lists, no per-row pandas access)."""
+    cols = {name: ev[name].to_numpy().tolist() for name in ("source", "start_s", "end_s", "venue_id", "detail")}
+    floats = {
+        name: np.where(np.isfinite(v := ev[name].to_numpy(np.float64)), v, np.nan).tolist()
+        for name in ("lat", "lon", "distance_m", "attenuation_db")
+    }
+    out = []
+    for k in range(len(ev)):
+        venue, area = refs.venue(cols["venue_id"][k])
+        lat, lon, distance, attenuation = (floats[f][k] for f in ("lat", "lon", "distance_m", "attenuation_db"))
+        out.append(
+            Evidence.model_construct(
+                source=cols["source"][k],
+                start=_utc(cols["start_s"][k]),
+                end=_utc(cols["end_s"][k]),
+                minutes=round((cols["end_s"][k] - cols["start_s"][k]) / 60.0, 2),
+                venue=venue,
+                area=area,
+                lat=None if lat != lat else lat,
+                lon=None if lon != lon else lon,
+                distance_m=None if distance != distance else round(distance, 1),
+                attenuation_db=None if attenuation != attenuation else attenuation,
+                detail=str(cols["detail"][k]),
+            )
+        )
+    return out
 
 
 def venue_ref(data: TraceData, venue_id: object) -> VenueRef | None:
@@ -206,27 +246,6 @@ def area_ref(areas: Any, region: object, district: object, mahalla: object, lang
     names = [areas.name(i, lang) if i is not None and i in areas else None for i in ids]
     return AreaRef(
         region_id=ids[0], region=names[0], district_id=ids[1], district=names[1], mahalla_id=ids[2], mahalla=names[2]
-    )
-
-
-def _evidence(row: Any, data: TraceData, lang: Lang, areas: Any) -> Evidence:
-    venue = venue_ref(data, row.venue_id)
-    area = None
-    if venue is not None:
-        v = data.venues.loc[venue.venue_id]
-        area = area_ref(areas, v.get("region_id"), v.get("district_id"), v.get("mahalla_id"), lang)
-    return Evidence(
-        source=row.source,
-        start=_utc(int(row.start_s)),
-        end=_utc(int(row.end_s)),
-        minutes=round((int(row.end_s) - int(row.start_s)) / 60.0, 2),
-        venue=venue,
-        area=area,
-        lat=None if not np.isfinite(row.lat) else float(row.lat),
-        lon=None if not np.isfinite(row.lon) else float(row.lon),
-        distance_m=None if not np.isfinite(row.distance_m) else round(float(row.distance_m), 1),
-        attenuation_db=None if not np.isfinite(row.attenuation_db) else float(row.attenuation_db),
-        detail=str(row.detail),
     )
 
 

@@ -6,7 +6,8 @@ local). "Something saying otherwise" is GPS: a person with stays that day and no
 not there. The contact's own GPS is checked the same way.
 
 Closeness: people seated in one room for hours are within 2 m of a given other with about the chance that
-a 2 m disc covers of the room (room area = capacity per zone × area per person, see ``venues``). Over ``k``
+a 2 m disc covers of the room (room area = the group's size × the category's area per person, see
+``venues``: 2.5 m² per pupil, 6 m² per office worker). Over ``k``
 shared days the chance of at least one close day is ``1 - (1 - p)^k``; the contact is close when that reaches
 0.5 (more likely than not), otherwise casual.
 """
@@ -19,7 +20,7 @@ import pandas as pd
 from izquvar.trace.data import TraceData
 from izquvar.trace.evidence import Case, clip, disc_share, empty, frame
 from izquvar.trace.result import Source
-from izquvar.trace.sources.venues import zone_area_m2
+from izquvar.trace.sources.venues import M2_PER_PERSON, categories
 
 #: Assumed local hours of presence when no data says otherwise.
 HOURS = {"school_class": (8, 13), "department": (9, 18)}
@@ -53,7 +54,7 @@ class RosterSource:
         mid = np.asarray([int(case.profile.local_midnight(d).timestamp()) for d in days], dtype=np.int64)
         weekday = np.asarray([d.weekday() in WEEKDAYS for d in days])
         case_start, case_end, case_known = _presence(data, case.person, venue_id, mid, lo_h, hi_h, weekday)
-        area = float(zone_area_m2(data.venues, [venue_id])[0])
+        area = group_area_m2(data, venue_id, len(members) + 1)
         p_day = float(disc_share(case.profile.close_distance_m, area))
         venue = data.venues.loc[venue_id] if venue_id in data.venues.index else None
         frames = []
@@ -85,6 +86,13 @@ class RosterSource:
                 )
             )
         return clip(pd.concat(frames, ignore_index=True), case) if frames else empty()
+
+
+def group_area_m2(data: TraceData, venue_id: str, members: int) -> float:
+    """The room a group uses: its members times the venue category's area per person (the group is what fills
+    the room, unlike the venue's capacity, which counts every shift and every room)."""
+    category = str(categories(data.venues, [venue_id])[0])
+    return max(members, 1) * M2_PER_PERSON.get(category, M2_PER_PERSON["other"])
 
 
 def _presence(
