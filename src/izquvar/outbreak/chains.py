@@ -93,7 +93,7 @@ def candidate_links(
         con.register("contacts", contacts.select(["case", "contact", "risk"]))
         con.register("evidence", evidence.select(["case", "contact", "source", "start", "end"]))
         found = con.sql(_CANDIDATES_SQL.format(offset_s=int(utc_offset.total_seconds()))).to_arrow_table()
-        onset = dict(zip(cases["person"].to_pylist(), cases["onset"].to_pylist(), strict=True))
+        onset: dict[str, dt.date] = dict(zip(values(cases, "person"), values(cases, "onset"), strict=True))
     finally:
         con.close()
     rows = found.to_pylist()

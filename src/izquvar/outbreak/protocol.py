@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
+from izquvar.i18n import Lang
 from izquvar.trace.result import TraceResult
 
 
 class CaseTracer(Protocol):
     """``izquvar.trace.tracer.Tracer`` satisfies this; tests pass hand-made results through a fake."""
 
-    def trace(self, person: str, onset: dt.date, isolation: dt.date | None = None, lang: str = "en") -> TraceResult: ...
+    def trace(
+        self, person: str, onset: dt.date, isolation: dt.date | None = None, lang: Lang = "en"
+    ) -> TraceResult: ...

@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from izquvar.errors import InvalidInput, NotFound
+from izquvar.i18n import Lang
 from izquvar.outbreak._arrow import values, where
 from izquvar.outbreak.cases import Case
 from izquvar.outbreak.chains import candidate_links, chains
@@ -90,7 +91,7 @@ def _bar(enabled: bool, total: int, what: str) -> Iterator[Any]:
 
 
 def trace_cases(
-    tracer: CaseTracer, cases: Sequence[Case], progress: bool = False, lang: str = "en"
+    tracer: CaseTracer, cases: Sequence[Case], progress: bool = False, lang: Lang = "en"
 ) -> tuple[TraceTables, list[str]]:
     """Trace each case once; persons the data does not know are listed, not fatal."""
     tables = TraceTables()
@@ -113,7 +114,7 @@ def trace_all(
     identified_venues: Iterable[str] = (),
     with_second_degree: bool = False,
     progress: bool = False,
-    lang: str = "en",
+    lang: Lang = "en",
 ) -> OutbreakRun:
     """Trace every case and write contacts, chains, clusters and exposure sites under ``out``."""
     out = Path(out)
