@@ -160,22 +160,11 @@ def derive_stays(pings: pa.Table, venues: pa.Table, index: Any) -> pa.Table:
 
     if pings.num_rows == 0:
         return STAYS_SCHEMA.empty_table()
-    pings = pings.select(["person", "time", "lat", "lon", "accuracy_m"]).sort_by(
-        [("person", "ascending"), ("time", "ascending")]
-    )
+    pings = pings.select(["person", "time", "lat", "lon", "accuracy_m"])
     found = detect_stays(pings, dist_m=STAY_DIST_M, time_min=STAY_TIME_MIN, gap_min=STAY_GAP_MIN)
     if found.num_rows == 0:
         return STAYS_SCHEMA.empty_table()
-    found = found.sort_by([("person", "ascending"), ("start", "ascending")])
-    people = pc.unique(pings["person"])
-    accuracy = _mean_accuracy(
-        pc.index_in(pings["person"], value_set=people).to_numpy(),
-        _micros(pings["time"]),
-        np.asarray(pc.fill_null(pings["accuracy_m"], np.nan).to_numpy(), dtype=np.float64),
-        pc.index_in(found["person"], value_set=people).to_numpy(),
-        _micros(found["start"]),
-        _micros(found["end"]),
-    )
+    accuracy = _stay_accuracy(pings, found)
     lat = np.asarray(found["lat"].to_numpy(), dtype=np.float64)
     lon = np.asarray(found["lon"].to_numpy(), dtype=np.float64)
     radius = np.fmax(np.nan_to_num(accuracy, nan=MIN_VENUE_RADIUS_M), MIN_VENUE_RADIUS_M)
@@ -192,6 +181,30 @@ def derive_stays(pings: pa.Table, venues: pa.Table, index: Any) -> pa.Table:
         **{f.name: areas[f.name] for f in AREA_FIELDS},
     }
     return pa.table({f.name: pc.cast(columns[f.name], f.type) for f in STAYS_SCHEMA}, schema=STAYS_SCHEMA)
+
+
+def _stay_accuracy(pings: pa.Table, stays: pa.Table) -> np.ndarray:
+    """Mean accuracy of each stay's pings; sorts integer codes (not strings) to pair pings with stays."""
+    encoded = pc.dictionary_encode(pings["person"].combine_chunks())
+    ping_person = np.asarray(encoded.indices.to_numpy(), dtype=np.int64)
+    stay_person = np.asarray(
+        pc.index_in(stays["person"], value_set=encoded.dictionary).to_numpy(zero_copy_only=False), dtype=np.int64
+    )
+    ping_time, stay_start, stay_end = _micros(pings["time"]), _micros(stays["start"]), _micros(stays["end"])
+    ping_order = np.lexsort((ping_time, ping_person))
+    stay_order = np.lexsort((stay_start, stay_person))
+    accuracy = np.asarray(pc.fill_null(pings["accuracy_m"], np.nan).to_numpy(), dtype=np.float64)
+    sorted_result = _mean_accuracy(
+        ping_person[ping_order],
+        ping_time[ping_order],
+        accuracy[ping_order],
+        stay_person[stay_order],
+        stay_start[stay_order],
+        stay_end[stay_order],
+    )
+    result = np.empty_like(sorted_result)
+    result[stay_order] = sorted_result
+    return result
 
 
 def _micros(values: pa.ChunkedArray | pa.Array) -> np.ndarray:

@@ -349,6 +349,10 @@ class _Planner:
 
     @staticmethod
     def _first_of_each_key(table: pa.Table, kind: Kind) -> np.ndarray:
+        """True for the first row of each key; sorted feeds are checked in one pass, others hashed."""
+        keep = _first_of_each_key_if_sorted(table, kind.key)
+        if keep is not None:
+            return keep
         keyed = table.select(list(kind.key)).append_column("_pos", pa.array(np.arange(table.num_rows)))
         first = keyed.group_by(list(kind.key)).aggregate([("_pos", "min")]).column("_pos_min")
         keep = np.zeros(table.num_rows, dtype=bool)
@@ -359,7 +363,7 @@ class _Planner:
         assert kind.time_column is not None
         duplicate = np.zeros(table.num_rows, dtype=bool)
         days = _days_of(table.column(kind.time_column))
-        stored = self.ctx.read(kind.name, list(kind.key), set(days.tolist()))
+        stored = self.ctx.read(kind.name, list(kind.key), set(np.unique(days).tolist()))
         if stored.num_rows == 0 or table.num_rows == 0:
             return duplicate
         keyed = table.select(list(kind.key)).append_column("_pos", pa.array(np.arange(table.num_rows)))
@@ -476,7 +480,7 @@ class _Planner:
 
     def _stays(self, new_pings: pa.Table, index: Any) -> tuple[list[tuple[str, pa.Table]], set[str], int]:
         """Recompute the stays of the people who got pings, over the touched days ±1 (read ±2)."""
-        touched = set(_days_of(new_pings["time"]).tolist())
+        touched = set(np.unique(_days_of(new_pings["time"])).tolist())
         one = dt.timedelta(days=1)
         replace_days = {d + k * one for d in touched for k in (-1, 0, 1)}
         read_days = {d + k * one for d in replace_days for k in (-1, 0, 1)}
@@ -545,6 +549,47 @@ class _Planner:
             derived=derived,
         )
         return PlannedBatch(self.batch, self.at, new_files, superseded, sources, report)
+
+
+def _key_codes(column: pa.ChunkedArray | pa.Array) -> np.ndarray | None:
+    """Integers that order like the column would for equality runs: dictionary codes or raw integers."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if column.null_count:
+        return None
+    if pa.types.is_string(column.type):
+        return np.asarray(pc.dictionary_encode(column).indices.to_numpy(), dtype=np.int64)
+    if pa.types.is_date32(column.type):
+        return np.asarray(column.cast(pa.int32()).to_numpy(), dtype=np.int64)
+    if pa.types.is_timestamp(column.type) or pa.types.is_integer(column.type):
+        return np.asarray(column.cast(pa.int64()).to_numpy(), dtype=np.int64)
+    return None
+
+
+def _first_of_each_key_if_sorted(table: pa.Table, key: tuple[str, ...]) -> np.ndarray | None:
+    """For rows already grouped by key (feeds usually come sorted by person and time), the first of each run.
+
+    Dictionary codes number values in order of first appearance, so rows grouped by person have
+    non-decreasing codes. If every key column is non-decreasing lexicographically, equal keys are adjacent
+    and a duplicate is a row equal to its predecessor. ``None`` when the rows are not in such an order.
+    """
+    if table.num_rows < 2:
+        return np.ones(table.num_rows, dtype=bool)
+    codes = [_key_codes(table.column(name)) for name in key]
+    if any(c is None for c in codes):
+        return None
+    increasing = np.zeros(table.num_rows - 1, dtype=bool)
+    equal_so_far = np.ones(table.num_rows - 1, dtype=bool)
+    for code in codes:
+        assert code is not None
+        step = np.diff(code)
+        if np.any(equal_so_far & (step < 0)):
+            return None
+        increasing |= equal_so_far & (step > 0)
+        equal_so_far &= step == 0
+    keep = np.ones(table.num_rows, dtype=bool)
+    keep[1:] = ~equal_so_far
+    return keep
 
 
 def _rejected_rows_per_file(rejects: pa.Table) -> dict[str, int]:
