@@ -14,12 +14,12 @@ import pytest
 from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "outbreak"))
-from outbreak_builders import DAY0, CaseSpec, FakeTracer, Meeting, at, from_specs  # noqa: E402
+from outbreak_builders import DAY0, CaseSpec, FakeTracer, Meeting, at, from_specs
 
-from izquvar.evaluate.metrics import score_close, score_infectors, true_close_contacts  # noqa: E402
-from izquvar.evaluate.truth import SimTruth  # noqa: E402
-from izquvar.outbreak.chains import candidate_links  # noqa: E402
-from izquvar.simulate.truth import build  # noqa: E402
+from izquvar.evaluate.metrics import score_close, score_infectors, true_close_contacts
+from izquvar.evaluate.truth import SimTruth
+from izquvar.outbreak.chains import candidate_links
+from izquvar.simulate.truth import build
 
 OFFSET = dt.timedelta(hours=5)
 
