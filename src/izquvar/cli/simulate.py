@@ -52,9 +52,7 @@ def _parse_set(values: tuple[str, ...]) -> dict[str, Any]:
     for item in values:
         name, sep, raw = item.partition("=")
         if not sep or name not in fields:
-            raise InvalidInput(
-                f"simulate: --set expects name=value with a SimConfig field name, got {item!r}."
-            )
+            raise InvalidInput(f"simulate: --set expects name=value with a SimConfig field name, got {item!r}.")
         current = getattr(defaults, name)
         try:
             if isinstance(current, bool):
@@ -85,27 +83,19 @@ def register(group: click.Group) -> None:
         metavar="NAME=VALUE",
         help="Set any SimConfig parameter (see docs/simulator.md).",
     )
-    @click.option(
-        "--no-close-contacts", is_flag=True, help="Skip the close-contact truth table (faster at scale)."
-    )
+    @click.option("--no-close-contacts", is_flag=True, help="Skip the close-contact truth table (faster at scale).")
     @click.option(
         "--sources",
         default=",".join(ALL_SOURCES),
         show_default=True,
         help="Comma-separated feeds to write (truth is always written).",
     )
-    @click.option(
-        "--start", default=DEFAULT_START.isoformat(), show_default=True, help="First day, YYYY-MM-DD."
-    )
-    @click.option(
-        "--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True
-    )
-    @click.option(
-        "--out", type=click.Path(path_type=Path), required=True, help="New or empty output directory."
-    )
-    @click.option("--seed", type=int, default=1, show_default=True)
-    @click.option("--days", type=int, default=14, show_default=True)
-    @click.option("--people", type=int, default=10_000, show_default=True)
+    @click.option("--start", default=DEFAULT_START.isoformat(), show_default=True, help="First day, YYYY-MM-DD.")
+    @click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)
+    @click.option("--out", type=click.Path(path_type=Path), required=True, help="New or empty output directory.")
+    @click.option("--seed", type=int, default=1, show_default=True, help="Same seed and options, same bytes.")
+    @click.option("--days", type=int, default=14, show_default=True, help="Days to simulate.")
+    @click.option("--people", type=int, default=10_000, show_default=True, help="Inhabitants of the synthetic city.")
     @click.command("simulate")
     def simulate_command(
         people: int,
@@ -153,6 +143,6 @@ def register(group: click.Group) -> None:
         click.echo(f"Written to {out}")
 
     command = simulate_command
-    for flag, field_name, kind, help_text in reversed(_IMPERFECTIONS):
+    for flag, field_name, kind, help_text in _IMPERFECTIONS:  # appended after the options above
         command = click.option(flag, field_name, type=kind, default=None, help=help_text)(command)
     group.add_command(command)

@@ -160,12 +160,20 @@ class Epidemic:
         cfg = self.config
         n = self.pop.size
         onset_day = np.floor(self.onset_at / 1440.0)
-        new_onset = np.flatnonzero((onset_day == day) & ~self.asymptomatic)
-        seek = new_onset[rng.random(len(new_onset)) < cfg.symptomatic_test_share]
-        delays = rng.choice(len(cfg.onset_to_specimen_days), size=len(seek), p=np.asarray(cfg.onset_to_specimen_days))
-        self._schedule_test(seek, day + delays)
-        self_isolate = new_onset[rng.random(len(new_onset)) < cfg.self_isolation_at_onset]
-        self._isolate(self_isolate, day, day + SELF_ISOLATION_DAYS)
+        # on day 0 the index cases whose symptoms began before the simulation catch up
+        began = (onset_day <= day) if day == 0 else (onset_day == day)
+        new_onset = np.flatnonzero(began & ~self.asymptomatic)
+        onset_of = onset_day[new_onset].astype(np.int64)
+        seeking = rng.random(len(new_onset)) < cfg.symptomatic_test_share
+        seek = new_onset[seeking]
+        probs = np.asarray(cfg.onset_to_specimen_days)
+        delays = rng.choice(len(probs), size=len(seek), p=probs)
+        self._schedule_test(seek, np.maximum(onset_of[seeking] + delays, day))
+        isolating = rng.random(len(new_onset)) < cfg.self_isolation_at_onset
+        for until in np.unique(onset_of[isolating] + SELF_ISOLATION_DAYS):
+            if until >= day:
+                group = new_onset[isolating & (onset_of + SELF_ISOLATION_DAYS == until)]
+                self._isolate(group, day, int(until))
         background = np.flatnonzero(rng.random(n) < cfg.background_test_rate)
         self._schedule_test(background, np.full(len(background), day))
         homebound = (self.isolation_from >= 0) & (self.isolation_from <= day) & (day <= self.isolation_to)
