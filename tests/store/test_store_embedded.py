@@ -276,3 +276,13 @@ def test_empty_batches_commit_nothing(store: EmbeddedStore, feeds: Path) -> None
     assert report.stored == {"gps": 0} and report.reject_count == 0
     assert store.info()["batches"] == 1
     assert store.table("gps").equals(pa.Table.from_batches([], store.table("gps").schema))
+
+
+def test_report_describe_summarises_the_batch(store: EmbeddedStore, feeds: Path) -> None:
+    bad = write_csv(feeds / "cell.csv", ["subscriber", "time", "cell_id"], [[PHONE_C, iso(DAY1), "c-9"]])
+    paths = [*write_world(feeds), write_kind(feeds, "gps", gps_rows()), bad]
+    text = store.ingest(paths, now=NOW).describe()
+    assert f"gps {len(gps_rows())}" in text and "stays 3" in text
+    assert "rejected 1 row(s), 1 problem(s): unknown_reference 1" in text
+    again = store.ingest(paths, now=NOW).describe()
+    assert "stored nothing new" in again and "already ingested (skipped): 5 file(s)" in again

@@ -8,6 +8,8 @@ Tashkent local time) fails the ingest instead of shifting every record by five h
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,20 +31,23 @@ _FALSE = ("false", "0", "no")
 
 def coerce(feed: RawFeed, kind: Kind, problems: ProblemSet) -> pa.Table:
     """The feed in the kind's Arrow schema (absent optional columns: nulls); bad values → ``problems``."""
-    columns: dict[str, pa.Array] = {}
+    columns: dict[str, pa.Array[Any]] = {}
+    empty: Any
     for column in kind.columns:
         if column.name in feed.table.column_names:
             raw = feed.table.column(column.name).combine_chunks()
             columns[column.name] = _coerce_column(feed, column, raw, problems)
         else:
-            columns[column.name] = pa.nulls(feed.table.num_rows, column.arrow_type)
+            empty = pa.nulls(feed.table.num_rows, column.arrow_type)  # type: ignore[call-overload]
+            columns[column.name] = empty
     return pa.table(columns, schema=pa.schema([pa.field(c.name, c.arrow_type) for c in kind.columns]))
 
 
-def _coerce_column(feed: RawFeed, column: Column, raw: pa.Array, problems: ProblemSet) -> pa.Array:
+def _coerce_column(feed: RawFeed, column: Column, raw: Any, problems: ProblemSet) -> pa.Array[Any]:
+    """One column in its contract type; ``raw`` is whatever Arrow array the file held."""
     target = column.arrow_type
     if raw.type == target:
-        return raw
+        return cast("pa.Array[Any]", raw)
     if pa.types.is_dictionary(raw.type):
         raw = raw.dictionary_decode()
     if pa.types.is_large_string(raw.type):
@@ -50,26 +55,32 @@ def _coerce_column(feed: RawFeed, column: Column, raw: pa.Array, problems: Probl
     if pa.types.is_string(raw.type):
         return _parse_text(column, raw, problems)
     if pa.types.is_null(raw.type):
-        return pa.nulls(len(raw), target)
+        nulls: pa.Array[Any] = pa.nulls(len(raw), target)  # type: ignore[call-overload]
+        return nulls
     if pa.types.is_timestamp(raw.type) and column.type == "timestamp" and raw.type.tz is None:
         raise IngestFailed(
             f"{feed.path}: column {column.name} holds timestamps without a time zone; "
             "the feed contract requires UTC (timestamp with tz=UTC)."
         )
     try:
-        return pc.cast(raw, target, safe=True)
+        return cast("pa.Array[Any]", pc.cast(raw, target, safe=True))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise IngestFailed(
             f"{feed.path}: column {column.name} has type {raw.type}, which cannot be read as {column.type} ({exc})."
         ) from exc
 
 
-def _parse_text(column: Column, raw: pa.Array, problems: ProblemSet) -> pa.Array:
-    stripped = pc.utf8_trim_whitespace(raw)
-    present = pc.fill_null(pc.not_equal(stripped, ""), False)
-    text = pc.if_else(present, stripped, pa.scalar(None, pa.string()))
+def _parse_text(column: Column, raw: pa.Array[Any], problems: ProblemSet) -> pa.Array[Any]:
+    """Text values parsed to the column's type; each value that does not parse becomes a problem."""
+    # pyarrow.compute's stubs cannot follow boolean masks through if_else/and_; the arrays are typed Any here.
+    stripped: Any = pc.utf8_trim_whitespace(raw)
+    present: Any = pc.fill_null(pc.not_equal(stripped, pa.scalar("")), False)
+    text: Any = pc.if_else(present, stripped, pa.scalar(None, pa.string()))
+    parsed: Any
+    shape_ok: Any
+    no_zone: Any
     if column.type == "string":
-        return text
+        return cast("pa.Array[Any]", text)
     if column.type == "bool":
         lowered = pc.utf8_lower(text)
         parsed = pc.if_else(
@@ -84,13 +95,13 @@ def _parse_text(column: Column, raw: pa.Array, problems: ProblemSet) -> pa.Array
             "not a boolean (true/false)",
             raw,
         )
-        return parsed
+        return cast("pa.Array[Any]", parsed)
     shape_ok = present
     if column.type == "timestamp":
-        zoned = pc.match_substring_regex(text, _ZONED_TIME)
-        dated = pc.match_substring_regex(text, r"^\s*\d{4}-\d{2}-\d{2}")
-        naive = pc.and_(pc.and_(present, pc.fill_null(dated, False)), pc.invert(pc.fill_null(zoned, False)))
-        naive_local = pc.match_substring_regex(text, r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*$")
+        zoned: Any = pc.match_substring_regex(text, _ZONED_TIME)
+        dated: Any = pc.match_substring_regex(text, r"^\s*\d{4}-\d{2}-\d{2}")
+        naive: Any = pc.and_(pc.and_(present, pc.fill_null(dated, False)), pc.invert(pc.fill_null(zoned, False)))
+        naive_local: Any = pc.match_substring_regex(text, r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*$")
         no_zone = pc.and_(naive, pc.fill_null(naive_local, False))
         problems.add(
             no_zone,
@@ -107,14 +118,14 @@ def _parse_text(column: Column, raw: pa.Array, problems: ProblemSet) -> pa.Array
         no_zone = None
     candidate = pc.if_else(shape_ok, text, pa.scalar(None, pa.string()))
     parsed = _try_cast(candidate, column)
-    failed = pc.and_(present, pc.is_null(parsed))
+    failed: Any = pc.and_(present, pc.is_null(parsed))
     if no_zone is not None:
         failed = pc.and_(failed, pc.invert(no_zone))
     problems.add(failed, column.name, Reason.UNPARSEABLE, f"not a valid {column.type}", raw)
-    return parsed
+    return cast("pa.Array[Any]", parsed)
 
 
-def _try_cast(text: pa.Array, column: Column) -> pa.Array:
+def _try_cast(text: pa.Array[Any], column: Column) -> pa.Array[Any]:
     connection = duckdb.connect()
     try:
         connection.execute("SET TimeZone = 'UTC'")
@@ -124,4 +135,4 @@ def _try_cast(text: pa.Array, column: Column) -> pa.Array:
         parsed = result.to_arrow_table().column("v").combine_chunks()
     finally:
         connection.close()
-    return pc.cast(parsed, column.arrow_type)
+    return cast("pa.Array[Any]", pc.cast(parsed, column.arrow_type))

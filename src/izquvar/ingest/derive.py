@@ -62,21 +62,30 @@ def locate(index: Any, lat: np.ndarray, lon: np.ndarray) -> pa.Table:
 
 
 def place_through(
-    index: Any, keys: pa.Array | pa.ChunkedArray, place_keys: pa.Array, lat: pa.Array, lon: pa.Array
+    index: Any,
+    keys: pa.Array[Any] | pa.ChunkedArray[Any],
+    place_keys: pa.Array[Any],
+    lat: pa.Array[Any],
+    lon: pa.Array[Any],
 ) -> pa.Table:
     """Areas of records that name a place (tower, venue) by key, locating each distinct place once."""
     if isinstance(keys, pa.ChunkedArray):
         keys = keys.combine_chunks()
     positions = pc.index_in(keys, value_set=place_keys)
-    place_areas = locate(
-        index,
-        np.asarray(pc.fill_null(lat, np.nan).to_numpy(zero_copy_only=False), dtype=np.float64),
-        np.asarray(pc.fill_null(lon, np.nan).to_numpy(zero_copy_only=False), dtype=np.float64),
-    )
+    place_areas = locate(index, _floats(lat), _floats(lon))
     return place_areas.take(positions)
 
 
-def map_through(keys: pa.Array | pa.ChunkedArray, from_keys: pa.Array, to_values: pa.Array) -> pa.Array:
+def _floats(values: pa.Array[Any] | pa.ChunkedArray[Any]) -> np.ndarray:
+    """Float values as numpy, nulls as NaN."""
+    column: Any = values
+    filled: Any = pc.fill_null(column, np.nan)
+    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def map_through(
+    keys: pa.Array[Any] | pa.ChunkedArray[Any], from_keys: pa.Array[Any], to_values: pa.Array[Any]
+) -> pa.Array[Any]:
     """Look each key up in a two-column mapping (e.g. merchant → venue); unknown keys give null."""
     if isinstance(keys, pa.ChunkedArray):
         keys = keys.combine_chunks()
@@ -84,7 +93,7 @@ def map_through(keys: pa.Array | pa.ChunkedArray, from_keys: pa.Array, to_values
     return result.combine_chunks() if isinstance(result, pa.ChunkedArray) else result
 
 
-@numba.njit(cache=True)  # type: ignore[untyped-decorator]
+@numba.njit(cache=True)
 def _mean_accuracy(
     ping_person: np.ndarray,
     ping_time: np.ndarray,
@@ -115,7 +124,7 @@ def _mean_accuracy(
     return out
 
 
-@numba.njit(cache=True)  # type: ignore[untyped-decorator]
+@numba.njit(cache=True)
 def _nearest_within(
     lat: np.ndarray,
     lon: np.ndarray,
@@ -142,7 +151,7 @@ def _nearest_within(
     return out
 
 
-def nearest_venue(lat: np.ndarray, lon: np.ndarray, radius_m: np.ndarray, venues: pa.Table) -> pa.Array:
+def nearest_venue(lat: np.ndarray, lon: np.ndarray, radius_m: np.ndarray, venues: pa.Table) -> pa.Array[Any]:
     """``venue_id`` of the nearest venue within each point's radius (null where none is)."""
     if venues.num_rows == 0 or lat.size == 0:
         return pa.nulls(lat.size, pa.string())
@@ -150,8 +159,9 @@ def nearest_venue(lat: np.ndarray, lon: np.ndarray, radius_m: np.ndarray, venues
     order = np.argsort(v_lat, kind="stable")
     v_lon = np.asarray(venues["lon"].to_numpy(), dtype=np.float64)[order]
     index = _nearest_within(lat, lon, radius_m, v_lat[order], v_lon)
-    ids = venues["venue_id"].combine_chunks().take(pa.array(order))
-    return ids.take(pa.array(index, mask=index < 0))
+    ids = venues["venue_id"].combine_chunks().take(order)
+    found: Any = pa.array(index, mask=index < 0)
+    return ids.take(found)
 
 
 def derive_stays(pings: pa.Table, venues: pa.Table, index: Any) -> pa.Table:
@@ -185,7 +195,7 @@ def derive_stays(pings: pa.Table, venues: pa.Table, index: Any) -> pa.Table:
 
 def _stay_accuracy(pings: pa.Table, stays: pa.Table) -> np.ndarray:
     """Mean accuracy of each stay's pings; sorts integer codes (not strings) to pair pings with stays."""
-    encoded = pc.dictionary_encode(pings["person"].combine_chunks())
+    encoded: Any = pc.dictionary_encode(pings["person"].combine_chunks())
     ping_person = np.asarray(encoded.indices.to_numpy(), dtype=np.int64)
     stay_person = np.asarray(
         pc.index_in(stays["person"], value_set=encoded.dictionary).to_numpy(zero_copy_only=False), dtype=np.int64
@@ -193,7 +203,7 @@ def _stay_accuracy(pings: pa.Table, stays: pa.Table) -> np.ndarray:
     ping_time, stay_start, stay_end = _micros(pings["time"]), _micros(stays["start"]), _micros(stays["end"])
     ping_order = np.lexsort((ping_time, ping_person))
     stay_order = np.lexsort((stay_start, stay_person))
-    accuracy = np.asarray(pc.fill_null(pings["accuracy_m"], np.nan).to_numpy(), dtype=np.float64)
+    accuracy = _floats(pings["accuracy_m"])
     sorted_result = _mean_accuracy(
         ping_person[ping_order],
         ping_time[ping_order],
@@ -207,6 +217,6 @@ def _stay_accuracy(pings: pa.Table, stays: pa.Table) -> np.ndarray:
     return result
 
 
-def _micros(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
+def _micros(values: pa.ChunkedArray[Any] | pa.Array[Any]) -> np.ndarray:
     cast = pc.cast(values, pa.timestamp("us", tz="UTC")).cast(pa.int64())
     return np.asarray(cast.to_numpy(), dtype=np.int64)

@@ -24,7 +24,7 @@ import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -265,25 +265,25 @@ class _Planner:
             )
         return pa.concat_tables(parts) if parts else REJECTS_SCHEMA.empty_table()
 
-    def _event_times(self, kind: Kind, typed: pa.Table) -> pa.Array:
+    def _event_times(self, kind: Kind, typed: pa.Table) -> pa.Array[Any]:
         """Each row's own time where readable, else the ingest time: what retention applies to."""
         fallback = pa.scalar(self.at, _TS)
         if kind.time_column is None:
             return pa.array(np.full(typed.num_rows, fallback.value, dtype="datetime64[us]"), _TS)
-        times = pc.cast(typed.column(kind.time_column).combine_chunks(), _TS)
-        return pc.fill_null(times, fallback)
+        times: Any = pc.cast(typed.column(kind.time_column).combine_chunks(), _TS)
+        return cast("pa.Array[Any]", pc.fill_null(times, fallback))
 
     def _reject_table(
         self,
         file_name: str,
         kind: str,
         rows: np.ndarray,
-        lines: pa.Array | None,
+        lines: pa.Array[Any] | None,
         field_name: str,
-        values: pa.Array,
+        values: pa.Array[Any],
         reason: str,
         detail: str,
-        times: pa.Array,
+        times: pa.Array[Any],
     ) -> pa.Table:
         n = len(rows)
         return pa.table(
@@ -385,8 +385,7 @@ class _Planner:
         positions = np.flatnonzero(mask)
         if positions.size == 0:
             return
-        take = pa.array(positions)
-        duplicates = table.take(take)
+        duplicates = table.take(positions)
         values = _key_strings(duplicates, kind)
         times = self._event_times(kind, duplicates)
         for index in np.unique(files[positions]):
@@ -470,7 +469,7 @@ class _Planner:
             table = table.append_column(area, areas[area.name])
         return table.cast(stored_schema(name))
 
-    def _venue_of_merchant(self, table: pa.Table) -> pa.Array:
+    def _venue_of_merchant(self, table: pa.Table) -> pa.Array[Any]:
         merchants = self._reference_table("merchants")
         return derive.map_through(
             table["merchant_id"],
@@ -508,7 +507,7 @@ class _Planner:
         days = _days_of(table.column(time_column))
         order = np.argsort(days, kind="stable")
         sorted_days = days[order]
-        table = table.take(pa.array(order))
+        table = table.take(order)
         bounds = np.flatnonzero(np.diff(sorted_days.astype(np.int64))) + 1
         starts = np.concatenate([[0], bounds])
         ends = np.concatenate([bounds, [len(sorted_days)]])
@@ -551,14 +550,15 @@ class _Planner:
         return PlannedBatch(self.batch, self.at, new_files, superseded, sources, report)
 
 
-def _key_codes(column: pa.ChunkedArray | pa.Array) -> np.ndarray | None:
+def _key_codes(column: pa.ChunkedArray[Any] | pa.Array[Any]) -> np.ndarray | None:
     """Integers that order like the column would for equality runs: dictionary codes or raw integers."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     if column.null_count:
         return None
     if pa.types.is_string(column.type):
-        return np.asarray(pc.dictionary_encode(column).indices.to_numpy(), dtype=np.int64)
+        encoded: Any = pc.dictionary_encode(column)
+        return np.asarray(encoded.indices.to_numpy(), dtype=np.int64)
     if pa.types.is_date32(column.type):
         return np.asarray(column.cast(pa.int32()).to_numpy(), dtype=np.int64)
     if pa.types.is_timestamp(column.type) or pa.types.is_integer(column.type):
@@ -597,26 +597,28 @@ def _rejected_rows_per_file(rejects: pa.Table) -> dict[str, int]:
         return {}
     distinct = rejects.select(["file", "row"]).group_by(["file", "row"]).aggregate([])
     counts = distinct.group_by("file").aggregate([("row", "count")])
-    return dict(zip(counts["file"].to_pylist(), counts["row_count"].to_pylist(), strict=True))
+    return {
+        str(name): int(count or 0)
+        for name, count in zip(counts["file"].to_pylist(), counts["row_count"].to_pylist(), strict=True)
+    }
 
 
-def _key_strings(table: pa.Table, kind: Kind) -> pa.Array:
+def _key_strings(table: pa.Table, kind: Kind) -> pa.Array[Any]:
     """A row's key as one text value (``a|b|c``): for comparing keys and for the rejects' ``value``."""
-    parts = []
+    parts: list[Any] = []
     for name in kind.key:
         column = table.column(name).combine_chunks()
-        if pa.types.is_timestamp(column.type):
-            text = pc.strftime(column, format="%Y-%m-%dT%H:%M:%SZ")
-        else:
-            text = pc.cast(column, pa.string())
-        parts.append(pc.fill_null(text, ""))
-    if len(parts) == 1:
-        return parts[0]
-    joined = pc.binary_join_element_wise(*parts, "|")
-    return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
+        text: Any = (
+            pc.strftime(column, format="%Y-%m-%dT%H:%M:%SZ")
+            if pa.types.is_timestamp(column.type)
+            else pc.cast(column, pa.string())
+        )
+        parts.append(pc.fill_null(text, pa.scalar("")))
+    joined: Any = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "|")
+    return cast("pa.Array[Any]", joined)
 
 
-def _days_of(values: pa.ChunkedArray | pa.Array, arrow: bool = False) -> Any:
+def _days_of(values: pa.ChunkedArray[Any] | pa.Array[Any], arrow: bool = False) -> Any:
     """The UTC day of each time (or date): numpy ``datetime64[D]`` (or an Arrow date32 array)."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()

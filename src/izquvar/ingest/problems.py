@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -45,7 +46,7 @@ class Reason:
     )
 
 
-def as_text(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+def as_text(values: pa.Array[Any] | pa.ChunkedArray[Any]) -> pa.Array[Any]:
     """Values as text for the ``value`` column of rejects."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
@@ -64,19 +65,21 @@ class ProblemSet:
     fields: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     details: list[str] = field(default_factory=list)
-    values: list[pa.Array] = field(default_factory=list)
+    values: list[pa.Array[Any]] = field(default_factory=list)
 
     def add(
         self,
-        mask: np.ndarray | pa.Array | pa.ChunkedArray,
+        mask: np.ndarray | pa.Array[Any] | pa.ChunkedArray[Any],
         field_name: str,
         reason: str,
         detail: str,
-        values: pa.Array | pa.ChunkedArray | None,
+        values: pa.Array[Any] | pa.ChunkedArray[Any] | None,
     ) -> None:
         """Record a problem for every row where ``mask`` is true (nulls in the mask count as false)."""
         if not isinstance(mask, np.ndarray):
-            mask = np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+            arrow_mask: Any = mask
+            filled: Any = pc.fill_null(arrow_mask, False)
+            mask = np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
         positions = np.flatnonzero(mask)
         if positions.size == 0:
             return
@@ -88,14 +91,13 @@ class ProblemSet:
         field_name: str,
         reason: str,
         detail: str,
-        values: pa.Array | pa.ChunkedArray | None,
+        values: pa.Array[Any] | pa.ChunkedArray[Any] | None,
     ) -> None:
         if positions.size == 0:
             return
-        if values is None:
-            text = pa.nulls(positions.size, pa.string())
-        else:
-            text = as_text(values.take(pa.array(positions)))
+        text: pa.Array[Any] = (
+            pa.nulls(positions.size, pa.string()) if values is None else as_text(values.take(pa.array(positions)))
+        )
         self.positions.append(positions.astype(np.int64))
         self.fields.append(field_name)
         self.reasons.append(reason)

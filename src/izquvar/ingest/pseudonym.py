@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -43,14 +44,14 @@ class Pseudonymizer:
         outer.update(inner.digest())
         return outer.hexdigest()[:PSEUDONYM_HEX_CHARS]
 
-    def many(self, raw_ids: pa.Array | pa.ChunkedArray | np.ndarray | Sequence[str | None]) -> pa.Array:
+    def many(self, raw_ids: pa.Array[Any] | pa.ChunkedArray[Any] | np.ndarray | Sequence[str | None]) -> pa.Array[Any]:
         """Pseudonyms of a column of identifiers (nulls stay null), hashing each distinct value once."""
-        values = raw_ids if isinstance(raw_ids, pa.Array | pa.ChunkedArray) else pa.array(raw_ids)
+        values: Any = raw_ids if isinstance(raw_ids, pa.Array | pa.ChunkedArray) else pa.array(raw_ids)
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
         if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
             values = values.cast(pa.string())
-        encoded = pc.dictionary_encode(values)
+        encoded: Any = pc.dictionary_encode(values)
         dictionary = encoded.dictionary.to_pylist()
         hashed = pa.array([self.one(v) for v in dictionary], type=pa.string())
-        return hashed.take(encoded.indices)
+        return cast("pa.Array[Any]", hashed.take(encoded.indices))

@@ -11,7 +11,7 @@ import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -92,7 +92,7 @@ def _read_csv(path: Path, kind: Kind) -> RawFeed:
     known, ignored = _check_columns(path, kind, header)
     malformed: list[MalformedRow] = []
 
-    def on_invalid(row: pcsv.InvalidRow) -> str:
+    def on_invalid(row: pcsv.InvalidRow) -> Literal["skip", "error"]:
         # pyarrow numbers physical lines from 1 (header = line 1) when values hold no newlines.
         line = int(row.number) if row.number is not None else -1
         malformed.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -45,7 +46,7 @@ def validate_rows(table: pa.Table, kind: Kind, window: TimeWindow, problems: Pro
     _check_consistency(table, kind, problems)
 
 
-def _check_column(column: Column, values: pa.Array, window: TimeWindow, problems: ProblemSet) -> None:
+def _check_column(column: Column, values: pa.Array[Any], window: TimeWindow, problems: ProblemSet) -> None:
     if column.type == "float":
         problems.add(pc.invert(pc.is_finite(values)), column.name, Reason.NOT_FINITE, "not a finite number", values)
         finite = pc.is_finite(values)
@@ -94,7 +95,7 @@ def _check_column(column: Column, values: pa.Array, window: TimeWindow, problems
         )
 
 
-def _check_range(column: Column, values: pa.Array, checkable: pa.Array, problems: ProblemSet) -> None:
+def _check_range(column: Column, values: pa.Array[Any], checkable: pa.Array[Any], problems: ProblemSet) -> None:
     bounds = []
     if column.minimum is not None:
         bounds.append(pc.less(values, pa.scalar(column.minimum).cast(values.type)))

@@ -69,9 +69,7 @@ class EmbeddedStore:
             if not create:
                 raise NotFound(f"{root}: no izquvar store here (no {STORE_FILE}).")
             if root.exists() and any(root.iterdir()):
-                raise InvalidInput(
-                    f"{root}: not empty and not an izquvar store; refusing to create one here."
-                )
+                raise InvalidInput(f"{root}: not empty and not an izquvar store; refusing to create one here.")
             cls._create(root, settings)
         try:
             config = json.loads(store_file.read_bytes())
@@ -124,9 +122,7 @@ class EmbeddedStore:
     def _manifest(self) -> Manifest:
         return load_manifest(self.root / MANIFEST_FILE)
 
-    def table(
-        self, kind: str, columns: Sequence[str] | None = None, days: Iterable[dt.date] | None = None
-    ) -> pa.Table:
+    def table(self, kind: str, columns: Sequence[str] | None = None, days: Iterable[dt.date] | None = None) -> pa.Table:
         """A stored table (feed kind, ``stays`` or ``rejects``): only files the manifest lists."""
         return self._read(self._manifest(), kind, columns, days)
 
@@ -150,7 +146,8 @@ class EmbeddedStore:
         """DuckDB SQL over the store, with one view per table (``gps``, ``stays``, ``rejects``...)."""
         connection = self._duckdb()
         try:
-            return connection.sql(query).to_arrow_table()
+            result: pa.Table = connection.sql(query).to_arrow_table()
+            return result
         except duckdb.Error as exc:
             raise InvalidInput(f"SQL failed: {exc}") from exc
         finally:
@@ -218,7 +215,7 @@ class EmbeddedStore:
         """The pseudonym this store uses for a raw person identifier (phone number, PINFL...)."""
         return self._pseudonymizer().one(raw_id)
 
-    def pseudonyms(self, raw_ids: pa.Array | np.ndarray | Sequence[str | None]) -> pa.Array:
+    def pseudonyms(self, raw_ids: pa.Array[Any] | np.ndarray | Sequence[str | None]) -> pa.Array[Any]:
         """Vectorised :meth:`pseudonym`; nulls stay null."""
         return self._pseudonymizer().many(raw_ids)
 
@@ -260,9 +257,7 @@ class EmbeddedStore:
                 size = write_parquet_durably(table.cast(stored_schema(name)), staging / relpath)
                 day = day_of_path(relpath)
                 entries.append(
-                    FileEntry(
-                        relpath, name, table.num_rows, size, planned.id, day.isoformat() if day else None
-                    )
+                    FileEntry(relpath, name, table.num_rows, size, planned.id, day.isoformat() if day else None)
                 )
             pause_for_tests("staged")
             for entry in entries:
@@ -272,9 +267,7 @@ class EmbeddedStore:
                 fsync_dir(target.parent)
             pause_for_tests("moved")
         except OSError as exc:
-            raise IngestFailed(
-                f"{self.root}: cannot write the batch ({exc}); the store is unchanged."
-            ) from exc
+            raise IngestFailed(f"{self.root}: cannot write the batch ({exc}); the store is unchanged.") from exc
         updated = replace(
             manifest,
             generation=manifest.generation + 1,
@@ -320,9 +313,7 @@ class EmbeddedStore:
             try:
                 for old, table in plan.rewritten:
                     relpath = str(
-                        Path(old.path).with_name(
-                            f"purge-{at.strftime('%Y%m%dT%H%M%S')}-{Path(old.path).name}"
-                        )
+                        Path(old.path).with_name(f"purge-{at.strftime('%Y%m%dT%H%M%S')}-{Path(old.path).name}")
                     )
                     size = write_parquet_durably(table.cast(stored_schema(old.table)), staging / relpath)
                     target = self.root / relpath
@@ -330,9 +321,7 @@ class EmbeddedStore:
                     fsync_dir(target.parent)
                     entries.append(replace(old, path=relpath, rows=table.num_rows, bytes=size))
             except OSError as exc:
-                raise StoreError(
-                    f"{self.root}: purge could not write ({exc}); the store is unchanged."
-                ) from exc
+                raise StoreError(f"{self.root}: purge could not write ({exc}); the store is unchanged.") from exc
             removed = {f.path for f in plan.removed} | {old.path for old, _ in plan.rewritten}
             updated = replace(
                 manifest,
@@ -344,9 +333,7 @@ class EmbeddedStore:
             return plan.report
 
     def _read_file(self, entry: FileEntry) -> pa.Table:
-        return pads.dataset(
-            str(self.root / entry.path), schema=stored_schema(entry.table), format="parquet"
-        ).to_table()
+        return pads.dataset(str(self.root / entry.path), schema=stored_schema(entry.table), format="parquet").to_table()
 
 
 def _progress_bar(enabled: bool) -> Any:
@@ -373,8 +360,7 @@ def _person_union() -> str:
 def _time_range_query() -> str:
     """Earliest and latest time of any event kind (dates count as their midnight UTC)."""
     parts = [
-        f"SELECT min(CAST({column} AS TIMESTAMPTZ)) AS lo, "
-        f"max(CAST({column} AS TIMESTAMPTZ)) AS hi FROM {table}"
+        f"SELECT min(CAST({column} AS TIMESTAMPTZ)) AS lo, max(CAST({column} AS TIMESTAMPTZ)) AS hi FROM {table}"
         for table, column in DAY_COLUMNS.items()
         if table in KINDS
     ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -33,7 +34,7 @@ STAYS = "stays"
 REJECTS = "rejects"
 
 #: Area columns added to every record placed in the hierarchy.
-AREA_FIELDS = (
+AREA_FIELDS: tuple[pa.Field[Any], ...] = (
     pa.field("region_id", pa.string()),
     pa.field("district_id", pa.string()),
     pa.field("mahalla_id", pa.string()),
@@ -42,43 +43,41 @@ AREA_FIELDS = (
 _TS = pa.timestamp("us", tz="UTC")
 
 #: Columns added at ingest to the kinds that are placed in the area hierarchy.
-DERIVED_FIELDS: dict[str, tuple[pa.Field, ...]] = {
+DERIVED_FIELDS: dict[str, tuple[pa.Field[Any], ...]] = {
     "cell": AREA_FIELDS,
     "card": (pa.field("venue_id", pa.string()), *AREA_FIELDS),
     "checkins": AREA_FIELDS,
 }
 
-STAYS_SCHEMA = pa.schema(
-    [
-        pa.field("person", pa.string(), nullable=False),
-        pa.field("start", _TS, nullable=False),
-        pa.field("end", _TS, nullable=False),
-        pa.field("lat", pa.float64(), nullable=False),
-        pa.field("lon", pa.float64(), nullable=False),
-        pa.field("n_pings", pa.int64(), nullable=False),
-        pa.field("accuracy_m", pa.float64()),
-        pa.field("venue_id", pa.string()),
-        *AREA_FIELDS,
-    ]
-)
+_STAYS_FIELDS: list[pa.Field[Any]] = [
+    pa.field("person", pa.string(), nullable=False),
+    pa.field("start", _TS, nullable=False),
+    pa.field("end", _TS, nullable=False),
+    pa.field("lat", pa.float64(), nullable=False),
+    pa.field("lon", pa.float64(), nullable=False),
+    pa.field("n_pings", pa.int64(), nullable=False),
+    pa.field("accuracy_m", pa.float64()),
+    pa.field("venue_id", pa.string()),
+    *AREA_FIELDS,
+]
+STAYS_SCHEMA = pa.schema(_STAYS_FIELDS)
 
-REJECTS_SCHEMA = pa.schema(
-    [
-        pa.field("batch", pa.string(), nullable=False),
-        pa.field("file", pa.string(), nullable=False),
-        pa.field("kind", pa.string(), nullable=False),
-        pa.field("row", pa.int64(), nullable=False),
-        pa.field("line", pa.int64()),
-        pa.field("field", pa.string(), nullable=False),
-        pa.field("value", pa.string()),
-        pa.field("reason", pa.string(), nullable=False),
-        pa.field("detail", pa.string(), nullable=False),
-        #: When the rejected row happened (its own time) or, when unreadable, when it was ingested:
-        #: what retention applies to.
-        pa.field("time", _TS, nullable=False),
-        pa.field("ingested_at", _TS, nullable=False),
-    ]
-)
+_REJECTS_FIELDS: list[pa.Field[Any]] = [
+    pa.field("batch", pa.string(), nullable=False),
+    pa.field("file", pa.string(), nullable=False),
+    pa.field("kind", pa.string(), nullable=False),
+    pa.field("row", pa.int64(), nullable=False),
+    pa.field("line", pa.int64()),
+    pa.field("field", pa.string(), nullable=False),
+    pa.field("value", pa.string()),
+    pa.field("reason", pa.string(), nullable=False),
+    pa.field("detail", pa.string(), nullable=False),
+    #: When the rejected row happened (its own time) or, when unreadable, when it was ingested:
+    #: what retention applies to.
+    pa.field("time", _TS, nullable=False),
+    pa.field("ingested_at", _TS, nullable=False),
+]
+REJECTS_SCHEMA = pa.schema(_REJECTS_FIELDS)
 
 #: Every table a store holds: the feed kinds plus the derived ``stays`` and ``rejects``.
 ALL_TABLES: tuple[str, ...] = (*KINDS, STAYS, REJECTS)

@@ -63,9 +63,7 @@ class Manifest:
     def files_of(self, table: str, days: set[dt.date] | None = None) -> list[FileEntry]:
         """Live files of a table, optionally only those of some days (partitioned tables)."""
         wanted = None if days is None else {d.isoformat() for d in days}
-        return [
-            f for f in self.files if f.table == table and (wanted is None or f.day is None or f.day in wanted)
-        ]
+        return [f for f in self.files if f.table == table and (wanted is None or f.day is None or f.day in wanted)]
 
     def ingested_hashes(self) -> dict[str, str]:
         """Content hash of every source ever committed → the batch that stored it."""

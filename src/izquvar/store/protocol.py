@@ -17,15 +17,11 @@ from izquvar.store.reports import IngestReport, PurgeReport
 class Store(Protocol):
     """A location store: validated ingest, table and SQL access, retention and pseudonyms."""
 
-    def ingest(
-        self, paths: Iterable[str | Path], kind: str | None = None, progress: bool = False
-    ) -> IngestReport:
+    def ingest(self, paths: Iterable[str | Path], kind: str | None = None, progress: bool = False) -> IngestReport:
         """Validate and store feed files (one atomic batch); bad rows go to ``rejects``."""
         ...
 
-    def table(
-        self, kind: str, columns: Sequence[str] | None = None, days: Iterable[dt.date] | None = None
-    ) -> pa.Table:
+    def table(self, kind: str, columns: Sequence[str] | None = None, days: Iterable[dt.date] | None = None) -> pa.Table:
         """One stored table (a feed kind, ``stays`` or ``rejects``), optionally some columns and days."""
         ...
 
@@ -45,6 +41,6 @@ class Store(Protocol):
         """The pseudonym the store uses for a raw person identifier."""
         ...
 
-    def pseudonyms(self, raw_ids: pa.Array | np.ndarray | Sequence[str | None]) -> pa.Array:
+    def pseudonyms(self, raw_ids: pa.Array[Any] | np.ndarray | Sequence[str | None]) -> pa.Array[Any]:
         """Vectorised :meth:`pseudonym`: nulls stay null."""
         ...

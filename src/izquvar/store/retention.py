@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -52,8 +53,8 @@ def plan_purge(manifest: Manifest, cutoff: dt.datetime, read: Callable[[FileEntr
             removed_rows[entry.table] += entry.rows
             continue
         table = read(entry)
-        times = pc.cast(table.column(DAY_COLUMNS[entry.table]), _TS)
-        keep = pc.fill_null(pc.greater_equal(times, pa.scalar(cutoff, _TS)), False)
+        times: Any = pc.cast(table.column(DAY_COLUMNS[entry.table]), _TS)
+        keep: Any = pc.fill_null(pc.greater_equal(times, pa.scalar(cutoff, _TS)), False)
         kept = table.filter(keep)
         if kept.num_rows == table.num_rows:
             continue
