@@ -22,7 +22,7 @@ CLASS_COLOURS: dict[ContactClass, str] = {"close": "#c62828", "casual": "#ef8f00
 #: Colours of settings on the timeline; a setting not listed is drawn in ``OTHER_SETTING_COLOUR``.
 SETTING_COLOURS: dict[str, str] = {
     "home": "#8d6e63",
-    "visit": "#bcaaa4",
+    "area": "#b0bec5",
     "school": "#5e35b1",
     "workplace": "#3949ab",
     "bazaar": "#f4511e",
@@ -36,8 +36,6 @@ SETTING_COLOURS: dict[str, str] = {
     "metro": "#546e7a",
     "bus": "#78909c",
     "park": "#7cb342",
-    "outdoor": "#9ccc65",
-    "transit": "#90a4ae",
 }
 OTHER_SETTING_COLOUR = "#9e9e9e"
 
