@@ -136,7 +136,7 @@ def test_kill_at_random_moments(scenario: dict[str, Any]) -> None:
     # How long a whole run takes, then kills spread over it (and a bit beyond).
     started = time.monotonic()
     complete = _run(scenario, scenario["base"] / "complete", pause="0.3")
-    out, err = complete.communicate(timeout=120)
+    _, err = complete.communicate(timeout=120)
     assert complete.returncode == 0, err
     duration = time.monotonic() - started
     assert _state(scenario["base"] / "complete") == scenario["after"]

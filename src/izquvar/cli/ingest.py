@@ -114,7 +114,7 @@ def print_report(report: IngestReport, console: Console) -> None:
     for reject in report.rejects.slice(0, SHOWN_REJECTS).to_pylist():
         line = "" if reject["line"] is None else str(reject["line"])
         value = "" if reject["value"] is None else str(reject["value"])
-        shown.add_row(Path(reject["file"]).name, str(reject["row"]), line, reject["field"], value, reject["reason"])
+        shown.add_row(_short(reject["file"]), str(reject["row"]), line, reject["field"], value, reject["reason"])
     console.print(shown)
     reasons = Table(title="Rejects by reason")
     reasons.add_column("reason")
@@ -128,3 +128,8 @@ def print_report(report: IngestReport, console: Console) -> None:
         f"{report.rejected_rows:,} row(s) rejected ({report.reject_count:,} problem(s)); "
         "all in the store's rejects table."
     )
+
+
+def _short(path: str) -> str:
+    """The last parts of a path: enough to tell ``gps/day=2026-03-02/part-0.parquet`` from its siblings."""
+    return "/".join(Path(path).parts[-3:])
