@@ -52,8 +52,9 @@ _FALLBACK: dict[Lang, tuple[Lang, ...]] = {
     "ru": ("ru", "uz-Cyrl", "uz-Latn", "en"),
     "en": ("en", "uz-Latn", "ru", "uz-Cyrl"),
 }
-_GRID_CELLS_PER_AREA = 8_000
-_GRID_CELLS_MIN = 256_000
+_GRID_CELLS_PER_AREA = 2_000
+_GRID_CELLS_MIN = 32_000
+_GRID_CELLS_TOP = 1_000_000
 _GRID_CELLS_MAX = 4_000_000
 _DATA_FILE = "areas.parquet"
 
@@ -75,14 +76,16 @@ class Area:
 class _LevelIndex:
     """Point lookup for one level: one grid per parent, so each grid is sized to that parent's children."""
 
-    def __init__(self, ids: list[str], parents: list[int], geoms: list[BaseGeometry]) -> None:
+    def __init__(self, ids: list[str], parents: list[int], geoms: list[BaseGeometry], top: bool) -> None:
         self.ids = pa.array(ids, type=pa.string())
         by_parent: dict[int, list[int]] = {}
         for k, parent in enumerate(parents):
             by_parent.setdefault(parent, []).append(k)
         self.grids: dict[int, tuple[PolygonGrid, IntArray]] = {}
         for parent, members in sorted(by_parent.items(), key=lambda item: item[0] < 0):  # orphans last
-            budget = min(max(_GRID_CELLS_PER_AREA * len(members), _GRID_CELLS_MIN), _GRID_CELLS_MAX)
+            # The top level (regions) spans the country yet must resolve Tashkent city's short boundary finely.
+            least = _GRID_CELLS_TOP if top else _GRID_CELLS_MIN
+            budget = min(max(_GRID_CELLS_PER_AREA * len(members), least), _GRID_CELLS_MAX)
             grid = PolygonGrid([geoms[k] for k in members], budget)
             self.grids[parent] = (grid, np.array(members, dtype=np.int64))
 
@@ -228,7 +231,7 @@ class AreaIndex:
                 above = self.ids(LEVELS[LEVELS.index(level) - 1]) if level != LEVELS[0] else []
                 position = {area_id: k for k, area_id in enumerate(above)}
                 parents = [position.get(self._areas[i].parent_id or "", -1) for i in ids]
-                levels[level] = _LevelIndex(ids, parents, [self._geoms[i] for i in ids])
+                levels[level] = _LevelIndex(ids, parents, [self._geoms[i] for i in ids], top=level == LEVELS[0])
             self._levels = levels
         return self._levels
 
@@ -278,9 +281,7 @@ def _validated(table: pa.Table) -> pa.Table:
             raise InvalidInput(f"{where} ({area_id}): geometry_wkt is not valid WKT: {exc}") from None
         if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
             kind = "nothing" if geom is None else geom.geom_type
-            raise InvalidInput(
-                f"{where} ({area_id}): geometry_wkt must be a non-empty (multi)polygon, got {kind}"
-            )
+            raise InvalidInput(f"{where} ({area_id}): geometry_wkt must be a non-empty (multi)polygon, got {kind}")
     parents = out.column("parent_id").to_pylist()
     level_of = dict(zip(ids, levels, strict=True))
     for row, (area_id, level, parent) in enumerate(zip(ids, levels, parents, strict=True)):
@@ -288,8 +289,7 @@ def _validated(table: pa.Table) -> pa.Table:
             continue  # a parent outside this table is allowed: it may be in the index this one merges into
         if LEVELS.index(level_of[parent]) != LEVELS.index(level) - 1:
             raise InvalidInput(
-                f"areas row {row} ({area_id}): parent {parent!r} is a {level_of[parent]}, "
-                f"not the level above {level}"
+                f"areas row {row} ({area_id}): parent {parent!r} is a {level_of[parent]}, not the level above {level}"
             )
     return out
 

@@ -80,8 +80,7 @@ def subdivide(polygon: BaseGeometry, n: int, seed: int, iterations: int = 12) ->
     order = np.lexsort((centres[:, 0], rows))
     snapped_parent = shapely.set_precision(polygon, GRID_DEG)
     return [
-        polygonal_part(shapely.intersection(_to_degrees(cells[i]), snapped_parent, grid_size=GRID_DEG))
-        for i in order
+        polygonal_part(shapely.intersection(_to_degrees(cells[i]), snapped_parent, grid_size=GRID_DEG)) for i in order
     ]
 
 
