@@ -203,3 +203,23 @@ def test_unknown_names_need_kind(tmp_path: Path) -> None:
         discover([path], kind="wifi")
     with pytest.raises(IngestFailed, match="no such file"):
         discover([tmp_path / "absent.csv"])
+
+
+def test_areas_that_break_the_hierarchy_fail_the_ingest(tmp_path: Path) -> None:
+    square = '"POLYGON ((69.0 41.0, 69.1 41.0, 69.1 41.1, 69.0 41.0))"'
+    path = tmp_path / "areas.csv"
+    path.write_text(
+        "area_id,level,parent_id,name_uz_latn,geometry_wkt\n"
+        f"X-1,district,,Tuman,{square}\n"
+        f"X-2,district,X-1,Tuman ichida tuman,{square}\n"
+    )
+    store = open_store(tmp_path / "store", settings=settings())
+    with pytest.raises(IngestFailed, match="hierarchy"):
+        store.ingest([path], now=NOW)
+    assert store.table("areas").num_rows == 0
+
+
+def test_progress_bar_does_not_change_the_result(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store", settings=settings())
+    report = store.ingest([write_kind(tmp_path, "gps", gps_rows())], progress=True, now=NOW)
+    assert report.stored == {"gps": len(gps_rows())}

@@ -30,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from izquvar.errors import IngestFailed
+from izquvar.errors import IngestFailed, InvalidInput
 from izquvar.formats import KINDS, Kind
 from izquvar.ingest import derive
 from izquvar.ingest.coerce import coerce
@@ -411,7 +411,7 @@ class _Planner:
         new_files: list[tuple[str, pa.Table]] = []
         superseded: set[str] = set()
         derived: dict[str, int] = {}
-        index = self._area_index() if self._needs_areas() else None
+        index = self._area_index() if self._needs_areas() or "areas" in self.final else None
         for name, table in self.final.items():
             kind = KINDS[name]
             if kind.reference:
@@ -436,10 +436,11 @@ class _Planner:
         return any(n in self.final and self.final[n].num_rows for n in (*DERIVED_FIELDS, "gps"))
 
     def _area_index(self) -> Any:
+        """The shipped hierarchy merged with the store's areas; an inconsistent hierarchy fails the ingest."""
         try:
             return derive.area_index(self._reference_table("areas"))
-        except ImportError:
-            return None  # the area hierarchy is not installed: records are stored unplaced
+        except InvalidInput as exc:
+            raise IngestFailed(f"the ingested areas do not form a hierarchy: {exc}") from exc
 
     def _place(self, name: str, table: pa.Table, index: Any) -> pa.Table:
         venues = self._reference_table("venues")
