@@ -57,9 +57,7 @@ def test_regions_stay_within_simplification_distance_of_geoboundaries(shared_dir
     index = AreaIndex.default()
     path = shared_dir / "data" / "uzbekistan" / "geoBoundaries-UZB-ADM1.geojson"
     features = json.loads(path.read_text(encoding="utf-8"))["features"]
-    adm2 = json.loads(path.with_name("geoBoundaries-UZB-ADM2.geojson").read_text(encoding="utf-8"))[
-        "features"
-    ]
+    adm2 = json.loads(path.with_name("geoBoundaries-UZB-ADM2.geojson").read_text(encoding="utf-8"))["features"]
     shirin = next(shape(f["geometry"]) for f in adm2 if f["properties"]["shapeName"] == "Shirin city")
     tool = _load_tool()
     for feature in features:

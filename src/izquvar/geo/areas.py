@@ -221,14 +221,18 @@ class AreaIndex:
             parent = hit
         return pa.table(columns)
 
+    def _precedence(self, level: Level) -> list[str]:
+        """Ids of a level in the order overlaps are settled: real before synthetic, then by id."""
+        return sorted(self.ids(level), key=lambda area_id: (self._areas[area_id].synthetic, area_id))
+
     def _level_indexes(self) -> dict[Level, _LevelIndex]:
         if self._levels is None:
             levels: dict[Level, _LevelIndex] = {}
             for level in LEVELS:
-                ids = self.ids(level)
+                ids = self._precedence(level)
                 if not ids:
                     continue
-                above = self.ids(LEVELS[LEVELS.index(level) - 1]) if level != LEVELS[0] else []
+                above = self._precedence(LEVELS[LEVELS.index(level) - 1]) if level != LEVELS[0] else []
                 position = {area_id: k for k, area_id in enumerate(above)}
                 parents = [position.get(self._areas[i].parent_id or "", -1) for i in ids]
                 levels[level] = _LevelIndex(ids, parents, [self._geoms[i] for i in ids], top=level == LEVELS[0])
