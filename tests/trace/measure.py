@@ -117,7 +117,9 @@ def score(
         true_total += len(expected)
         predicted_total += len(predicted)
         hits += len(expected & predicted)
-        rows.append({"case": person, "true": len(expected), "predicted": len(predicted), "hits": len(expected & predicted)})
+        rows.append(
+            {"case": person, "true": len(expected), "predicted": len(predicted), "hits": len(expected & predicted)}
+        )
     median = float(np.median(timings)) if timings else float("nan")
     return Score(len(chosen), true_total, predicted_total, hits, median), rows
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import numpy as np
 import pandas as pd
 import pytest
@@ -65,10 +65,16 @@ def test_window_refuses_isolation_before_it_opens_and_follows_the_profile() -> N
 
 def _case(**overrides: object) -> Case:
     start, end = COVID19.window(dt.date(2026, 3, 4), dt.date(2026, 3, 6))
-    values: dict[str, object] = dict(
-        person="case", onset=dt.date(2026, 3, 4), start_s=int(start.timestamp()), end_s=int(end.timestamp()),
-        profile=COVID19, phone=None, home=None, stays=pd.DataFrame(),
-    )  # fmt: skip
+    values: dict[str, object] = {
+        "person": "case",
+        "onset": dt.date(2026, 3, 4),
+        "start_s": int(start.timestamp()),
+        "end_s": int(end.timestamp()),
+        "profile": COVID19,
+        "phone": None,
+        "home": None,
+        "stays": pd.DataFrame(),
+    }
     values.update(overrides)
     return Case(**values)  # type: ignore[arg-type]
 

@@ -16,8 +16,8 @@ from izquvar.trace.tracer import Tracer
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest"))
 
-from feedkit import settings  # noqa: E402
-from measure import score  # noqa: E402
+from feedkit import settings  # type: ignore[import-not-found]
+from measure import score
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from izquvar.store import EmbeddedStore, open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest"))
 
-from feedkit import settings  # noqa: E402
+from feedkit import settings  # type: ignore[import-not-found]
 
 NOW = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)
 ONSET = dt.date(2026, 3, 4)
@@ -81,8 +81,16 @@ def _pings(person: str, start: dt.datetime, minutes: int, where: tuple[float, fl
         for k in range(0, minutes + 1, step_min)
     ]
     for k in (1, 2):
-        rows.append({"person": person, "time": z(start + dt.timedelta(minutes=minutes + 5 * k)),
-                     "lat": f"{where[0] + 0.01 * k:.7f}", "lon": f"{where[1]:.7f}", "accuracy_m": accuracy})  # fmt: skip
+        when = z(start + dt.timedelta(minutes=minutes + 5 * k))
+        rows.append(
+            {
+                "person": person,
+                "time": when,
+                "lat": f"{where[0] + 0.01 * k:.7f}",
+                "lon": f"{where[1]:.7f}",
+                "accuracy_m": accuracy,
+            }
+        )
     return rows
 
 
@@ -91,21 +99,45 @@ def write_feeds(directory: Path) -> Path:
     _write(
         directory / "venues.csv",
         [
-            {"venue_id": "v-office", "name": "Office 7", "category": "workplace", "indoor": "true",
-             "capacity": "60", "lat": "41.3100", "lon": "69.2800", "zones": "3", "accepts_cards": "false"},
-            {"venue_id": "v-choy", "name": "Choyxona Navro'z", "category": "choyxona", "indoor": "true",
-             "capacity": "60", "lat": f"{CHOYXONA[0]}", "lon": f"{CHOYXONA[1]}", "zones": "2",
-             "accepts_cards": "true"},
-        ],  # fmt: skip
+            {
+                "venue_id": "v-office",
+                "name": "Office 7",
+                "category": "workplace",
+                "indoor": "true",
+                "capacity": "60",
+                "lat": "41.3100",
+                "lon": "69.2800",
+                "zones": "3",
+                "accepts_cards": "false",
+            },
+            {
+                "venue_id": "v-choy",
+                "name": "Choyxona Navro'z",
+                "category": "choyxona",
+                "indoor": "true",
+                "capacity": "60",
+                "lat": f"{CHOYXONA[0]}",
+                "lon": f"{CHOYXONA[1]}",
+                "zones": "2",
+                "accepts_cards": "true",
+            },
+        ],
         ["venue_id", "name", "category", "indoor", "capacity", "lat", "lon", "zones", "accepts_cards"],
     )
     _write(
         directory / "people.csv",
         [
-            {"person": p, "household": h, "birth_year": 1985, "sex": "F", "phone": phone,
-             "home_lat": HOME[0] if h == "H1" else FAR[0] + 0.01 * k, "home_lon": HOME[1] if h == "H1" else FAR[1]}
+            {
+                "person": p,
+                "household": h,
+                "birth_year": 1985,
+                "sex": "F",
+                "phone": phone,
+                "home_lat": HOME[0] if h == "H1" else FAR[0] + 0.01 * k,
+                "home_lon": HOME[1] if h == "H1" else FAR[1],
+            }
             for k, (p, (h, phone)) in enumerate(PEOPLE.items())
-        ],  # fmt: skip
+        ],
         ["person", "household", "birth_year", "sex", "phone", "home_lat", "home_lon"],
     )
     rosters = [
@@ -118,8 +150,10 @@ def write_feeds(directory: Path) -> Path:
     _write(directory / "rosters.csv", rosters, ["person", "group_id", "group_kind", "venue_id", "zone"])
     _write(
         directory / "towers.csv",
-        [{"cell_id": "c1", "lat": CHOYXONA[0], "lon": CHOYXONA[1], "range_m": 800},
-         {"cell_id": "c2", "lat": FAR[0], "lon": FAR[1], "range_m": 800}],  # fmt: skip
+        [
+            {"cell_id": "c1", "lat": CHOYXONA[0], "lon": CHOYXONA[1], "range_m": 800},
+            {"cell_id": "c2", "lat": FAR[0], "lon": FAR[1], "range_m": 800},
+        ],
         ["cell_id", "lat", "lon", "range_m"],
     )
     _write(directory / "merchants.csv", [{"merchant_id": "m-choy", "venue_id": "v-choy", "name": "Navro'z"}],

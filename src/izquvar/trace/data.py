@@ -16,7 +16,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from izquvar.errors import NotFound, StoreError
 from izquvar.store.embedded import EmbeddedStore
@@ -30,6 +29,7 @@ F64 = npt.NDArray[np.float64]
 #: Columns the stay index carries next to each stay (what places and GPS evidence show).
 STAY_CARRY = ("lat", "lon", "n_pings", "accuracy_m", "venue_id", "region_id", "district_id", "mahalla_id")
 INDEX_DIR = "index"
+UNKNOWN_ACCURACY_M = 25.0
 #: Bumped when what :class:`TraceData` persists changes shape.
 PERSIST_VERSION = 1
 
@@ -295,9 +295,10 @@ def _stay_index(store: EmbeddedStore, generation: int) -> StayIndex:
     stays = store.table("stays")
     accuracy = stays.column("accuracy_m")
     if accuracy.null_count:
-        stays = stays.set_column(
-            stays.schema.get_field_index("accuracy_m"), "accuracy_m", pc.fill_null(accuracy, 25.0)
-        )
+        # an unknown accuracy is taken as an indoor phone's (25 m): the cautious end of GPS precision
+        known = accuracy.to_numpy(zero_copy_only=False).astype(np.float64)
+        filled = pa.array(np.where(np.isfinite(known), known, UNKNOWN_ACCURACY_M))
+        stays = stays.set_column(stays.schema.get_field_index("accuracy_m"), "accuracy_m", filled)
     index = StayIndex.build(stays, carry=STAY_CARRY)
     staging = base / f".building-{generation}"
     shutil.rmtree(staging, ignore_errors=True)

@@ -82,7 +82,8 @@ class DiseaseProfile:
         day0 = int(self.local_midnight(onset).timestamp())
         days = np.floor_divide(np.asarray(seconds, dtype=np.int64) - day0, 86_400)
         slot = np.clip(days + self.days_before_onset, 0, len(self.infectiousness) - 1)
-        return np.asarray(self.infectiousness, dtype=np.float64)[slot]
+        weights: npt.NDArray[np.float64] = np.asarray(self.infectiousness, dtype=np.float64)[slot]
+        return weights
 
 
 COVID19 = DiseaseProfile()

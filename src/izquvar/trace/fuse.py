@@ -72,9 +72,7 @@ def union_seconds(group: npt.NDArray[np.int64], start: npt.NDArray[np.int64], en
     return pd.Series(run_end - run_start).groupby(run_group).sum()
 
 
-def fuse(
-    evidence: pd.DataFrame, case: Case, data: TraceData, lang: Lang, areas: Any
-) -> list[Contact]:
+def fuse(evidence: pd.DataFrame, case: Case, data: TraceData, lang: Lang, areas: Any) -> list[Contact]:
     """Contacts ranked by risk (then minutes), each with its evidence and explanation."""
     if not len(evidence):
         return []
@@ -112,8 +110,8 @@ def fuse(
 
     # exposure dose: per (contact, day), the strongest source's Σ minutes × p_near × infectiousness
     mid = (start + end) // 2
-    dose_rows = (end - start) / 60.0 * ev["p_near"].to_numpy(np.float64) * case.profile.infectiousness_at(
-        mid, case.onset
+    dose_rows = (
+        (end - start) / 60.0 * ev["p_near"].to_numpy(np.float64) * case.profile.infectiousness_at(mid, case.onset)
     )
     dose_rows = np.where(counted, dose_rows, 0.0)
     per_source = pd.DataFrame({"k": day_key, "src": ev["source"].to_numpy(object), "d": dose_rows})

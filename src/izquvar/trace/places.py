@@ -28,6 +28,7 @@ from izquvar.trace.fuse import SOURCE_ORDER, area_ref, venue_ref
 from izquvar.trace.result import AreaRef, Place, Source
 from izquvar.trace.sources.card import payment_visits
 from izquvar.trace.sources.checkins import visits
+from izquvar.trace.sources.venues import point
 
 HOME_RADIUS_M = 150.0
 CELL_GAP_S = 3600
@@ -59,14 +60,13 @@ def case_places(case: Case, data: TraceData, lang: Lang, areas: Any) -> list[Pla
         (_payments(data.card.rows(case.person), data, case), "card"),
     ):
         for venue_id, start, end, certainty in visit_rows:
-            match = next(
-                (s for s in stops if s.venue_id == venue_id and s.start_s < end and s.end_s > start), None
-            )
+            match = next((s for s in stops if s.venue_id == venue_id and s.start_s < end and s.end_s > start), None)
             if match is None:
-                v = data.venues.loc[venue_id] if venue_id in data.venues.index else None
-                if v is None:
+                where = point(data.venues, venue_id)
+                if where is None:
                     continue
-                match = _Stop(int(start), int(end), float(v["lat"]), float(v["lon"]), venue_id,
+                v = data.venues.loc[venue_id]
+                match = _Stop(int(start), int(end), where[0], where[1], venue_id,
                               (v.get("region_id"), v.get("district_id"), v.get("mahalla_id")))  # fmt: skip
                 stops.append(match)
             match.confirm(source, certainty)
@@ -88,7 +88,7 @@ def _gps_stops(case: Case) -> list[_Stop]:
         if end[k] <= start[k]:
             continue
         venue = row.venue_id if isinstance(row.venue_id, str) else None
-        stop = _Stop(int(start[k]), int(end[k]), float(row.lat), float(row.lon), venue,
+        stop = _Stop(int(start[k]), int(end[k]), _float(row.lat), _float(row.lon), venue,
                      (row.region_id, row.district_id, row.mahalla_id))  # fmt: skip
         stop.confirm("gps", float(certainty[k]))
         stops.append(stop)
@@ -184,3 +184,6 @@ def _place(stop: _Stop, case: Case, data: TraceData, lang: Lang, areas: Any) -> 
         certainty=round(1.0 - stop.doubt, 3),
     )
 
+
+def _float(value: object) -> float:
+    return float(value)  # type: ignore[arg-type]  # pandas row values are untyped scalars

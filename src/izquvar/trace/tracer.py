@@ -79,7 +79,9 @@ class Tracer:
     def window(self, onset: DateLike, isolation: DateLike | None = None) -> tuple[dt.datetime, dt.datetime]:
         """The case's infectious window, ``[start, end)`` UTC (see :meth:`DiseaseProfile.window`)."""
         data_end = dt.datetime.fromtimestamp(self.data.data_end_s, dt.UTC) if self.data.data_end_s else None
-        return self.profile.window(_date(onset, "onset"), _date(isolation, "isolation"), data_end)
+        onset_day = _date(onset, "onset")
+        assert onset_day is not None  # _date refuses a missing onset
+        return self.profile.window(onset_day, _date(isolation, "isolation"), data_end)
 
     def trace(
         self, person: str, onset: DateLike, isolation: DateLike | None = None, lang: Lang | None = None
@@ -196,4 +198,4 @@ def _date(value: Any, name: str) -> dt.date | None:
 def _lang(lang: str) -> Lang:
     if lang not in LANGS:
         raise InvalidInput(f"unknown language {lang!r}; expected one of {', '.join(LANGS)}")
-    return lang  # type: ignore[return-value]
+    return lang

@@ -51,7 +51,7 @@ class GpsSource:
         r = case.profile.close_distance_m
         keep = d <= r + TOGETHER_SIGMAS * sigma
         s2 = (sigma / np.sqrt(2.0)) ** 2
-        p_near = (1.0 - np.exp(-r * r / (2.0 * s2))) * np.exp(-np.maximum(d - r, 0.0) ** 2 / (2.0 * s2))
+        p_near = (1.0 - np.exp(-r * r / (2.0 * s2))) * np.exp(-(np.maximum(d - r, 0.0) ** 2) / (2.0 * s2))
         venue = np.where(pd.isna(col["contact_venue_id"]), col["case_venue_id"], col["contact_venue_id"])
         venue = np.asarray(venue, dtype=object)
         same_venue = np.asarray(col["case_venue_id"] == col["contact_venue_id"], dtype=bool)

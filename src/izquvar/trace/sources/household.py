@@ -48,8 +48,10 @@ class HouseholdSource:
         case_away = _away(data, case.person, case.home, block_start, block_end)
         frames = []
         for person, lat, lon in members[["person", "home_lat", "home_lon"]].itertuples(index=False):
-            home = case.home if case.home is not None else (
-                (float(lat), float(lon)) if pd.notna(lat) and pd.notna(lon) else None
+            home = (
+                case.home
+                if case.home is not None
+                else ((float(lat), float(lon)) if pd.notna(lat) and pd.notna(lon) else None)
             )
             away = case_away | _away(data, str(person), home, block_start, block_end)
             rows = frame(
@@ -86,5 +88,6 @@ def _away(
     e = stays["end_s"].to_numpy(np.int64)
     overlap = (s[None, :] < ends[:, None]) & (e[None, :] > starts[:, None])
     seen = overlap.any(axis=1)
-    home_seen = (overlap & at_home[None, :]).any(axis=1)
-    return seen & ~home_seen
+    home_seen = (overlap & at_home.astype(bool)[None, :]).any(axis=1)
+    away_blocks: np.ndarray = np.asarray(seen & ~home_seen, dtype=bool)
+    return away_blocks

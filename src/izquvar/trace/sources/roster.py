@@ -15,12 +15,13 @@ shared days the chance of at least one close day is ``1 - (1 - p)^k``; the conta
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from izquvar.trace.data import TraceData
 from izquvar.trace.evidence import Case, clip, disc_share, empty, frame
 from izquvar.trace.result import Source
-from izquvar.trace.sources.venues import M2_PER_PERSON, categories
+from izquvar.trace.sources.venues import M2_PER_PERSON, categories, point
 
 #: Assumed local hours of presence when no data says otherwise.
 HOURS = {"school_class": (8, 13), "department": (9, 18)}
@@ -56,7 +57,7 @@ class RosterSource:
         case_start, case_end, case_known = _presence(data, case.person, venue_id, mid, lo_h, hi_h, weekday)
         area = group_area_m2(data, venue_id, len(members) + 1)
         p_day = float(disc_share(case.profile.close_distance_m, area))
-        venue = data.venues.loc[venue_id] if venue_id in data.venues.index else None
+        where = point(data.venues, venue_id)
         frames = []
         for person in members["person"].astype(str):
             s, e, known = _presence(data, person, venue_id, mid, lo_h, hi_h, weekday)
@@ -76,8 +77,8 @@ class RosterSource:
                     start_s=start[together],
                     end_s=end[together],
                     venue_id=venue_id,
-                    lat=np.nan if venue is None else float(venue["lat"]),
-                    lon=np.nan if venue is None else float(venue["lon"]),
+                    lat=np.nan if where is None else where[0],
+                    lon=np.nan if where is None else where[1],
                     p_near=p_day,
                     grade="close" if p_any >= CLOSE_PROBABILITY else "casual",
                     qualifies=p_any >= CLOSE_PROBABILITY,
@@ -107,7 +108,7 @@ def _presence(
     """Per day: presence interval at the venue (empty when absent) and whether GPS, not the schedule, says so."""
     start = np.where(weekday, midnights + lo_h * 3600, 0)
     end = np.where(weekday, midnights + hi_h * 3600, 0)
-    known = np.zeros(len(midnights), dtype=bool)
+    known: npt.NDArray[np.bool_] = np.zeros(len(midnights), dtype=bool)
     stays = data.stays_of(person, int(midnights.min()), int(midnights.max()) + 86_400)
     if not len(stays):
         return start, end, known
@@ -125,5 +126,4 @@ def _presence(
     present = at_venue.any(axis=1)
     start = np.where(present, first, np.where(seen, 0, start))
     end = np.where(present, last, np.where(seen, 0, end))
-    known = seen
-    return start, end, known
+    return start, end, np.asarray(seen, dtype=bool)

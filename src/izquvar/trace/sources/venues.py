@@ -50,20 +50,30 @@ DWELL_MINUTES: dict[str, float] = {
 SHARE_BEFORE_PAYMENT = 0.8
 
 
+def point(venues: pd.DataFrame, venue_id: str) -> tuple[float, float] | None:
+    """A venue's latitude and longitude, ``None`` for an unknown venue."""
+    if venue_id not in venues.index:
+        return None
+    row = int(venues.index.get_loc(venue_id))  # type: ignore[arg-type]  # venue ids are unique
+    return float(venues["lat"].to_numpy(np.float64)[row]), float(venues["lon"].to_numpy(np.float64)[row])
+
+
 def zone_area_m2(venues: pd.DataFrame, venue_ids: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Floor area of one zone of each venue: capacity per zone times the category's area per person."""
     rows = venues.reindex(np.asarray(venue_ids, dtype=object))
     per_person = rows["category"].map(M2_PER_PERSON).fillna(M2_PER_PERSON["other"]).to_numpy(np.float64)
     zones = rows["zones"].fillna(1).clip(lower=1).to_numpy(np.float64)
     capacity = rows["capacity"].fillna(50).to_numpy(np.float64)
-    return np.maximum(capacity / zones * per_person, 4.0)
+    area: npt.NDArray[np.float64] = np.maximum(capacity / zones * per_person, 4.0)
+    return area
 
 
 def dwell_seconds(venues: pd.DataFrame, venue_ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
     """Typical visit length of each venue's category, seconds."""
     rows = venues.reindex(np.asarray(venue_ids, dtype=object))
     minutes = rows["category"].map(DWELL_MINUTES).fillna(DWELL_MINUTES["other"]).to_numpy(np.float64)
-    return np.rint(minutes * 60.0).astype(np.int64)
+    seconds: npt.NDArray[np.int64] = np.rint(minutes * 60.0).astype(np.int64)
+    return seconds
 
 
 def zones_of(venues: pd.DataFrame, venue_ids: npt.ArrayLike) -> npt.NDArray[np.float64]:
