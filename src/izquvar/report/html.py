@@ -37,7 +37,7 @@ from izquvar.trace.result import Contact, ContactClass, TraceResult
 _CSS = """
 :root{--ink:#1d2329;--muted:#5b6670;--line:#d5dbe0;--paper:#fff;--band:#f4f6f8}
 *{box-sizing:border-box}
-body{margin:0 auto;max-width:1000px;padding:24px 20px 40px;color:var(--ink);background:var(--paper);
+body{margin:0 auto;max-width:1120px;padding:24px 20px 40px;color:var(--ink);background:var(--paper);
 font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Arial,sans-serif}
 h1{font-size:24px;margin:0 0 6px}h2{font-size:18px;margin:28px 0 10px;border-bottom:2px solid var(--line)}
 header dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:10px 0}
@@ -67,7 +67,8 @@ svg{display:block;width:100%;height:auto;border:1px solid var(--line);border-rad
 .swatch.num{background:#263238;border-radius:7px;width:18px}
 table{border-collapse:collapse;width:100%;font-size:13.5px}
 th,td{text-align:left;vertical-align:top;padding:5px 7px;border-bottom:1px solid var(--line)}
-th{background:var(--band);white-space:nowrap}td.num,th.num{text-align:right;white-space:nowrap}
+th{background:var(--band);font-size:12.5px}td.num{text-align:right;white-space:nowrap}th.num{text-align:right}
+.scroll{overflow-x:auto}td.explain{min-width:15em}td.when{white-space:nowrap}
 th[data-sort]{cursor:pointer}th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 .badge{display:inline-block;padding:1px 7px;border-radius:9px;color:#fff;font-size:12px;font-weight:600}
 .badge.close{background:#c62828}.badge.casual{background:#ef8f00}.badge.possible{background:#1e6fb8}
@@ -307,8 +308,9 @@ def _contacts_section(result: TraceResult, lang: Lang) -> str:
         rows.append(
             f'<tr data-class="{contact.klass}">'
             + "".join(
-                f'<td{" class=num" if is_num else ""} data-value="{_e(value)}">{shown}</td>'
-                for shown, value, is_num in cells
+                f"<td{' class=num' if is_num else ' class=explain' if k == len(cells) - 1 else ''} "
+                f'data-value="{_e(value)}">{shown}</td>'
+                for k, (shown, value, is_num) in enumerate(cells)
             )
             + "</tr>"
         )
