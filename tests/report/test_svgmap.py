@@ -57,7 +57,8 @@ def test_map_content() -> None:
 
 def test_scale_bar_length_matches_its_label() -> None:
     drawing = render_map(sample_trace("en"), "en", "Map")
-    match = re.search(r'<g class="scale">.*?<path d="M([\d.]+),[\d.]+V[\d.]+H([\d.]+)V.*?<text[^>]*>([^<]+)</text>', drawing.svg)
+    bar = r'<g class="scale">.*?<path d="M([\d.]+),[\d.]+V[\d.]+H([\d.]+)V.*?<text[^>]*>([^<]+)</text>'
+    match = re.search(bar, drawing.svg)
     assert match is not None
     pixels = float(match.group(2)) - float(match.group(1))
     value, unit = match.group(3).split()
