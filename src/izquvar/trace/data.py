@@ -212,9 +212,15 @@ class TraceData:
 
     def stays_of(self, person: str, start_s: int, end_s: int) -> pd.DataFrame:
         """``person``'s stays overlapping ``[start_s, end_s)`` (Unix seconds), by start."""
+        columns = self.stay_arrays(person, start_s, end_s)
+        return _EMPTY_STAYS.copy() if columns is None else pd.DataFrame(columns)
+
+    def stay_arrays(self, person: str, start_s: int, end_s: int) -> dict[str, npt.NDArray[Any]] | None:
+        """:meth:`stays_of` as plain arrays (``None`` when the person has no GPS stays at all): what the
+        per-member loops of households and rosters use, without building a frame per member."""
         pid = self.stays.person_id(person)
         if pid is None:
-            return _EMPTY_STAYS.copy()
+            return None
         own = np.asarray(self.stays.person_stays[self.stays.person_offsets[pid] : self.stays.person_offsets[pid + 1]])
         s = index_seconds(self.stays.start_s[own])
         e = index_seconds(self.stays.end_s[own])
@@ -225,7 +231,7 @@ class TraceData:
         columns: dict[str, Any] = {"start_s": s[keep][order], "end_s": e[keep][order]}
         for name, values in self.stay_columns.items():
             columns[name] = values[own]
-        return pd.DataFrame(columns)
+        return columns
 
     def persons_by_phone(self, phones: npt.ArrayLike) -> dict[str, str]:
         rows = self.phones.rows_of(phones)

@@ -46,30 +46,37 @@ class HouseholdSource:
         block_start = np.asarray(starts, dtype=np.int64)
         block_end = np.asarray(ends, dtype=np.int64)
         case_away = _away(data, case.person, case.home, block_start, block_end)
-        frames = []
+        columns: dict[str, list[np.ndarray]] = {k: [] for k in ("contact", "lat", "lon", "away", "start", "end")}
         for person, lat, lon in members[["person", "home_lat", "home_lon"]].itertuples(index=False):
             home = (
                 case.home
                 if case.home is not None
                 else ((float(lat), float(lon)) if pd.notna(lat) and pd.notna(lon) else None)
             )
-            away = case_away | _away(data, str(person), home, block_start, block_end)
-            rows = frame(
-                len(block_start),
-                contact=str(person),
-                source="household",
-                start_s=block_start,
-                end_s=block_end,
-                lat=np.nan if home is None else home[0],
-                lon=np.nan if home is None else home[1],
-                p_near=np.where(away, 0.0, P_NEAR),
-                grade=np.where(away, "possible", "close").astype(object),
-                qualifies=~away,
-                setting="home",
-                detail=np.where(away, "gps_not_home", "registry"),
-            )
-            frames.append(rows)  # contradicted blocks stay listed (fusion ignores them) so reports can say so
-        return clip(pd.concat(frames, ignore_index=True), case)
+            n = len(block_start)
+            columns["contact"].append(np.full(n, str(person), dtype=object))
+            columns["lat"].append(np.full(n, np.nan if home is None else home[0]))
+            columns["lon"].append(np.full(n, np.nan if home is None else home[1]))
+            columns["away"].append(case_away | _away(data, str(person), home, block_start, block_end))
+            columns["start"].append(block_start)
+            columns["end"].append(block_end)
+        away = np.concatenate(columns["away"])
+        rows = frame(
+            len(away),
+            contact=np.concatenate(columns["contact"]),
+            source="household",
+            start_s=np.concatenate(columns["start"]),
+            end_s=np.concatenate(columns["end"]),
+            lat=np.concatenate(columns["lat"]),
+            lon=np.concatenate(columns["lon"]),
+            p_near=np.where(away, 0.0, P_NEAR),
+            grade=np.where(away, "possible", "close").astype(object),
+            qualifies=~away,
+            setting="home",
+            # contradicted blocks stay listed (fusion ignores them) so that reports can say so
+            detail=np.where(away, "gps_not_home", "registry").astype(object),
+        )
+        return clip(rows, case)
 
 
 def _away(
@@ -79,13 +86,13 @@ def _away(
     away = np.zeros(len(starts), dtype=bool)
     if home is None:
         return away
-    stays = data.stays_of(person, int(starts.min()), int(ends.max()))
-    if not len(stays):
+    stays = data.stay_arrays(person, int(starts.min()), int(ends.max()))
+    if stays is None or not len(stays["start_s"]):
         return away
-    at_home = haversine_m(stays["lat"].to_numpy(np.float64), stays["lon"].to_numpy(np.float64), home[0], home[1])
+    at_home = haversine_m(stays["lat"].astype(np.float64), stays["lon"].astype(np.float64), home[0], home[1])
     at_home = np.asarray(at_home <= HOME_RADIUS_M)
-    s = stays["start_s"].to_numpy(np.int64)
-    e = stays["end_s"].to_numpy(np.int64)
+    s = stays["start_s"].astype(np.int64)
+    e = stays["end_s"].astype(np.int64)
     overlap = (s[None, :] < ends[:, None]) & (e[None, :] > starts[:, None])
     seen = overlap.any(axis=1)
     home_seen = (overlap & at_home.astype(bool)[None, :]).any(axis=1)

@@ -58,7 +58,7 @@ class RosterSource:
         area = group_area_m2(data, venue_id, len(members) + 1)
         p_day = float(disc_share(case.profile.close_distance_m, area))
         where = point(data.venues, venue_id)
-        frames = []
+        people, starts, ends, bases, likely = [], [], [], [], []
         for person in members["person"].astype(str):
             s, e, known = _presence(data, person, venue_id, mid, lo_h, hi_h, weekday)
             start = np.maximum(case_start, s)
@@ -69,24 +69,30 @@ class RosterSource:
                 continue
             p_any = 1.0 - (1.0 - p_day) ** n_days
             basis = np.where(case_known & known, "gps", np.where(case_known | known, "gps+schedule", "schedule"))
-            frames.append(
-                frame(
-                    n_days,
-                    contact=person,
-                    source="roster",
-                    start_s=start[together],
-                    end_s=end[together],
-                    venue_id=venue_id,
-                    lat=np.nan if where is None else where[0],
-                    lon=np.nan if where is None else where[1],
-                    p_near=p_day,
-                    grade="close" if p_any >= CLOSE_PROBABILITY else "casual",
-                    qualifies=p_any >= CLOSE_PROBABILITY,
-                    setting=kind,
-                    detail=np.char.add(f"{group_id};", basis[together].astype(str)).astype(object),
-                )
-            )
-        return clip(pd.concat(frames, ignore_index=True), case) if frames else empty()
+            people.append(np.full(n_days, person, dtype=object))
+            starts.append(start[together])
+            ends.append(end[together])
+            bases.append(basis[together])
+            likely.append(np.full(n_days, p_any >= CLOSE_PROBABILITY))
+        if not people:
+            return empty()
+        close = np.concatenate(likely)
+        out = frame(
+            len(close),
+            contact=np.concatenate(people),
+            source="roster",
+            start_s=np.concatenate(starts),
+            end_s=np.concatenate(ends),
+            venue_id=venue_id,
+            lat=np.nan if where is None else where[0],
+            lon=np.nan if where is None else where[1],
+            p_near=p_day,
+            grade=np.where(close, "close", "casual").astype(object),
+            qualifies=close,
+            setting=kind,
+            detail=np.char.add(f"{group_id};", np.concatenate(bases).astype(str)).astype(object),
+        )
+        return clip(out, case)
 
 
 def group_area_m2(data: TraceData, venue_id: str, members: int) -> float:
@@ -109,12 +115,12 @@ def _presence(
     start = np.where(weekday, midnights + lo_h * 3600, 0)
     end = np.where(weekday, midnights + hi_h * 3600, 0)
     known: npt.NDArray[np.bool_] = np.zeros(len(midnights), dtype=bool)
-    stays = data.stays_of(person, int(midnights.min()), int(midnights.max()) + 86_400)
-    if not len(stays):
+    stays = data.stay_arrays(person, int(midnights.min()), int(midnights.max()) + 86_400)
+    if stays is None or not len(stays["start_s"]):
         return start, end, known
-    s = stays["start_s"].to_numpy(np.int64)
-    e = stays["end_s"].to_numpy(np.int64)
-    here = np.asarray(stays["venue_id"].to_numpy(object) == venue_id, dtype=bool)
+    s = stays["start_s"].astype(np.int64)
+    e = stays["end_s"].astype(np.int64)
+    here = np.asarray(stays["venue_id"] == venue_id, dtype=bool)
     day_lo = midnights[:, None]
     day_hi = midnights[:, None] + 86_400
     # daytime stays only: a night at home that spills past midnight says nothing about the school day
