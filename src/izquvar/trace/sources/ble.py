@@ -1,8 +1,9 @@
 """Bluetooth proximity: GAEN v2-style attenuation buckets and weighted minutes.
 
-The Google/Apple Exposure Notification v2 configuration (``attenuationDurationThresholds``, used by Exposure
-Notifications Express) splits scan time by attenuation into buckets with weights: immediate ≤ 55 dB (150 %),
-near ≤ 63 dB (100 %), medium ≤ 73 dB (50 %), other (0 %). Rules:
+The Google/Apple Exposure Notification v2 risk model (Apple's ``ENExposureConfiguration``: three
+``attenuationDurationThresholds`` cut scan time into immediate, near, medium and other, each with a duration
+weight of 0-250 %; Google's ``DailySummariesConfig`` is the same) is configured per health authority. izquvar
+uses immediate ≤ 55 dB (150 %), near ≤ 63 dB (100 %), medium ≤ 73 dB (50 %), other (0 %). Rules:
 
 * a row qualifies as close when the pair's immediate + near weighted minutes on that local day reach the
   close-contact minutes (15);
