@@ -31,16 +31,20 @@ _FALSE = ("false", "0", "no")
 
 def coerce(feed: RawFeed, kind: Kind, problems: ProblemSet) -> pa.Table:
     """The feed in the kind's Arrow schema (absent optional columns: nulls); bad values → ``problems``."""
-    columns: dict[str, pa.Array[Any]] = {}
+    columns: dict[str, pa.Array[Any] | pa.ChunkedArray[Any]] = {}
     empty: Any
     for column in kind.columns:
         if column.name in feed.table.column_names:
-            raw = feed.table.column(column.name).combine_chunks()
-            columns[column.name] = _coerce_column(feed, column, raw, problems)
+            raw = feed.table.column(column.name)
+            # Already the contract's type (typed Parquet, typed CSV read): kept as is, no copy.
+            columns[column.name] = (
+                raw if raw.type == column.arrow_type else _coerce_column(feed, column, raw.combine_chunks(), problems)
+            )
         else:
             empty = pa.nulls(feed.table.num_rows, column.arrow_type)  # type: ignore[call-overload]
             columns[column.name] = empty
-    return pa.table(columns, schema=pa.schema([pa.field(c.name, c.arrow_type) for c in kind.columns]))
+    schema = pa.schema([pa.field(c.name, c.arrow_type) for c in kind.columns])
+    return pa.Table.from_arrays([columns[c.name] for c in kind.columns], schema=schema)
 
 
 def _coerce_column(feed: RawFeed, column: Column, raw: Any, problems: ProblemSet) -> pa.Array[Any]:

@@ -201,8 +201,8 @@ def _stay_accuracy(pings: pa.Table, stays: pa.Table) -> np.ndarray:
         pc.index_in(stays["person"], value_set=encoded.dictionary).to_numpy(zero_copy_only=False), dtype=np.int64
     )
     ping_time, stay_start, stay_end = _micros(pings["time"]), _micros(stays["start"]), _micros(stays["end"])
-    ping_order = np.lexsort((ping_time, ping_person))
-    stay_order = np.lexsort((stay_start, stay_person))
+    ping_order = _order_by(ping_person, ping_time)
+    stay_order = _order_by(stay_person, stay_start)
     accuracy = _floats(pings["accuracy_m"])
     sorted_result = _mean_accuracy(
         ping_person[ping_order],
@@ -215,6 +215,16 @@ def _stay_accuracy(pings: pa.Table, stays: pa.Table) -> np.ndarray:
     result = np.empty_like(sorted_result)
     result[stay_order] = sorted_result
     return result
+
+
+def _order_by(group: np.ndarray, time: np.ndarray) -> np.ndarray:
+    """Positions sorted by (group, time); feeds usually come sorted already, which costs one pass to see."""
+    if group.size < 2:
+        return np.arange(group.size)
+    step = np.diff(group)
+    if np.all((step > 0) | ((step == 0) & (np.diff(time) >= 0))):
+        return np.arange(group.size)
+    return np.lexsort((time, group))
 
 
 def _micros(values: pa.ChunkedArray[Any] | pa.Array[Any]) -> np.ndarray:

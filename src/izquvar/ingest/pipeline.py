@@ -131,6 +131,7 @@ class _Planner:
         self.new_counts: dict[str, int] = {}
         self.stored_per_file: dict[int, int] = {}
         self.all_rejects: pa.Table = REJECTS_SCHEMA.empty_table()
+        self._days_cache: tuple[pa.Table, str, np.ndarray] | None = None
 
     # -- 1. files -------------------------------------------------------------------------------------
 
@@ -362,7 +363,7 @@ class _Planner:
     def _stored_duplicates(self, table: pa.Table, kind: Kind) -> np.ndarray:
         assert kind.time_column is not None
         duplicate = np.zeros(table.num_rows, dtype=bool)
-        days = _days_of(table.column(kind.time_column))
+        days = self._days(table, kind.time_column)
         stored = self.ctx.read(kind.name, list(kind.key), set(np.unique(days).tolist()))
         if stored.num_rows == 0 or table.num_rows == 0:
             return duplicate
@@ -480,7 +481,7 @@ class _Planner:
 
     def _stays(self, new_pings: pa.Table, index: Any) -> tuple[list[tuple[str, pa.Table]], set[str], int]:
         """Recompute the stays of the people who got pings, over the touched days ±1 (read ±2)."""
-        touched = set(np.unique(_days_of(new_pings["time"])).tolist())
+        touched = set(np.unique(self._days(new_pings, "time")).tolist())
         one = dt.timedelta(days=1)
         replace_days = {d + k * one for d in touched for k in (-1, 0, 1)}
         read_days = {d + k * one for d in replace_days for k in (-1, 0, 1)}
@@ -501,11 +502,19 @@ class _Planner:
         combined = pa.concat_tables([*kept, stays]) if kept else stays
         return self._partitioned(STAYS, combined, "start"), {f.path for f in old_files}, stays.num_rows
 
+    def _days(self, table: pa.Table, column: str) -> np.ndarray:
+        """:func:`_days_of` of a table's column, remembered for the last table (GPS times are asked thrice)."""
+        cached = self._days_cache
+        if cached is None or cached[0] is not table or cached[1] != column:
+            cached = self._days_cache = (table, column, _days_of(table.column(column)))
+        days: np.ndarray = cached[2]
+        return days
+
     def _partitioned(self, name: str, table: pa.Table, time_column: str) -> list[tuple[str, pa.Table]]:
         """One file per day, rows of a day in their original order."""
         if table.num_rows == 0:
             return []
-        days = _days_of(table.column(time_column))
+        days = self._days(table, time_column)
         order = np.argsort(days, kind="stable")
         sorted_days = days[order]
         table = table.take(order)
