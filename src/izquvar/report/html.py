@@ -222,8 +222,8 @@ def _places_section(result: TraceResult, lang: Lang) -> str:
             + "</tr>"
         )
     return (
-        f'<section id="places-section"><h2>{_e(title)}</h2><table id="places"><thead><tr>{header}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></section>"
+        f'<section id="places-section"><h2>{_e(title)}</h2><div class="scroll"><table id="places">'
+        f"<thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"
     )
 
 
@@ -317,8 +317,8 @@ def _contacts_section(result: TraceResult, lang: Lang) -> str:
     return (
         f'<section id="contacts-section"><h2>{_e(title)}</h2>'
         f'<p class="note no-print">{_e(text("report.sort_hint", lang))}</p>'
-        f'<table id="contacts" class="sortable"><thead><tr>{header}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></section>"
+        f'<div class="scroll"><table id="contacts" class="sortable"><thead><tr>{header}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div></section>"
     )
 
 

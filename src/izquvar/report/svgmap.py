@@ -29,7 +29,9 @@ HEIGHT = 620
 MARGIN = 0.12
 MIN_EXTENT_M = 1_500.0
 #: Mahallas are drawn only when the view is city-scale; at country scale they are noise.
-MAHALLA_MAX_EXTENT_M = 25_000.0
+MAHALLA_MAX_EXTENT_M = 30_000.0
+#: Up to this extent the region the case was in is left unlabelled (its districts say more).
+OWN_REGION_LABEL_EXTENT_M = 150_000.0
 #: An area is labelled only when its drawn part is at least this wide and tall (pixels).
 LABEL_MIN_PX = {"region": 140.0, "district": 90.0, "mahalla": 70.0}
 #: Label font sizes (pixels), as the report's CSS sets them, to keep long names inside the picture.
@@ -37,6 +39,8 @@ _LABEL_FONT_PX = {"region": 15.0, "district": 12.0, "mahalla": 9.0}
 #: Encounters closer than this many pixels are drawn as one mark (with the count in its tooltip).
 ENCOUNTER_MERGE_PX = 6.0
 PLACE_MERGE_PX = 8.0
+#: Visit numbers a place tag lists in full before it shortens to "first, second … last (count)".
+MAX_TAG_NUMBERS = 4
 _NICE_LENGTHS_M = (10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000)
 
 FloatArray = npt.NDArray[np.float64]
@@ -95,50 +99,71 @@ def _path_data(geometry: BaseGeometry) -> str:
     return "".join(parts)
 
 
-def _label_x(x: float, label: str, font_px: float) -> float:
-    """Keep a centred label inside the picture (names run long: "Mirzo Ulugʻbek tumani")."""
+Box = tuple[float, float, float, float]
+
+
+def _overlaps(box: Box, placed: list[Box]) -> bool:
+    return any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed)
+
+
+def _label_box(x: float, y: float, label: str, font_px: float) -> Box:
+    """Roughly where a centred label's text lies (0.6 em a character is generous for the system sans)."""
     half = 0.36 * font_px * len(label) + 4
-    return min(max(x, half), WIDTH - half)
+    return (x - half, y - font_px, x + half, y + 0.35 * font_px)
 
 
-def _areas_layer(frame: Frame, areas: AreaIndex, lang: Lang, points: BaseGeometry) -> tuple[list[str], list[str]]:
+def _areas_layer(
+    frame: Frame, areas: AreaIndex, lang: Lang, points: BaseGeometry, placed: list[Box]
+) -> tuple[list[str], list[str]]:
     """Outlines and labels of the regions, districts and (at city scale) mahallas in view.
 
-    At city scale the region the case was in is not labelled (its districts are, and the region's name would
-    sit on top of them); the neighbouring regions are, so the reader knows where the city ends.
+    Below country scale the region the case was in is not labelled (its districts are, and the region's name
+    would sit on top of them); neighbouring regions are, so the reader sees where the city ends. Labels are
+    placed coarse to fine, larger areas first; one that would overlap the place tags or an earlier label
+    (``placed``, extended here) is left out.
     """
     view = frame.lonlat_box()
-    city_scale = frame.extent_m <= MAHALLA_MAX_EXTENT_M
-    levels: list[Level] = ["region", "district", "mahalla"] if city_scale else ["region", "district"]
+    levels: list[Level] = ["region", "district"]
+    if frame.extent_m <= MAHALLA_MAX_EXTENT_M:
+        levels.append("mahalla")
+    screen = shapely.box(0, 0, WIDTH, HEIGHT)
     shapes: list[str] = []
-    labels: list[str] = []
+    candidates: list[tuple[int, float, str, str, float, float]] = []
 
     def to_pixels(coords: FloatArray) -> FloatArray:
         px, py = frame.project(coords[:, 1], coords[:, 0])
         return np.column_stack([px, py])
 
-    for level in levels:
+    for rank, level in enumerate(levels):
         geometries = areas.geometries(level)
         ids = list(geometries)
         shapes_ll = np.array([geometries[i] for i in ids], dtype=object)
         hits = shapely.intersects(shapes_ll, view)
         for area_id, shape in zip(np.array(ids)[hits], shapes_ll[hits], strict=True):
-            clipped = shapely.intersection(shape, view)
-            drawn = shapely.transform(clipped, to_pixels).simplify(0.4)
+            drawn = shapely.transform(shapely.intersection(shape, view), to_pixels).simplify(0.4)
             if drawn.is_empty:
                 continue
             shapes.append(f'<path class="area {level}" d="{_path_data(drawn)}"/>')
-            if level == "region" and city_scale and shape.intersects(points):
+            if level == "region" and frame.extent_m <= OWN_REGION_LABEL_EXTENT_M and shape.intersects(points):
                 continue
-            visible = shapely.intersection(drawn, shapely.box(0, 0, WIDTH, HEIGHT))
+            visible = shapely.intersection(drawn, screen)
             if visible.is_empty:
                 continue
             x_min, y_min, x_max, y_max = visible.bounds
             if x_max - x_min >= LABEL_MIN_PX[level] and y_max - y_min >= LABEL_MIN_PX[level] / 3:
                 spot = visible.representative_point()
                 name = areas.name(str(area_id), lang)
-                x = _label_x(spot.x, name, _LABEL_FONT_PX[level])
-                labels.append(f'<text class="label {level}" x="{_fmt(x)}" y="{_fmt(spot.y)}">{escape(name)}</text>')
+                candidates.append((rank, -visible.area, level, name, spot.x, spot.y))
+    labels: list[str] = []
+    for _, _, kind, name, x, y in sorted(candidates):
+        font = _LABEL_FONT_PX[kind]
+        half = 0.36 * font * len(name) + 4
+        x = min(max(x, half), WIDTH - half)
+        box = _label_box(x, y, name, font)
+        if _overlaps(box, placed):
+            continue
+        placed.append(box)
+        labels.append(f'<text class="label {kind}" x="{_fmt(x)}" y="{_fmt(y)}">{escape(name)}</text>')
     return shapes, labels
 
 
@@ -155,11 +180,32 @@ def _scale_bar(frame: Frame, lang: Lang) -> str:
     )
 
 
-def _places_layer(result: TraceResult, frame: Frame, lang: Lang) -> tuple[str, list[str], list[str]]:
+def _visit_numbers(numbers: list[int]) -> str:
+    """A tag's text: "1, 4" for a few visits; "1, 13 … 58 (25)" for a home seen every night (tooltip has all)."""
+    if len(numbers) <= MAX_TAG_NUMBERS:
+        return ", ".join(map(str, numbers))
+    return f"{numbers[0]}, {numbers[1]} … {numbers[-1]} ({len(numbers)})"
+
+
+def _tag_position(x: float, y: float, width: float, placed: list[Box]) -> tuple[float, float]:
+    """Top-left of a place tag: up and right of its dot if free, else the first free spot around it."""
+    spots = [
+        (x + dx if dx > 0 else x + dx - width, y + dy)
+        for dy in (-30.0, 10.0, -54.0, 34.0, -78.0, 58.0)
+        for dx in (12.0, -12.0)
+    ]
+    inside = [(tx, ty) for tx, ty in spots if tx >= 0 and tx + width <= WIDTH and ty >= 0 and ty + 20 <= HEIGHT]
+    for tx, ty in inside:
+        if not _overlaps((tx, ty, tx + width, ty + 20), placed):
+            return tx, ty
+    return inside[0] if inside else spots[0]
+
+
+def _places_layer(result: TraceResult, frame: Frame, lang: Lang, placed: list[Box]) -> tuple[str, list[str], list[str]]:
     """The path, a dot per location and a numbered tag beside it (visits to the same spot share one tag).
 
-    The tag sits up and to the right of its dot, on a short leader, so that it never hides the contacts met
-    at that very spot.
+    The tag sits beside its dot on a short leader, so that it never hides the contacts met at that very spot,
+    and where it overlaps no other tag (each tag's box is added to ``placed``).
     """
     ordered = sorted(result.places, key=lambda place: place.start)
     if not ordered:
@@ -173,15 +219,14 @@ def _places_layer(result: TraceResult, frame: Frame, lang: Lang) -> tuple[str, l
     dots, tags = [], []
     for members in groups.values():
         x, y = float(px[members[0]]), float(py[members[0]])
-        number = ", ".join(str(k + 1) for k in members)
+        number = _visit_numbers([k + 1 for k in members])
         tooltip = "\n".join(
             f"{k + 1}. {place_label(ordered[k], lang)} · {clock(ordered[k].start)}–{clock(ordered[k].end)}"
             for k in members
         )
         width = 10 + 7 * len(number)
-        # Up and right of the dot, flipped inwards near the right or top edge.
-        tx = x + 12 if x + 12 + width <= WIDTH else x - 12 - width
-        ty = y - 30 if y - 30 >= 0 else y + 10
+        tx, ty = _tag_position(x, y, width, placed)
+        placed.append((tx, ty, tx + width, ty + 20))
         dots.append(f'<circle class="stop" cx="{_fmt(x)}" cy="{_fmt(y)}" r="4"/>')
         tags.append(
             f'<g class="place" data-places="{len(members)}"><title>{escape(tooltip)}</title>'
@@ -248,8 +293,9 @@ def render_map(result: TraceResult, lang: Lang, title: str, areas: AreaIndex | N
         return MapDrawing("", unplaced, drawn=False)
     frame = Frame.around(np.asarray(lats, dtype=np.float64), np.asarray(lons, dtype=np.float64))
     points = shapely.multipoints(np.column_stack([lons, lats]))
-    shapes, labels = _areas_layer(frame, areas or AreaIndex.default(), lang, points)
-    path, stops, tags = _places_layer(result, frame, lang)
+    taken: list[Box] = []
+    path, stops, tags = _places_layer(result, frame, lang, taken)
+    shapes, labels = _areas_layer(frame, areas or AreaIndex.default(), lang, points, taken)
     dots = _encounters_layer(result, frame, lang)
     svg = (
         f'<svg id="map" class="map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
