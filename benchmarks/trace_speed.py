@@ -308,6 +308,7 @@ class DuckDBEngine:
     def __init__(self, stays: pa.Table, cells_dm: set[int], workdir: Path) -> None:
         self.con = duckdb.connect(str(workdir / "stays.duckdb"))
         self.con.execute("SET threads = 2")
+        self.con.execute("SET memory_limit = '8GB'")  # spill rather than crowd out the other engines
         self.con.execute("SET preserve_insertion_order = false")
         self.con.execute("SET enable_progress_bar = false")
         self.con.register("stays_arrow", stays)

@@ -28,9 +28,26 @@ def random_table(n: int, seed: int = 3) -> pa.Table:
     return stays_table(stays, venue_id=[f"v{i}" for i in range(n)])
 
 
-def test_layout_is_cell_then_start_with_running_max_end_and_person_csr() -> None:
-    index = StayIndex.build(random_table(2000), cell_m=20.0, carry=("venue_id",))
-    assert index.n_stays == 2000 and index.persons.to_pylist() == sorted(index.persons.to_pylist())
+@pytest.mark.parametrize("far_away", [False, True])
+def test_layout_is_cell_then_start_with_running_max_end_and_person_csr(far_away: bool) -> None:
+    """``far_away`` adds a stay in Cape Town ten years later: the dense (cell, start) key no longer fits in
+    62 bits and the build takes its ``np.unique`` path, which must give the same layout."""
+    table = random_table(2000)
+    if far_away:
+        extra = pa.table(
+            {
+                "person": ["p001"],
+                "start": pa.array([at(5_300_000)], pa.timestamp("us", tz="UTC")),
+                "end": pa.array([at(5_300_060)], pa.timestamp("us", tz="UTC")),
+                "lat": [-33.92],
+                "lon": [18.42],
+                "venue_id": ["cape"],
+            }
+        )
+        table = pa.concat_tables([table, extra])
+    index = StayIndex.build(table, cell_m=20.0, carry=("venue_id",))
+    assert index.n_stays == table.num_rows
+    assert index.persons.to_pylist() == sorted(index.persons.to_pylist())
     offsets = index.cell_offsets
     assert offsets[0] == 0 and offsets[-1] == index.n_stays and np.all(np.diff(index.cell_keys) > 0)
     for k in range(len(index.cell_keys)):

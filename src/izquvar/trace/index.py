@@ -160,22 +160,8 @@ class StayIndex:
         if len(bad):
             raise InvalidInput(f"stays: row {int(bad[0])}: field 'end' is before 'start' ({len(bad)} such rows)")
         x_dm, y_dm = _decimetres(stays)
-        cell_dm = round(cell_m * 10)
-        keys = cell_key(
-            np.floor_divide(x_dm, cell_dm).astype(np.int64), np.floor_divide(y_dm, cell_dm).astype(np.int64)
-        )
-        cell_keys, cell_rank = np.unique(keys, return_inverse=True)
-        del keys
-        # One stable sort on (cell rank, start): both fit in 31 bits, so a single int64 key suffices.
-        smin = int(start_s.min()) if len(start_s) else 0
-        cell_then_start = cell_rank.astype(np.int64) << 31 | (start_s - smin).astype(np.int64)
-        order = np.argsort(cell_then_start, kind="stable")
-        del cell_then_start
+        order, cell_keys, cell_offsets, cell_rank = _cell_order(x_dm, y_dm, start_s, round(cell_m * 10))
         pos_dtype = np.int32 if len(order) <= _INT32_MAX else np.int64
-        order = order.astype(pos_dtype)  # halves the permutation's memory for the gathers below
-        cell_rank = cell_rank[order]
-        cell_offsets = np.zeros(len(cell_keys) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(cell_rank, minlength=len(cell_keys)), out=cell_offsets[1:])
         person_sorted = person_ids[order]
         start_sorted = start_s[order]
         end_sorted = end_s[order]
@@ -303,6 +289,49 @@ def _seconds(column: pa.ChunkedArray[Any], name: str) -> I32:
     if len(bad):
         raise InvalidInput(f"stays: row {int(bad[0])}: field '{name}' is outside 2020-01-01 .. 2088-01-19")
     return seconds.astype(np.int32)
+
+
+def _cell_order(
+    x_dm: I32, y_dm: I32, start_s: I32, cell_dm: int
+) -> tuple[npt.NDArray[np.integer[Any]], I64, I64, npt.NDArray[np.integer[Any]]]:
+    """The permutation that sorts stays by (cell, start), the occupied cells' keys and CSR offsets, and each
+    sorted stay's cell rank. Cells are numbered densely over the data's bounding box, so (cell, start) packs
+    into one int64 and a single sort does everything (no separate ``np.unique`` pass over 100 million keys);
+    a bounding box too large for that (not one country) falls back to ``np.unique``."""
+    n = len(x_dm)
+    gx = np.floor_divide(x_dm, cell_dm)
+    gy = np.floor_divide(y_dm, cell_dm)
+    smin = int(start_s.min()) if n else 0
+    time_bits = (int(start_s.max()) - smin).bit_length() if n else 0
+    gx0, gy0 = (int(gx.min()), int(gy.min())) if n else (0, 0)
+    ny = int(gy.max()) - gy0 + 1 if n else 1
+    span = (int(gx.max()) - gx0 + 1) * ny if n else 1
+    if n and span.bit_length() + time_bits <= 62:
+        dense = (gx - gx0).astype(np.int64) * ny + (gy - gy0)
+        del gx, gy
+        dense <<= time_bits
+        dense |= start_s - smin
+        order = np.argsort(dense, kind="stable")
+        dense = dense[order] >> time_bits
+        starts = np.flatnonzero(np.diff(dense)) + 1
+        starts = np.concatenate([np.zeros(1, dtype=np.int64), starts])
+        cells = dense[starts]
+        del dense
+        cell_keys = cell_key(cells // ny + gx0, cells % ny + gy0)
+    else:
+        keys = cell_key(gx.astype(np.int64), gy.astype(np.int64))
+        del gx, gy
+        cell_keys, inverse = np.unique(keys, return_inverse=True)
+        del keys
+        # (cell rank, start) in one int64 key: both fit in 31 bits.
+        order = np.argsort(inverse.astype(np.int64) << 31 | (start_s - smin).astype(np.int64), kind="stable")
+        counts = np.bincount(inverse, minlength=len(cell_keys))
+        del inverse
+        starts = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(counts)[:-1]])
+    cell_offsets = np.append(starts, n).astype(np.int64)
+    order = order.astype(np.int32 if n <= _INT32_MAX else np.int64)  # halves the memory of the gathers
+    rank = np.repeat(np.arange(len(cell_keys), dtype=np.int32), np.diff(cell_offsets))
+    return order, cell_keys.astype(np.int64), cell_offsets, rank
 
 
 def _decimetres(stays: pa.Table, chunk: int = 8_000_000) -> tuple[I32, I32]:
