@@ -89,7 +89,8 @@ def render_timeline(result: TraceResult, lang: Lang, title: str) -> str:
         for row, lo, hi in _segments(place.start, place.end, days):
             y = TOP + row * ROW_HEIGHT + 4
             width = (hi - lo) * HOUR_WIDTH
-            label = f'<text class="bar" x="{_x((lo + hi) / 2)}" y="{y + 13}">{number}</text>' if width >= 16 else ""
+            fits = width >= 7 * len(str(number)) + 6
+            label = f'<text class="bar" x="{_x((lo + hi) / 2)}" y="{y + 13}">{number}</text>' if fits else ""
             bars.append(
                 f'<g class="stay" data-setting="{escape(place.setting)}"><title>{escape(tooltip)}</title>'
                 f'<rect x="{_x(lo)}" y="{y}" width="{max(width, 1.5):.1f}" height="{BAR_HEIGHT}" rx="3" '
