@@ -117,6 +117,13 @@ def test_bad_distances_are_refused(distance: float) -> None:
         colocated(index, "case", *DAY, distance)
 
 
+@pytest.mark.parametrize("minutes", [-1.0, math.nan])
+def test_bad_minimum_minutes_are_refused(minutes: float) -> None:
+    index = StayIndex.build(stays_table([("case", 0, 0, 0, 60)]))
+    with pytest.raises(InvalidInput, match="min_minutes"):
+        colocated(index, "nobody", *DAY, 10.0, minutes)
+
+
 def test_bad_windows_are_refused() -> None:
     index = StayIndex.build(stays_table([("case", 0, 0, 0, 60)]))
     with pytest.raises(InvalidInput, match="tz-aware"):

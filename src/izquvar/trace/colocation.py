@@ -5,7 +5,7 @@ Semantics (the benchmark's DuckDB and PostGIS queries implement exactly these, s
 * The case's stays are those of ``person`` that overlap the window ``[start, end)``, each clipped to it.
 * An *encounter* is a pair (case stay ``c``, stay ``o`` of another person) with
   ``(x_c - x_o)² + (y_c - y_o)² ≤ (10·D)²`` on the index's integer decimetre coordinates (planar distance in
-  the national projection, not haversine: within 0.2 % of it, i.e. millimetres at these distances) and a
+  the national projection, not haversine: within 0.2 % of it, i.e. centimetres at these distances) and a
   positive time overlap ``max(c.start, o.start) < min(c.end, o.end)`` (touching stays do not meet).
 * A contact's ``minutes`` is the length of the *union* of its encounters' overlap intervals, in seconds / 60:
   a second in which the contact was near two of the case's stays (or two of its own stays were near the case)
@@ -51,11 +51,11 @@ def colocated(
 ) -> pa.Table:
     """One row per person who spent at least ``min_minutes`` within ``distance_m`` of ``person`` during
     ``[start, end)``, most minutes first (ties in name order). Columns: :data:`CONTACT_SCHEMA`."""
+    if not (isinstance(min_minutes, int | float) and math.isfinite(min_minutes) and min_minutes >= 0):
+        raise InvalidInput(f"min_minutes must be a non-negative number, got {min_minutes!r}")
     query = _prepare(index, person, start, end, distance_m)
     if query is None:
         return CONTACT_SCHEMA.empty_table()
-    if not (math.isfinite(min_minutes) and min_minutes >= 0):
-        raise InvalidInput(f"min_minutes must be a non-negative number, got {min_minutes!r}")
     own, w0, w1, pid, max_d2, ring, cell_dm = query
     contacts, seconds, min_d2, first, last, count = _contacts(
         own, w0, w1, pid, max_d2, ring, cell_dm, math.ceil(min_minutes * 60.0),
