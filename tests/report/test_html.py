@@ -142,6 +142,11 @@ def test_print_styles_and_no_script_fallback(reports: dict[Lang, str]) -> None:
     assert "<details>" in document  # evidence opens without JavaScript
 
 
+def test_parameters_are_recorded_for_reproduction(reports: dict[Lang, str]) -> None:
+    assert "<code>close_distance_m</code> = 2.0" in reports["ru"]
+    assert catalog("report", "ru")["report.parameters"] in reports["ru"]
+
+
 def test_an_empty_trace_still_renders() -> None:
     document = render_html(empty_trace("ru"), "ru")
     assert catalog("report", "ru")["map.empty"] in document

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from pathlib import Path
 
 import click
@@ -41,7 +42,8 @@ def parse_day(text: str, option: str) -> dt.date:
 
 
 def render(result: TraceResult, output_format: str, lang: Lang) -> str:
-    """The trace in one of ``FORMATS`` as text (the table without colour, for a file)."""
+    """The trace in one of ``FORMATS`` as text; the table without colour, 160 columns wide, for a file or a
+    pipe (a terminal gets colour and its own width instead)."""
     if output_format == "json":
         return result.to_json() + "\n"
     if output_format == "geojson":
@@ -119,7 +121,7 @@ def trace_command(
     if out is not None:
         write_output(out, render(result, output_format, language))
         click.echo(str(out))
-    elif output_format == "table":
+    elif output_format == "table" and sys.stdout.isatty():
         Console().print(trace_renderable(result, language))
     else:
         click.echo(render(result, output_format, language), nl=False)

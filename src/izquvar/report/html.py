@@ -322,6 +322,17 @@ def _contacts_section(result: TraceResult, lang: Lang) -> str:
     )
 
 
+def _footer(result: TraceResult, lang: Lang) -> str:
+    """The rules the trace used, so a printed report can be reproduced and two reports compared."""
+    items = "".join(
+        f"<li><code>{_e(key)}</code> = {_e(value)}</li>" for key, value in sorted(result.parameters.items())
+    )
+    return (
+        f"<footer><details><summary>{_e(text('report.parameters', lang))}</summary><ul>{items}</ul></details>"
+        f"<p>izquvar · {_e(result.schema_version)}</p></footer>"
+    )
+
+
 def render_html(result: TraceResult, lang: Lang, areas: AreaIndex | None = None) -> str:
     """The whole report as one HTML document in ``lang`` (boundaries from ``areas``, default: shipped)."""
     title = f"{text('report.title', lang)} · {result.case.person}"
@@ -333,6 +344,6 @@ def render_html(result: TraceResult, lang: Lang, areas: AreaIndex | None = None)
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
         f"{_header(result, lang)}{_map_section(result, lang, areas)}{_timeline_section(result, lang)}"
         f"{_contacts_section(result, lang)}{_places_section(result, lang)}"
-        f"<footer>izquvar · {_e(result.schema_version)}</footer>"
+        f"{_footer(result, lang)}"
         f"<script>{_SCRIPT}</script></body></html>\n"
     )
