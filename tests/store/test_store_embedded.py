@@ -286,3 +286,27 @@ def test_report_describe_summarises_the_batch(store: EmbeddedStore, feeds: Path)
     assert "rejected 1 row(s), 1 problem(s): unknown_reference 1" in text
     again = store.ingest(paths, now=NOW).describe()
     assert "stored nothing new" in again and "already ingested (skipped): 5 file(s)" in again
+
+
+@pytest.mark.parametrize("days", [3, 12])  # both ways of cutting partitions (filter per day, sort)
+def test_each_day_partition_holds_exactly_its_days_rows(store: EmbeddedStore, feeds: Path, days: int) -> None:
+    rows = [
+        {
+            "person": f"+99890{p:07d}",
+            "time": iso(DAY1 + dt.timedelta(days=d, hours=p)),
+            "lat": "41.3",
+            "lon": "69.2",
+            "accuracy_m": "5",
+        }
+        for p in range(3)
+        for d in reversed(range(days))
+    ]
+    store.ingest([write_kind(feeds, "gps", rows)], now=NOW + dt.timedelta(days=days))
+    import pyarrow.parquet as pq
+
+    files = sorted((store.root / "gps").rglob("*.parquet"))
+    assert len(files) == days
+    for path in files:
+        day = dt.date.fromisoformat(path.parent.name.removeprefix("day="))
+        times = pq.read_table(path)["time"].to_pylist()
+        assert len(times) == 3 and {t.date() for t in times} == {day}

@@ -186,7 +186,7 @@ class _Planner:
         good = ~problems.bad_mask(typed.num_rows)
         accepted = self.accepted.setdefault(kind.name, _Accepted())
         good_rows = raw.rows[good]
-        accepted.tables.append(typed.filter(pa.array(good)))
+        accepted.tables.append(_keep(typed, good))
         accepted.files.append(np.full(good_rows.size, index, dtype=np.int64))
         accepted.rows.append(good_rows)
         accepted.lines.append(raw.lines[good] if raw.lines is not None else np.full(good_rows.size, -1))
@@ -325,7 +325,7 @@ class _Planner:
             Reason.DUPLICATE,
             "same key as an earlier row of this ingest",
         )
-        table, files, rows, lines = (table.filter(pa.array(keep)), files[keep], rows[keep], lines[keep])
+        table, files, rows, lines = (_keep(table, keep), files[keep], rows[keep], lines[keep])
         if kind.reference:
             stored = self._reference_table(kind.name)
             replaced = pc.is_in(_key_strings(stored, kind), value_set=_key_strings(table, kind))
@@ -342,7 +342,7 @@ class _Planner:
                 Reason.DUPLICATE_STORED,
                 "same key as a row already in the store",
             )
-            table, files = table.filter(pa.array(~stored_dup)), files[~stored_dup]
+            table, files = _keep(table, ~stored_dup), files[~stored_dup]
             self.final[kind.name] = table
         self.new_counts[kind.name] = table.num_rows
         for index, count in zip(*np.unique(files, return_counts=True), strict=True):
@@ -515,6 +515,13 @@ class _Planner:
         if table.num_rows == 0:
             return []
         days = self._days(table, time_column)
+        distinct = np.unique(days)
+        if distinct.size <= _FILTER_MAX_DAYS:
+            # A few days (the usual daily export): one sequential filter per day beats a gather of every row.
+            return [
+                (f"{partition_dir(name, day.item())}/{self.batch}.parquet", _keep(table, days == day))
+                for day in distinct
+            ]
         order = np.argsort(days, kind="stable")
         sorted_days = days[order]
         table = table.take(order)
@@ -600,6 +607,17 @@ def _first_of_each_key_if_sorted(table: pa.Table, key: tuple[str, ...]) -> np.nd
     keep = np.ones(table.num_rows, dtype=bool)
     keep[1:] = ~equal_so_far
     return keep
+
+
+#: Up to this many days in a batch, day partitions are cut by filtering rather than by sorting.
+_FILTER_MAX_DAYS = 8
+
+
+def _keep(table: pa.Table, mask: np.ndarray) -> pa.Table:
+    """The rows where ``mask`` is true; no copy when it is true everywhere (the common case)."""
+    if mask.all():
+        return table
+    return table.filter(pa.array(mask))
 
 
 def _rejected_rows_per_file(rejects: pa.Table) -> dict[str, int]:
