@@ -41,8 +41,9 @@ def absent(result: TraceResult, store: EmbeddedStore, raw: str) -> bool:
 def test_household_members_are_close_every_night(result: TraceResult, store: EmbeddedStore) -> None:
     spouse = contact(result, store, "P-SPOUSE")
     assert spouse.klass == "close" and spouse.sources == ["household"] and spouse.setting == "home"
-    # four local days, 7 h of night + 6 h of evening each
-    assert spouse.minutes == pytest.approx(4 * 13 * 60)
+    # four local days, 7 h of night + 6 h of evening each, but the evening of 2 March the case's GPS has it
+    # visiting another household
+    assert spouse.minutes == pytest.approx(4 * 13 * 60 - 6 * 60)
     assert spouse.max_daily_minutes == pytest.approx(13 * 60)
 
 
@@ -50,9 +51,10 @@ def test_household_time_gps_contradicts_is_listed_but_not_counted(result: TraceR
     away = contact(result, store, "P-AWAY")
     spouse = contact(result, store, "P-SPOUSE")
     contradicted = [e for e in away.evidence if e.detail == "gps_not_home"]
-    assert len(contradicted) == 1
-    assert away.minutes == pytest.approx(spouse.minutes - contradicted[0].minutes)
-    assert "GPS" in away.explanation and "1" in away.explanation
+    assert len(contradicted) == 2  # the case's visit and P-AWAY's own night away
+    assert away.minutes == pytest.approx(4 * 13 * 60 - sum(e.minutes for e in contradicted))
+    assert spouse.minutes - away.minutes == pytest.approx(7 * 60)
+    assert "GPS" in away.explanation and "2" in away.explanation
 
 
 def test_small_roster_group_is_close_large_one_casual(result: TraceResult, store: EmbeddedStore) -> None:
@@ -101,6 +103,15 @@ def test_gps_precise_long_colocation_is_close(result: TraceResult, store: Embedd
     near = contact(result, store, "P-GPS")
     assert near.klass == "close" and near.sources == ["gps"]
     assert near.closest_m is not None and near.closest_m < 2.0
+
+
+def test_home_visits_found_both_ways(result: TraceResult, store: EmbeddedStore) -> None:
+    for host in ("P-HOST", "P-HOST2"):  # the case spent two hours at their registered home
+        visited = contact(result, store, host)
+        assert visited.klass == "close" and visited.setting == "visit" and visited.sources == ["gps"]
+    guest = contact(result, store, "P-GUEST")  # 90 minutes at the case's home, the case's GPS silent then
+    assert guest.setting == "visit" and guest.minutes == pytest.approx(95.0, abs=5.0)
+    assert "home visit" in guest.explanation
 
 
 def test_people_with_no_evidence_are_absent_and_ranking_is_by_class_then_risk(

@@ -27,6 +27,7 @@ HOME = (41.3000, 69.2500)
 FAR = (41.3600, 69.3300)
 PARK = (41.3200, 69.2700)
 CHOYXONA = (41.3050, 69.2600)
+VISITED = (41.2900, 69.2200)
 BIG_DEPT = [f"P-BIG{k:02d}" for k in range(40)]
 
 PEOPLE = {
@@ -46,6 +47,9 @@ PEOPLE = {
     "P-CELL": ("H11", "+998900000011"),
     "P-GPS": ("H12", ""),
     "P-NOBODY": ("H13", ""),
+    "P-HOST": ("H20", ""),
+    "P-HOST2": ("H20", ""),
+    "P-GUEST": ("H21", ""),
     **{p: (f"HB{k}", "") for k, p in enumerate(BIG_DEPT)},
 }
 
@@ -133,8 +137,8 @@ def write_feeds(directory: Path) -> Path:
                 "birth_year": 1985,
                 "sex": "F",
                 "phone": phone,
-                "home_lat": HOME[0] if h == "H1" else FAR[0] + 0.01 * k,
-                "home_lon": HOME[1] if h == "H1" else FAR[1],
+                "home_lat": HOME[0] if h == "H1" else VISITED[0] if h == "H20" else FAR[0] + 0.01 * k,
+                "home_lon": HOME[1] if h == "H1" else VISITED[1] if h == "H20" else FAR[1],
             }
             for k, (p, (h, phone)) in enumerate(PEOPLE.items())
         ],
@@ -198,6 +202,9 @@ def write_feeds(directory: Path) -> Path:
     gps = (
         _pings(CASE, at(4, 8), 40, PARK, 5.0, jitter=1.0)
         + _pings("P-GPS", at(4, 8), 40, PARK, 5.0, jitter=1.0)
+        # the case visits household H20 for two hours; P-GUEST visits the case's home for 90 minutes
+        + _pings(CASE, at(2, 14), 120, VISITED, 10.0, step_min=5)
+        + _pings("P-GUEST", at(3, 14), 90, HOME, 10.0, step_min=5)
         # P-AWAY spends the local night of 3-4 March (19:00Z on the 3rd to 02:00Z on the 4th) far from home
         + _pings("P-AWAY", at(3, 19), 7 * 60, FAR, 10.0, step_min=5)
     )

@@ -110,6 +110,31 @@ class CellEvents:
 
 
 @dataclass(frozen=True)
+class Homes:
+    """Registered homes on a metric grid (the national projection), for "whose home is this?" lookups."""
+
+    cell_m: float
+    keys: I64
+    x: F64
+    y: F64
+    household: npt.NDArray[np.object_]
+
+    @classmethod
+    def build(cls, people: pd.DataFrame, cell_m: float = 100.0) -> Homes:
+        from izquvar.trace.index import cell_key, to_national_metres
+
+        known = people[people["home_lat"].notna() & people["home_lon"].notna()]
+        homes = known.drop_duplicates("household")
+        x, y = to_national_metres(homes["home_lat"].to_numpy(np.float64), homes["home_lon"].to_numpy(np.float64))
+        keys = cell_key(np.floor_divide(x, cell_m).astype(np.int64), np.floor_divide(y, cell_m).astype(np.int64))
+        order = np.argsort(keys, kind="stable")
+        return cls(cell_m, keys[order], x[order], y[order], homes["household"].to_numpy(object)[order])
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+@dataclass(frozen=True)
 class TraceData:
     """The store's tables as a trace needs them; build with :meth:`load`."""
 
@@ -133,6 +158,7 @@ class TraceData:
     data_end_s: int
     #: The stay index's carried columns as numpy arrays (cell order), for per-person slices without Arrow.
     stay_columns: dict[str, npt.NDArray[Any]]
+    homes: Homes
 
     @classmethod
     def load(cls, store: EmbeddedStore) -> TraceData:
@@ -179,6 +205,7 @@ class TraceData:
             towers=towers,
             data_end_s=max(ends),
             stay_columns=_carried_arrays(stays),
+            homes=Homes.build(people),
         )
 
     # -- per-person lookups ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from izquvar.formats import VENUE_CATEGORIES
 from izquvar.i18n import Lang, format_minutes, message
 
 #: Settings with their own phrase; venue categories use ``setting.venue`` with the category's name.
-OWN_PHRASE = ("home", "school_class", "department", "nearby", "phone_proximity", "cell")
+OWN_PHRASE = ("home", "visit", "school_class", "department", "nearby", "phone_proximity", "cell")
 
 
 def setting_phrase(setting: str, venue: str | None, lang: Lang) -> str:

@@ -29,6 +29,7 @@ from izquvar.trace.result import AreaRef, Place, Source
 from izquvar.trace.sources.card import payment_visits
 from izquvar.trace.sources.checkins import visits
 from izquvar.trace.sources.venues import point
+from izquvar.trace.sources.visits import at_someones_home
 
 HOME_RADIUS_M = 150.0
 CELL_GAP_S = 3600
@@ -45,6 +46,8 @@ class _Stop:
     venue_id: str | None
     areas: tuple[object, object, object]
     sources: set[str] = field(default_factory=set)
+    #: Error of the position (GPS stays: accuracy / √pings), for matching it to a registered home.
+    sigma_m: float = 25.0
     doubt: float = 1.0  # Π(1 - certainty) over its sources
 
     def confirm(self, source: str, certainty: float) -> None:
@@ -90,6 +93,7 @@ def _gps_stops(case: Case) -> list[_Stop]:
         venue = row.venue_id if isinstance(row.venue_id, str) else None
         stop = _Stop(int(start[k]), int(end[k]), _float(row.lat), _float(row.lon), venue,
                      (row.region_id, row.district_id, row.mahalla_id))  # fmt: skip
+        stop.sigma_m = float(accuracy[k] / np.sqrt(max(_float(row.n_pings), 1.0)))
         stop.confirm("gps", float(certainty[k]))
         stops.append(stop)
     return stops
@@ -167,6 +171,8 @@ def _place(stop: _Stop, case: Case, data: TraceData, lang: Lang, areas: Any) -> 
         setting = "area"
     elif case.home is not None and float(haversine_m(stop.lat, stop.lon, case.home[0], case.home[1])) <= HOME_RADIUS_M:
         setting = "home"
+    elif stop.sources == {"gps"} and at_someones_home(data, stop.lat, stop.lon, stop.sigma_m):
+        setting = "visit"
     else:
         setting = "unknown"
     area = area_ref(areas, *stop.areas, lang)

@@ -10,6 +10,7 @@ from izquvar.trace.sources.checkins import CheckinSource
 from izquvar.trace.sources.gps import GpsSource
 from izquvar.trace.sources.household import HouseholdSource
 from izquvar.trace.sources.roster import RosterSource
+from izquvar.trace.sources.visits import VisitSource
 
 
 def default_sources() -> tuple[EvidenceSource, ...]:
@@ -19,6 +20,7 @@ def default_sources() -> tuple[EvidenceSource, ...]:
         RosterSource(),
         BleSource(),
         GpsSource(),
+        VisitSource(),
         CheckinSource(),
         CardSource(),
         CellSource(),
@@ -33,5 +35,6 @@ __all__ = [
     "GpsSource",
     "HouseholdSource",
     "RosterSource",
+    "VisitSource",
     "default_sources",
 ]

@@ -1,8 +1,8 @@
 """Household: members of the case's registered household, at home together every evening and night.
 
 Rules: for each local day of the window, household members are assumed home together from 00:00 to 07:00
-and from 18:00 to 24:00 local time (an assumption: the hours a working or schooling household shares). Such time is close (``p_near`` 0.9: people who share a flat
-share its air and its table) and qualifies on its own. When GPS contradicts it, the data wins: if the case
+and from 18:00 to 24:00 local time (an assumption: the hours a working or schooling household shares). Such
+time is close (``p_near`` 0.9: people who share a flat share its air and its table) and qualifies on its own. When GPS contradicts it, the data wins: if the case
 or the member has GPS stays during a block and none of them is within :data:`HOME_RADIUS_M` of home, that
 block is listed with detail ``gps_not_home`` and fusion counts none of its time.
 """
