@@ -139,10 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     overall, _ = score(tracer, args.sim, args.cases)
     report["overall"] = overall.as_dict()
     if args.per_source:
-        for source in tracer.sources:
-            alone: Sequence[EvidenceSource] = (source,)
+        names = dict.fromkeys(source.name for source in tracer.sources)
+        for name in names:  # e.g. "gps" is both stay co-location and home visits
+            alone: Sequence[EvidenceSource] = tuple(s for s in tracer.sources if s.name == name)
             single = Tracer(store, tracer.data, tracer.profile, alone)
-            report[source.name] = score(single, args.sim, args.cases)[0].as_dict()
+            report[name] = score(single, args.sim, args.cases)[0].as_dict()
     json.dump(report, sys.stdout, indent=1)
     print()
     return 0
