@@ -179,7 +179,7 @@ class TraceData:
                 "cell_id": cell_table.column("cell_id").to_numpy(zero_copy_only=False),
             }
         )
-        towers = store.table("towers").to_pandas().set_index("cell_id")
+        towers = _located(store, store.table("towers").to_pandas()).set_index("cell_id")
         for frame, column in ((checkins, "check_in"), (checkins, "check_out"), (card, "time")):
             frame[f"{column}_s"] = _frame_seconds(frame[column])
         ends = [int(index_seconds(stays.end_s).max()) if stays.n_stays else 0]
@@ -284,19 +284,21 @@ def _carried_arrays(index: StayIndex) -> dict[str, npt.NDArray[Any]]:
 
 
 def _venues(store: EmbeddedStore) -> pd.DataFrame:
-    """Venues with their area ids (located once) and merchants' venues."""
+    """Venues with their area ids (located once)."""
+    return _located(store, store.table("venues").to_pandas()).set_index("venue_id")
+
+
+def _located(store: EmbeddedStore, frame: pd.DataFrame) -> pd.DataFrame:
+    """A table of places (venues, towers) with the area ids of their points, located once at load."""
     from izquvar.ingest.derive import area_index, locate
 
-    venues = store.table("venues")
-    frame = venues.to_pandas()
     if len(frame):
         index = area_index(store.table("areas"))
         areas = locate(index, frame["lat"].to_numpy(np.float64), frame["lon"].to_numpy(np.float64)).to_pandas()
-        frame = pd.concat([frame.reset_index(drop=True), areas], axis=1)
-    else:
-        for name in ("region_id", "district_id", "mahalla_id"):
-            frame[name] = pd.Series(dtype=object)
-    return frame.set_index("venue_id")
+        return pd.concat([frame.reset_index(drop=True), areas], axis=1)
+    for name in ("region_id", "district_id", "mahalla_id"):
+        frame[name] = pd.Series(dtype=object)
+    return frame
 
 
 def _ble(table: pa.Table) -> pd.DataFrame:

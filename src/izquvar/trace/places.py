@@ -73,7 +73,7 @@ def case_places(case: Case, data: TraceData, lang: Lang, areas: Any) -> list[Pla
                               (v.get("region_id"), v.get("district_id"), v.get("mahalla_id")))  # fmt: skip
                 stops.append(match)
             match.confirm(source, certainty)
-    stops.extend(_cell_stops(case, data, stops, areas))
+    stops.extend(_cell_stops(case, data, stops))
     stops.sort(key=lambda s: (s.start_s, s.end_s))
     return [_place(s, case, data, lang, areas) for s in stops]
 
@@ -123,7 +123,7 @@ def _payments(rows: pd.DataFrame, data: TraceData, case: Case) -> list[tuple[str
     ]
 
 
-def _cell_stops(case: Case, data: TraceData, covered: list[_Stop], areas: Any) -> list[_Stop]:
+def _cell_stops(case: Case, data: TraceData, covered: list[_Stop]) -> list[_Stop]:
     """Runs of one cell's records at times no other place covers."""
     if case.phone is None:
         return []
@@ -147,17 +147,11 @@ def _cell_stops(case: Case, data: TraceData, covered: list[_Stop], areas: Any) -
     lat = towers["lat"].to_numpy(np.float64)
     lon = towers["lon"].to_numpy(np.float64)
     known = np.isfinite(lat)
-    located = areas.locate(lat[known], lon[known]).to_pandas() if known.any() else None
+    region, district, mahalla = (towers[c].to_numpy(object) for c in ("region_id", "district_id", "mahalla_id"))
     stops = []
-    j = 0
-    for k in range(len(run_cell)):
-        if not known[k]:
-            continue
-        assert located is not None
-        area = tuple(located.iloc[j][["region_id", "district_id", "mahalla_id"]])
-        j += 1
+    for k in np.flatnonzero(known):
         stop = _Stop(max(int(first[k]) - CELL_PAD_S, case.start_s), min(int(last[k]) + CELL_PAD_S, case.end_s),
-                     float(lat[k]), float(lon[k]), None, (area[0], area[1], area[2]))  # fmt: skip
+                     float(lat[k]), float(lon[k]), None, (region[k], district[k], mahalla[k]))  # fmt: skip
         stop.confirm("cell", CERTAINTY["cell"])
         stops.append(stop)
     return stops
