@@ -21,9 +21,7 @@ def _read_csv(path: Path, schema: pa.Schema) -> pa.Table:
     for f in schema:
         column = table.column(f.name)
         if f.nullable and pa.types.is_string(f.type):
-            column = pa.chunked_array(
-                [pa.array([v if v != "" else None for v in column.to_pylist()], pa.string())]
-            )
+            column = pa.chunked_array([pa.array([v if v != "" else None for v in column.to_pylist()], pa.string())])
         columns.append(column.cast(f.type))
     return pa.Table.from_arrays(columns, schema=schema)
 
@@ -40,8 +38,7 @@ def test_csv_equals_parquet(
         pairs = [(pq_out / f"{name}.parquet", csv_out / f"{name}.csv")]
     else:
         pairs = [
-            (p, csv_out / name / p.parent.name / "part-0.csv")
-            for p in sorted((pq_out / name).glob("day=*/*.parquet"))
+            (p, csv_out / name / p.parent.name / "part-0.csv") for p in sorted((pq_out / name).glob("day=*/*.parquet"))
         ]
     for parquet_path, csv_path in pairs:
         expected = pq.ParquetFile(parquet_path).read()

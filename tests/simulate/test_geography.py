@@ -39,9 +39,7 @@ def test_homes_and_venues_inside_tashkent(small_run: tuple[Path, SimSummary]) ->
 def test_homes_inside_osm_city_districts(small_run: tuple[Path, SimSummary], shared_dir: Path) -> None:
     """Against OpenStreetMap's own district polygons (a source independent of the shipped areas)."""
     out, _ = small_run
-    data = json.loads(
-        (shared_dir / "data/uzbekistan/osm-tashkent-city-districts-multilingual.geojson").read_text()
-    )
+    data = json.loads((shared_dir / "data/uzbekistan/osm-tashkent-city-districts-multilingual.geojson").read_text())
     city = shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in data["features"]]).buffer(0.003)
     people = read_kind(out, "people").to_pandas()
     inside = shapely.contains_xy(city, people.home_lon, people.home_lat)

@@ -29,11 +29,7 @@ def test_every_source_written(small_run: tuple[Path, SimSummary]) -> None:
 @pytest.mark.parametrize("name", ALL_SOURCES)
 def test_exact_schema_and_recognised_name(small_run: tuple[Path, SimSummary], name: str) -> None:
     out, _ = small_run
-    paths = (
-        [out / f"{name}.parquet"]
-        if KINDS[name].reference
-        else sorted((out / name).glob("day=*/part-0.parquet"))
-    )
+    paths = [out / f"{name}.parquet"] if KINDS[name].reference else sorted((out / name).glob("day=*/part-0.parquet"))
     for path in paths:
         assert kind_from_path(path).name == name
         assert pq.read_schema(path).remove_metadata() == KINDS[name].arrow_schema()

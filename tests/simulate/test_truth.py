@@ -50,12 +50,8 @@ def test_close_contacts_met_long_enough(small_run: tuple[Path, SimSummary]) -> N
     stays["day"] = (stays.start + LOCAL).dt.date
     sample = contacts.sample(min(300, len(contacts)), random_state=0)
     a = sample.merge(stays, left_on=["person_a", "day"], right_on=["person", "day"])
-    both = a.merge(
-        stays, left_on=["person_b", "day", "venue", "zone"], right_on=["person", "day", "venue", "zone"]
-    )
-    overlap = (
-        np.minimum(both.end_x, both.end_y) - np.maximum(both.start_x, both.start_y)
-    ).dt.total_seconds() / 60
+    both = a.merge(stays, left_on=["person_b", "day", "venue", "zone"], right_on=["person", "day", "venue", "zone"])
+    overlap = (np.minimum(both.end_x, both.end_y) - np.maximum(both.start_x, both.start_y)).dt.total_seconds() / 60
     both["overlap"] = overlap.clip(lower=0)
     together = both.groupby(["person_a", "person_b", "day"]).overlap.sum()
     met = together.reindex(pd.MultiIndex.from_frame(sample[["person_a", "person_b", "day"]])).fillna(0)
