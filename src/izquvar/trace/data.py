@@ -10,12 +10,13 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from izquvar.errors import NotFound, StoreError
 from izquvar.store.embedded import EmbeddedStore
@@ -86,16 +87,28 @@ class CellEvents:
     cell_ids: npt.NDArray[np.str_]
     cell_code: I64
     time_s: I64
-    subscriber: npt.NDArray[np.object_]
+    #: Subscriber of each event as a code into ``subscriber_names`` (millions of events, thousands of names).
+    subscriber: I64
+    subscriber_names: npt.NDArray[np.object_]
 
     @classmethod
     def build(cls, table: pa.Table) -> CellEvents:
-        cells = table.column("cell_id").to_numpy(zero_copy_only=False).astype(str)
-        ids, code = np.unique(cells, return_inverse=True)
+        """Sort by (cell rank, time) on integer codes from Arrow's dictionary encoding (no Python strings)."""
+        encoded = cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(table.column("cell_id")).combine_chunks())
+        dictionary = encoded.dictionary
+        by_name = pc.sort_indices(dictionary).to_numpy()
+        rank = np.empty(len(by_name), dtype=np.int64)
+        rank[by_name] = np.arange(len(by_name), dtype=np.int64)
+        code = rank[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
         time_s = seconds(table.column("time"))
         order = np.lexsort((time_s, code))
-        subscriber = table.column("subscriber").to_numpy(zero_copy_only=False).astype(object)
-        return cls(ids, code[order].astype(np.int64), time_s[order], subscriber[order])
+        ids = np.asarray(dictionary.take(pa.array(by_name)).to_numpy(zero_copy_only=False), dtype=str)
+        subscribers = cast(
+            "pa.DictionaryArray[Any, Any]", pc.dictionary_encode(table.column("subscriber")).combine_chunks()
+        )
+        names = np.asarray(subscribers.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+        subscriber = subscribers.indices.to_numpy(zero_copy_only=False).astype(np.int64)[order]
+        return cls(ids, code[order], time_s[order], subscriber, names)
 
     def during(self, cell_id: str, start_s: int, end_s: int) -> tuple[npt.NDArray[np.object_], I64]:
         """Subscribers and times of the events of ``cell_id`` within ``[start_s, end_s]``."""
@@ -106,7 +119,7 @@ class CellEvents:
         hi = int(np.searchsorted(self.cell_code, slot, side="right"))
         a = lo + int(np.searchsorted(self.time_s[lo:hi], start_s, side="left"))
         b = lo + int(np.searchsorted(self.time_s[lo:hi], end_s, side="right"))
-        return self.subscriber[a:b], self.time_s[a:b]
+        return self.subscriber_names[self.subscriber[a:b]], self.time_s[a:b]
 
 
 @dataclass(frozen=True)
