@@ -152,7 +152,11 @@ def synthetic_stays(people: int, days: int = 14, seed: int = 20260302) -> pa.Tab
     p_idx = np.arange(people)[:, None]
     weekend = (np.arange(days) % 7 >= 5)[None, :]
     occupied = (pupil | works)[:, None] & ~weekend
-    choose = lambda options: options[p_idx, rng.integers(0, options.shape[1], size=shape)]  # noqa: E731
+
+    def choose(options: np.ndarray) -> np.ndarray:
+        """Each person-day picks one of the person's own options of a kind (e.g. one of their shops)."""
+        return options[p_idx, rng.integers(0, options.shape[1], size=shape)]
+
     out_day = np.where(rng.random(shape) < 0.5, home[:, None], choose(social))
     day_place = np.where(occupied, daytime[:, None], out_day)
     lunch = np.where(occupied & (rng.random(shape) < 0.5), daytime[:, None], choose(food))
@@ -186,14 +190,16 @@ def synthetic_stays(people: int, days: int = 14, seed: int = 20260302) -> pa.Tab
         if slot:
             start[..., slot] = np.maximum(start[..., slot], end[..., slot - 1])
         end[..., slot] = np.maximum(end[..., slot], start[..., slot] + minute)
-    end[..., 7] = np.maximum(end[..., 7], start[..., 7] + minute)
     venue = venue.reshape(-1)
     spread = venues.spread_m[venue]
     lat = venues.lat[venue] + rng.normal(0.0, spread) / 111_320.0
     lon = venues.lon[venue] + rng.normal(0.0, spread) / (111_320.0 * np.cos(np.radians(venues.lat[venue])))
     persons = pa.array([f"P{i:07d}" for i in range(people)]).take(pa.array(np.repeat(np.arange(people), days * 8)))
     epoch_us = int(EPOCH.timestamp()) * 1_000_000
-    to_ts = lambda s: pa.array(s.reshape(-1) * 1_000_000 + epoch_us).cast(pa.timestamp("us", tz="UTC"))  # noqa: E731
+
+    def to_ts(seconds: np.ndarray) -> pa.Array:
+        return pa.array(seconds.reshape(-1) * 1_000_000 + epoch_us, type=pa.timestamp("us", tz="UTC"))
+
     return pa.table({"person": persons, "start": to_ts(start), "end": to_ts(end), "lat": lat, "lon": lon})
 
 
