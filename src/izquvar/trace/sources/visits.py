@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +29,7 @@ import pandas as pd
 
 from izquvar.trace.data import TraceData, index_seconds
 from izquvar.trace.evidence import Case, clip, disc_share, empty, frame
-from izquvar.trace.index import cell_key, to_national_metres
+from izquvar.trace.index import PROJECTION, cell_key
 from izquvar.trace.result import Source
 
 MIN_MINUTES = 30.0
@@ -141,6 +143,19 @@ class VisitSource:
         return out[out["end_s"] > out["start_s"]].reset_index(drop=True)
 
 
+@lru_cache(maxsize=1)
+def _transformer() -> Any:
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:4326", PROJECTION, always_xy=True)
+
+
+def _project(lat: float, lon: float) -> tuple[float, float]:
+    """A point in the stay index's national projection (metres); the transformer is built once."""
+    x, y = _transformer().transform(lon, lat)
+    return float(x), float(y)
+
+
 def _sigma(accuracy: npt.NDArray[np.float64], pings: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     accuracy = np.where(np.isfinite(accuracy), accuracy, 25.0)
     sigma: npt.NDArray[np.float64] = accuracy / np.sqrt(np.maximum(pings, 1.0))
@@ -160,8 +175,8 @@ def _radius(sigma: float) -> float:
 def _nearest_home(data: TraceData, lat: float, lon: float) -> tuple[str | None, float]:
     """The registered home nearest to a point (within :data:`MAX_RADIUS_M`), by a grid lookup."""
     homes = data.homes
-    x, y = to_national_metres([lat], [lon])
-    cx, cy = int(x[0] // homes.cell_m), int(y[0] // homes.cell_m)
+    px, py = _project(lat, lon)
+    cx, cy = int(px // homes.cell_m), int(py // homes.cell_m)
     best: tuple[str | None, float] = (None, math.inf)
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
@@ -170,7 +185,7 @@ def _nearest_home(data: TraceData, lat: float, lon: float) -> tuple[str | None, 
             hi = int(np.searchsorted(homes.keys, key, side="right"))
             if hi == lo:
                 continue
-            d = np.hypot(homes.x[lo:hi] - x[0], homes.y[lo:hi] - y[0])
+            d = np.hypot(homes.x[lo:hi] - px, homes.y[lo:hi] - py)
             j = int(np.argmin(d))
             if d[j] < best[1]:
                 best = (str(homes.household[lo + j]), float(d[j]))
@@ -180,8 +195,8 @@ def _nearest_home(data: TraceData, lat: float, lon: float) -> tuple[str | None, 
 def _stays_near(data: TraceData, point: tuple[float, float], radius_m: float, start_s: int, end_s: int) -> _Stays:
     """Stays within ``radius_m`` of a point overlapping ``[start_s, end_s)``, read from the stay index's grid."""
     index = data.stays
-    x, y = to_national_metres([point[0]], [point[1]])
-    x_dm, y_dm = x[0] * 10.0, y[0] * 10.0
+    px, py = _project(point[0], point[1])
+    x_dm, y_dm = px * 10.0, py * 10.0
     ring = math.ceil(radius_m * 10.0 / index.cell_dm)
     gx, gy = int(x_dm // index.cell_dm), int(y_dm // index.cell_dm)
     offsets = np.arange(-ring, ring + 1, dtype=np.int64)
