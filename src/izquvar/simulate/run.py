@@ -10,7 +10,6 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +17,7 @@ import pyarrow as pa
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from izquvar.errors import InvalidInput
+from izquvar.formats import VENUE_CATEGORIES
 from izquvar.simulate import truth
 from izquvar.simulate.city import load_tashkent
 from izquvar.simulate.clock import Clock
@@ -32,7 +32,7 @@ from izquvar.simulate.copresence import (
     group_keys,
     pairs_within,
 )
-from izquvar.simulate.epidemic import Epidemic, Exposures, NewInfections, place_key
+from izquvar.simulate.epidemic import Epidemic, Exposures, LabRows, NewInfections, place_key
 from izquvar.simulate.places import CATEGORY, World, build_world
 from izquvar.simulate.population import Population, build_population
 from izquvar.simulate.schedule import STAY_KINDS, DayBuilder, Habits, Stays, weekday_of
@@ -135,7 +135,6 @@ class _Simulation:
     # -- reference tables ------------------------------------------------------------------------------------
     def write_reference(self) -> None:
         cfg, w = self.config, self.writer
-        birth_year = 1970 + (self.pop.birth_day / 365.2425).astype(np.int64)
         birth_year = (np.datetime64("1970-01-01") + self.pop.birth_day.astype("timedelta64[D]")).astype(
             "datetime64[Y]"
         ).astype(np.int64) + 1970
@@ -281,7 +280,7 @@ class _Simulation:
         d: int,
         stays: Stays,
         sightings: list[tuple[IntArray, IntArray, IntArray, FloatArray]],
-        lab_rows: Any,
+        lab_rows: LabRows,
     ) -> None:
         cfg, pop, w = self.config, self.pop, self.writer
         if cfg.wants("gps"):
@@ -410,7 +409,7 @@ class _Simulation:
             np.where(
                 place >= venues.size,
                 "home",
-                np.asarray(_category_names())[venues.category[np.minimum(np.maximum(place, 0), venues.size - 1)]],
+                np.asarray(VENUE_CATEGORIES)[venues.category[np.minimum(np.maximum(place, 0), venues.size - 1)]],
             ),
         )
         home_of_infectee = self.pop.household[infectee] + venues.size
@@ -458,12 +457,6 @@ class _Simulation:
         )
         write_table(table, self.out / "truth" / f"cases.{self.writer.ext}", self.config.format)
         self.writer.rows["truth/cases"] = table.num_rows
-
-
-def _category_names() -> tuple[str, ...]:
-    from izquvar.formats import VENUE_CATEGORIES
-
-    return VENUE_CATEGORIES
 
 
 def _check_out_dir(out: Path) -> None:
