@@ -434,7 +434,10 @@ def postgres_cluster(workdir: Path) -> Iterator[str]:
 
 class PostGISEngine:
     def __init__(self, dsn: str, stays: pa.Table, workdir: Path) -> None:
-        import psycopg
+        try:
+            import psycopg
+        except ImportError as exc:
+            raise SystemExit("the PostGIS baseline needs psycopg 3: pip install 'psycopg[binary]'") from exc
 
         self.con = psycopg.connect(dsn, autocommit=True)
         csv = workdir / "stays.csv"
