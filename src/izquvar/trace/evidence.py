@@ -122,6 +122,21 @@ def clip(frame_: pd.DataFrame, case: Case) -> pd.DataFrame:
     return out[out["end_s"] > out["start_s"]].reset_index(drop=True)
 
 
+def qualify_by_day(rows: pd.DataFrame, case: Case) -> pd.DataFrame:
+    """Keep ``qualifies`` only where the qualifying rows of a contact add up to the close minutes on their local
+    day: a membership (household, roster) is close for the time actually spent together, so a block cut to a
+    few minutes by the window or the data's end does not make a close contact."""
+    if not len(rows):
+        return rows
+    offset = int(case.profile.utc_offset.total_seconds())
+    day = (rows["start_s"].to_numpy(np.int64) + offset) // 86_400
+    minutes = np.where(rows["qualifies"].to_numpy(bool), (rows["end_s"] - rows["start_s"]).to_numpy(np.float64), 0.0)
+    daily = pd.Series(minutes / 60.0).groupby([rows["contact"].to_numpy(object), day]).transform("sum").to_numpy()
+    out = rows.copy()
+    out["qualifies"] = rows["qualifies"].to_numpy(bool) & (daily >= case.profile.close_minutes)
+    return out
+
+
 def disc_share(radius_m: float, area_m2: float | np.ndarray) -> np.ndarray:
     """Chance that two people placed at random in a room of ``area_m2`` are within ``radius_m``: the disc's
     share of the room, capped at 1 (edge effects make it a slight overestimate, which errs toward tracing)."""

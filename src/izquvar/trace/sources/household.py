@@ -2,9 +2,10 @@
 
 Rules: for each local day of the window, household members are assumed home together from 00:00 to 07:00
 and from 18:00 to 24:00 local time (an assumption: the hours a working or schooling household shares). Such
-time is close (``p_near`` 0.9: people who share a flat share its air and its table) and qualifies on its own. When GPS contradicts it, the data wins: if the case
-or the member has GPS stays during a block and none of them is within :data:`HOME_RADIUS_M` of home, that
-block is listed with detail ``gps_not_home`` and fusion counts none of its time.
+time is close (``p_near`` 0.9: people who share a flat share its air and its table) and qualifies on its own
+once the day's blocks add up to the close minutes. When GPS contradicts it, the data wins: if the case or the
+member has GPS stays during a block and none of them is within :data:`HOME_RADIUS_M` of home, that block is
+listed with detail ``gps_not_home`` and fusion counts none of its time.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pandas as pd
 
 from izquvar.geo.distance import haversine_m
 from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, clip, empty, frame
+from izquvar.trace.evidence import Case, clip, empty, frame, qualify_by_day
 from izquvar.trace.result import Source
 
 #: Local hours at home together: (start hour, end hour) blocks of each day.
@@ -75,7 +76,7 @@ class HouseholdSource:
             # contradicted blocks stay listed (fusion ignores them) so that reports can say so
             detail=np.where(away, "gps_not_home", "registry").astype(object),
         )
-        return clip(rows, case)
+        return qualify_by_day(clip(rows, case), case)
 
 
 def _away(

@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, clip, disc_share, empty, frame
+from izquvar.trace.evidence import Case, clip, disc_share, empty, frame, qualify_by_day
 from izquvar.trace.result import Source
 from izquvar.trace.sources.venues import M2_PER_PERSON, categories, point
 
@@ -92,7 +92,7 @@ class RosterSource:
             setting=kind,
             detail=np.char.add(f"{group_id};", np.concatenate(bases).astype(str)).astype(object),
         )
-        return clip(out, case)
+        return qualify_by_day(clip(out, case), case)
 
 
 def group_area_m2(data: TraceData, venue_id: str, members: int) -> float:

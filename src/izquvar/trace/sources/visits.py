@@ -56,7 +56,13 @@ class VisitSource:
     def evidence(self, case: Case, data: TraceData) -> pd.DataFrame:
         frames = [self._as_guest(case, data), self._as_host(case, data)]
         frames = [f for f in frames if len(f)]
-        return clip(pd.concat(frames, ignore_index=True), case) if frames else empty()
+        if not frames:
+            return empty()
+        rows = clip(pd.concat(frames, ignore_index=True), case)
+        # expected close minutes, recomputed on the time left inside the window
+        minutes = (rows["end_s"] - rows["start_s"]).to_numpy(np.float64) / 60.0
+        rows["qualifies"] = minutes * rows["p_near"].to_numpy(np.float64) >= case.profile.close_minutes
+        return rows
 
     def _as_guest(self, case: Case, data: TraceData) -> pd.DataFrame:
         """The case's stays at other households' homes → the hosts."""
