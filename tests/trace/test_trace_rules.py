@@ -212,3 +212,26 @@ def test_store_entry_point_caches_one_tracer_per_generation(store: EmbeddedStore
     second = trace_store(store, world.CASE, world.ONSET, world.ISOLATION, lang="ru")
     assert [c.person for c in first.contacts] == [c.person for c in second.contacts]
     assert second.summary.elapsed_ms < 1000
+
+
+def test_a_membership_block_cut_to_minutes_does_not_qualify() -> None:
+    from izquvar.trace.evidence import qualify_by_day
+
+    night = int(COVID19.local_midnight(dt.date(2026, 3, 3)).timestamp())
+    rows = pd.concat(
+        [
+            frame(1, contact="brief", source="household", start_s=night, end_s=night + 60, qualifies=True),
+            frame(
+                2,
+                contact="split",
+                source="household",
+                start_s=[night, night + 18 * 3600],
+                end_s=[night + 600, night + 18 * 3600 + 300],
+                qualifies=True,
+            ),
+            frame(1, contact="night", source="household", start_s=night, end_s=night + 7 * 3600, qualifies=True),
+        ],
+        ignore_index=True,
+    )
+    kept = qualify_by_day(rows, _case()).groupby("contact")["qualifies"].all().to_dict()
+    assert kept == {"brief": False, "split": True, "night": True}  # 10 + 5 minutes the same day make 15
