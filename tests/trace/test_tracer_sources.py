@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,12 @@ def test_persisted_index_is_reused_and_rebuilt_when_the_store_changes(store: Emb
     mtime = built.stat().st_mtime_ns
     Tracer.from_store(store)
     assert built.stat().st_mtime_ns == mtime
+
+
+def test_assumed_presence_is_never_put_before_the_data_begin(tracer: Tracer, store: EmbeddedStore) -> None:
+    # window from 28 February local, but the feeds begin on 2 March local (1 March 19:00 UTC)
+    early = tracer.trace(world.CASE, dt.date(2026, 3, 2), dt.date(2026, 3, 3))
+    assert early.case.window_start == dt.datetime(2026, 2, 27, 19, tzinfo=dt.UTC)
+    spouse = contact(early, store, "P-SPOUSE")
+    assert min(e.start for e in spouse.evidence) >= dt.datetime(2026, 3, 1, 19, tzinfo=dt.UTC)
+    assert spouse.minutes == pytest.approx(7 * 60)  # the night of 2 March; the evening the case was visiting

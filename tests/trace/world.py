@@ -196,6 +196,9 @@ def write_feeds(directory: Path) -> Path:
             {"subscriber": "+998900000001", "time": z(at(3, 10, 20)), "cell_id": "c1"},
             {"subscriber": "+998900000011", "time": z(at(3, 10, 40)), "cell_id": "c1"},
             {"subscriber": "+998900000001", "time": z(at(4, 14, 0)), "cell_id": "c2"},
+            # a stranger's phone far away at both ends of the window: the feeds cover all of it
+            {"subscriber": "+998909999999", "time": z(at(1, 19, 0)), "cell_id": "c2"},
+            {"subscriber": "+998909999999", "time": z(at(5, 19, 0)), "cell_id": "c2"},
         ],
         ["subscriber", "time", "cell_id"],
     )

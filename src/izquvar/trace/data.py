@@ -168,7 +168,9 @@ class TraceData:
     cell: Sorted  # by subscriber
     cell_events: CellEvents
     towers: pd.DataFrame  # indexed by cell_id
+    #: The time the data cover (stays, operator records, Bluetooth): assumed presence is never put outside it.
     data_end_s: int
+    data_start_s: int
     #: The stay index's carried columns as numpy arrays (cell order), for per-person slices without Arrow.
     stay_columns: dict[str, npt.NDArray[Any]]
     homes: Homes
@@ -198,6 +200,9 @@ class TraceData:
         ends = [int(index_seconds(stays.end_s).max()) if stays.n_stays else 0]
         ends += [int(cell["time_s"].max())] if len(cell) else []
         ends += [int(ble["end_s"].max())] if len(ble) else []
+        starts = [int(index_seconds(stays.start_s).min())] if stays.n_stays else []
+        starts += [int(cell["time_s"].min())] if len(cell) else []
+        starts += [int(ble["start_s"].min())] if len(ble) else []
         return cls(
             root=store.root,
             generation=generation,
@@ -217,6 +222,7 @@ class TraceData:
             cell_events=CellEvents.build(cell_table),
             towers=towers,
             data_end_s=max(ends),
+            data_start_s=min(starts) if starts else 0,
             stay_columns=_carried_arrays(stays),
             homes=Homes.build(people),
         )

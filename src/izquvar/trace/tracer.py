@@ -94,7 +94,10 @@ class Tracer:
         isolation_day = _date(isolation, "isolation")
         assert onset_day is not None
         start, end = self.window(onset_day, isolation_day)
-        start_s, end_s = int(start.timestamp()), int(end.timestamp())
+        # sources look only where data exist: a household night assumed before the feeds begin or after they end
+        # would be evidence of nothing
+        start_s = max(int(start.timestamp()), self.data.data_start_s)
+        end_s = max(start_s, min(int(end.timestamp()), self.data.data_end_s or int(end.timestamp())))
         case = Case(
             person=pseudonym,
             onset=onset_day,
