@@ -8,8 +8,6 @@ arrives, into four Arrow tables keyed by the case's pseudonym: ``cases``, ``plac
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
 from typing import Any
 
 import pyarrow as pa
@@ -87,99 +85,60 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC)
-
-
 class TraceTables:
-    """Accumulates trace results column by column; :meth:`tables` returns them as Arrow tables."""
+    """Accumulates trace results as row tuples (one ``append`` per row, the cheapest thing Python does);
+    :meth:`tables` transposes them into Arrow tables. Aware datetimes of any zone become UTC in Arrow."""
 
     def __init__(self) -> None:
-        self._columns: dict[str, dict[str, list[Any]]] = {name: defaultdict(list) for name in SCHEMAS}
+        self._rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in SCHEMAS}
 
     def add(self, result: TraceResult) -> None:
         """Append one case's places, contacts and evidence."""
         case = result.case.person
         counts = result.summary.contacts
-        self._append(
-            "cases",
-            person=case,
-            onset=result.case.onset,
-            isolation=result.case.isolation,
-            window_start=_utc(result.case.window_start),
-            window_end=_utc(result.case.window_end),
-            places=len(result.places),
-            close=counts.get("close", 0),
-            casual=counts.get("casual", 0),
-            possible=counts.get("possible", 0),
-        )
-        for place in result.places:
-            venue, area = place.venue, place.area
-            self._append(
-                "places",
-                case=case,
-                start=_utc(place.start),
-                end=_utc(place.end),
-                minutes=place.minutes,
-                lat=place.lat,
-                lon=place.lon,
-                venue_id=venue.venue_id if venue else None,
-                venue_name=venue.name if venue else None,
-                category=venue.category if venue else None,
-                indoor=venue.indoor if venue else None,
-                setting=place.setting,
-                region_id=area.region_id,
-                region=area.region,
-                district_id=area.district_id,
-                district=area.district,
-                mahalla_id=area.mahalla_id,
-                mahalla=area.mahalla,
-                sources=list(place.sources),
-                certainty=place.certainty,
+        ref = result.case
+        self._rows["cases"].append(
+            (
+                case, ref.onset, ref.isolation, ref.window_start, ref.window_end, len(result.places),
+                counts.get("close", 0), counts.get("casual", 0), counts.get("possible", 0),
             )
-        for contact in result.contacts:
-            self._append(
-                "contacts",
-                case=case,
-                contact=contact.person,
-                klass=contact.klass,
-                risk=contact.risk,
-                minutes=contact.minutes,
-                max_daily_minutes=contact.max_daily_minutes,
-                closest_m=contact.closest_m,
-                strongest_attenuation_db=contact.strongest_attenuation_db,
-                setting=contact.setting,
-                sources=list(contact.sources),
-                first_seen=_utc(contact.first_seen),
-                last_seen=_utc(contact.last_seen),
-                explanation=contact.explanation,
-            )
-            for item in contact.evidence:
-                self._append(
-                    "evidence",
-                    case=case,
-                    contact=contact.person,
-                    source=item.source,
-                    start=_utc(item.start),
-                    end=_utc(item.end),
-                    minutes=item.minutes,
-                    venue_id=item.venue.venue_id if item.venue else None,
-                    lat=item.lat,
-                    lon=item.lon,
-                    distance_m=item.distance_m,
-                    attenuation_db=item.attenuation_db,
+        )  # fmt: skip
+        places = self._rows["places"]
+        for p in result.places:
+            v, a = p.venue, p.area
+            places.append(
+                (
+                    case, p.start, p.end, p.minutes, p.lat, p.lon,
+                    v.venue_id if v else None, v.name if v else None, v.category if v else None,
+                    v.indoor if v else None, p.setting, a.region_id, a.region, a.district_id, a.district,
+                    a.mahalla_id, a.mahalla, p.sources, p.certainty,
                 )
-
-    def _append(self, name: str, **values: Any) -> None:
-        columns = self._columns[name]
-        for key, value in values.items():
-            columns[key].append(value)
+            )  # fmt: skip
+        contacts, evidence = self._rows["contacts"], self._rows["evidence"]
+        for c in result.contacts:
+            person = c.person
+            contacts.append(
+                (
+                    case, person, c.klass, c.risk, c.minutes, c.max_daily_minutes, c.closest_m,
+                    c.strongest_attenuation_db, c.setting, c.sources, c.first_seen, c.last_seen, c.explanation,
+                )
+            )  # fmt: skip
+            for e in c.evidence:
+                evidence.append(
+                    (
+                        case, person, e.source, e.start, e.end, e.minutes, e.venue.venue_id if e.venue else None,
+                        e.lat, e.lon, e.distance_m, e.attenuation_db,
+                    )
+                )  # fmt: skip
 
     def table(self, name: str) -> pa.Table:
         """One of ``cases``, ``places``, ``contacts``, ``evidence`` with its documented schema."""
         schema = SCHEMAS[name]
-        columns = self._columns[name]
-        return pa.Table.from_arrays([pa.array(columns.get(f.name, []), type=f.type) for f in schema], schema=schema)
+        rows = self._rows[name]
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+        return pa.Table.from_arrays(
+            [pa.array(column, type=f.type) for column, f in zip(columns, schema, strict=True)], schema=schema
+        )
 
     def tables(self) -> dict[str, pa.Table]:
         return {name: self.table(name) for name in SCHEMAS}
