@@ -47,6 +47,8 @@ class Column:
     choices: tuple[str, ...] = ()
     #: A person identifier: replaced by its keyed-hash pseudonym at ingest, never stored raw.
     identifies_person: bool = False
+    #: The identifier is a phone number (MSISDN): it names a SIM, which the registry links to a person.
+    phone_number: bool = False
     #: The column refers to a key of another kind (``"venues.venue_id"``): unknown values are rejected.
     references: str = ""
 
@@ -132,7 +134,9 @@ CELL = Kind(
     title="Mobile-operator records",
     description="Network events of a subscriber: calls, messages, data sessions, handovers, periodic updates.",
     columns=(
-        Column("subscriber", "string", "subscriber's phone number (MSISDN)", identifies_person=True),
+        Column(
+            "subscriber", "string", "subscriber's phone number (MSISDN)", identifies_person=True, phone_number=True
+        ),
         Column("time", "timestamp", "time of the network event", unit="UTC"),
         Column("cell_id", "string", "serving cell", references="towers.cell_id"),
     ),
@@ -243,7 +247,14 @@ PEOPLE = Kind(
         Column("household", "string", "household identifier"),
         Column("birth_year", "int", "year of birth", True, "", 1900, 2100),
         Column("sex", "string", "sex as registered", choices=("F", "M")),
-        Column("phone", "string", "registered phone number (MSISDN), if any", False, identifies_person=True),
+        Column(
+            "phone",
+            "string",
+            "registered phone number (MSISDN), if any",
+            False,
+            identifies_person=True,
+            phone_number=True,
+        ),
         _lat("home_lat", False),
         _lon("home_lon", False),
     ),

@@ -16,7 +16,7 @@ import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
@@ -47,6 +47,9 @@ from izquvar.store.layout import (
 from izquvar.store.lock import writer_lock
 from izquvar.store.manifest import BatchEntry, FileEntry, Manifest, load_manifest, save_manifest
 from izquvar.store.reports import IngestReport, PurgeReport
+
+if TYPE_CHECKING:
+    from izquvar.trace.result import TraceResult
 
 
 class EmbeddedStore:
@@ -219,6 +222,24 @@ class EmbeddedStore:
         """Vectorised :meth:`pseudonym`; nulls stay null."""
         return self._pseudonymizer().many(raw_ids)
 
+    # -- tracing --------------------------------------------------------------------------------------
+
+    def trace(
+        self,
+        person: str,
+        onset: dt.date | str,
+        isolation: dt.date | str | None = None,
+        lang: str = "en",
+    ) -> TraceResult:
+        """Where ``person`` (raw identifier or pseudonym) was and who they met in the infectious window.
+
+        The tracer's indexes are loaded once per store generation and reused by later calls.
+        """
+        from izquvar.i18n import parse_lang
+        from izquvar.trace.tracer import trace_store
+
+        return trace_store(self, person, onset, isolation, parse_lang(lang))
+
     # -- writing --------------------------------------------------------------------------------------
 
     def ingest(
@@ -351,9 +372,26 @@ def _iso(value: Any) -> str | None:
 
 
 def _person_union() -> str:
-    """Every person column of every table, as one ``id`` column."""
-    parts = [f"SELECT {c} AS id FROM {k.name}" for k in KINDS.values() for c in k.person_columns]
+    """Every person pseudonym in the store, once per mention: phone numbers count as the registered owner's
+    person (people.phone) and only as a person of their own when no owner is registered."""
+    parts = [
+        f"SELECT {c.name} AS id FROM {k.name}"
+        for k in KINDS.values()
+        for c in k.columns
+        if c.identifies_person and not c.phone_number
+    ]
     parts.append("SELECT person AS id FROM stays")
+    phones = " UNION ".join(
+        f"SELECT {c.name} AS phone FROM {k.name}"
+        for k in KINDS.values()
+        for c in k.columns
+        if c.phone_number and k.name != "people"
+    )
+    parts.append(
+        f"SELECT coalesce(owner.person, phones.phone) AS id FROM ({phones}) AS phones "
+        "LEFT JOIN (SELECT phone, any_value(person) AS person FROM people WHERE phone IS NOT NULL GROUP BY phone) "
+        "AS owner ON owner.phone = phones.phone"
+    )
     return " UNION ALL ".join(parts)
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 import pyarrow as pa
 
 from izquvar.store.reports import IngestReport, PurgeReport
+
+if TYPE_CHECKING:
+    from izquvar.trace.result import TraceResult
 
 
 @runtime_checkable
@@ -43,4 +46,14 @@ class Store(Protocol):
 
     def pseudonyms(self, raw_ids: pa.Array[Any] | np.ndarray | Sequence[str | None]) -> pa.Array[Any]:
         """Vectorised :meth:`pseudonym`: nulls stay null."""
+        ...
+
+    def trace(
+        self,
+        person: str,
+        onset: dt.date | str,
+        isolation: dt.date | str | None = None,
+        lang: str = "en",
+    ) -> TraceResult:
+        """Where a case was and who they met during the infectious window (see izquvar.trace)."""
         ...
