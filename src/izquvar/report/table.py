@@ -103,7 +103,7 @@ def _nearness(contact: Contact, lang: Lang) -> str:
     return "—"
 
 
-def contacts_table(result: TraceResult, lang: Lang) -> Table:
+def contacts_table(result: TraceResult, lang: Lang, limit: int | None = None) -> Table:
     """Contacts ranked by risk (highest first), with class, time together and the explanation."""
     table = Table(title=text("section.contacts", lang), title_justify="left", title_style="bold")
     for key, justify in (
@@ -118,7 +118,7 @@ def contacts_table(result: TraceResult, lang: Lang) -> Table:
         ("col.explanation", "left"),
     ):
         table.add_column(text(key, lang), justify=justify)  # type: ignore[arg-type]
-    ranked = sorted(result.contacts, key=lambda c: (-c.risk, -c.minutes, c.person))
+    ranked = sorted(result.contacts, key=lambda c: (-c.risk, -c.minutes, c.person))[:limit]
     for rank, contact in enumerate(ranked, start=1):
         _add_row(
             table,
@@ -142,6 +142,12 @@ def trace_renderable(result: TraceResult, lang: Lang) -> RenderableType:
     parts.append(Text())
     parts.append(contacts_table(result, lang) if result.contacts else Text(text("empty.contacts", lang)))
     return Group(*parts)
+
+
+def trace_brief(result: TraceResult, lang: Lang, contacts: int = 10) -> RenderableType:
+    """The header and the ``contacts`` riskiest contacts: what fits on one screen."""
+    top = contacts_table(result, lang, limit=contacts) if result.contacts else Text(text("empty.contacts", lang))
+    return Group(_header(result, lang), Text(), top)
 
 
 def trace_text(result: TraceResult, lang: Lang, width: int = 160) -> str:
