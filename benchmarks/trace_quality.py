@@ -1,6 +1,7 @@
 """Tracing quality on a simulated outbreak: simulate → ingest → trace every confirmed case → score vs truth.
 
-    python benchmarks/trace_quality.py --people 20000 --days 14 [--seed 1] [--onset truth|lab] [--workdir DIR] [--json]
+    python benchmarks/trace_quality.py --people 20000 --days 14 [--seed 1] [--onset truth|lab|infected]
+        [--workdir DIR] [--json]
 
 Uses the simulator's defaults (never changed here) and every source. Prints the per-source table of
 ``izquvar evaluate`` and timings of each stage; with ``--json`` the last line is the evaluation document plus
@@ -30,7 +31,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=20_000)
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--onset", choices=("truth", "lab"), default="truth")
+    parser.add_argument("--onset", choices=("truth", "lab", "infected"), default="truth")
     parser.add_argument("--workdir", type=Path, default=None, help="keep the simulation and store here")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

@@ -27,8 +27,9 @@ def register(group: click.Group) -> None:
               help="Simulator output directory (with truth/).")  # fmt: skip
 @click.option("--store", "store_path", required=True, envvar="IZQUVAR_STORE", type=click.Path(path_type=Path),
               help="Store holding the simulation's ingested feeds. Env: IZQUVAR_STORE.")  # fmt: skip
-@click.option("--onset", type=click.Choice(["truth", "lab"]), default="truth", show_default=True,
-              help="Date cases by true onset and isolation (as an interview would) or by the lab only.")  # fmt: skip
+@click.option("--onset", type=click.Choice(["truth", "lab", "infected"]), default="truth", show_default=True,
+              help="truth: confirmed cases dated as an interview would; lab: by specimen date; infected: every "
+              "infected person with an onset or positive specimen (bigger sample).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 def evaluate_command(sim_dir: Path, store_path: Path, onset: OnsetMode, as_json: bool, progress: bool | None) -> None:

@@ -6,6 +6,10 @@ establish: the true symptom onset (local date) or, when asymptomatic, the first 
 true first day of isolation. With ``onset="lab"`` the specimen date stands in for the onset and no isolation is
 known, exactly as ``trace-all`` does without a cases file. A positive result with no truth case behind it (a
 false positive) is traced from its specimen date either way.
+
+``onset="infected"`` goes beyond the issue's "every confirmed case" to get a larger sample from a small
+simulation: every infected person with a symptom onset or a positive specimen in the truth, dated as with
+``"truth"``, whether or not the store's lab results confirm them.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from izquvar.outbreak.chains import candidate_links
 from izquvar.outbreak.protocol import CaseTracer
 from izquvar.outbreak.run import trace_cases
 
-OnsetMode = Literal["truth", "lab"]
+OnsetMode = Literal["truth", "lab", "infected"]
 EVALUATION_VERSION = "izquvar.evaluation/1"
 
 
@@ -72,6 +76,12 @@ def evaluation_cases(store: LabSource, truth: SimTruth, onset: OnsetMode) -> lis
     if onset == "lab":
         return confirmed
     known = truth.onsets()
+    if onset == "infected":
+        confirmed = []
+        for person, (symptoms, specimen, _) in known.items():
+            day = symptoms or specimen
+            if day is not None:
+                confirmed.append(Case(onset=day, person=person))
     chosen: list[Case] = []
     for case in confirmed:
         if case.person not in known:
