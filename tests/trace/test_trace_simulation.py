@@ -1,6 +1,6 @@
 """Integration: trace every traceable case of a small default simulation and score the close class against
 the simulator's ground truth (read only here, never by the tracer). The bars sit below the figures measured
-when the rules were written (recall 0.73, precision 0.83 on this run) so that a regression fails."""
+when the rules were written (recall 0.74, precision 0.87 on this run) so that a regression fails."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_close_contacts_recall_and_precision_on_a_simulation(simulated: tuple[Pa
     overall, per_case = score(tracer, sim)
     assert overall.cases >= 20 and overall.true_close >= 100
     assert overall.recall >= 0.65, overall.as_dict()
-    assert overall.precision >= 0.75, overall.as_dict()
+    assert overall.precision >= 0.80, overall.as_dict()
     assert overall.median_ms < 500
     assert all(int(str(row["hits"])) <= int(str(row["true"])) for row in per_case)
 
@@ -45,5 +45,5 @@ def test_household_alone_finds_the_household_contacts(simulated: tuple[Path, Tra
     household = [s for s in tracer.sources if s.name == "household"]
     alone = Tracer(tracer.store, tracer.data, tracer.profile, household)
     result, _ = score(alone, sim)
-    assert result.precision >= 0.85, result.as_dict()
+    assert result.precision >= 0.95, result.as_dict()
     assert result.recall >= 0.4, result.as_dict()
