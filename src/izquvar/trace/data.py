@@ -90,6 +90,12 @@ class CellEvents:
     #: Subscriber of each event as a code into ``subscriber_names`` (millions of events, thousands of names).
     subscriber: I64
     subscriber_names: npt.NDArray[np.object_]
+    #: Event positions by (subscriber, time), and the subscriber code of each, for one phone's own records.
+    by_subscriber: I64
+    subscriber_sorted: I64
+    #: Names in sorted order with their codes, for a binary search from a name to its code.
+    sorted_names: npt.NDArray[np.str_]
+    sorted_codes: I64
 
     @classmethod
     def build(cls, table: pa.Table) -> CellEvents:
@@ -101,14 +107,47 @@ class CellEvents:
         rank[by_name] = np.arange(len(by_name), dtype=np.int64)
         code = rank[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
         time_s = seconds(table.column("time"))
-        order = np.lexsort((time_s, code))
+        t0 = int(time_s.min()) if len(time_s) else 0
+        order = np.argsort(code << 32 | (time_s - t0), kind="stable")  # one int64 key: far faster than lexsort
         ids = np.asarray(dictionary.take(pa.array(by_name)).to_numpy(zero_copy_only=False), dtype=str)
         subscribers = cast(
             "pa.DictionaryArray[Any, Any]", pc.dictionary_encode(table.column("subscriber")).combine_chunks()
         )
         names = np.asarray(subscribers.dictionary.to_numpy(zero_copy_only=False), dtype=object)
         subscriber = subscribers.indices.to_numpy(zero_copy_only=False).astype(np.int64)[order]
-        return cls(ids, code[order], time_s[order], subscriber, names)
+        by_subscriber = np.argsort(subscriber << 32 | (time_s[order] - t0), kind="stable").astype(np.int64)
+        name_order = np.argsort(names.astype(str), kind="stable").astype(np.int64)
+        return cls(
+            ids,
+            code[order],
+            time_s[order],
+            subscriber,
+            names,
+            by_subscriber,
+            subscriber[by_subscriber],
+            names.astype(str)[name_order],
+            name_order,
+        )
+
+    def _code(self, subscriber: str) -> int | None:
+        slot = int(np.searchsorted(self.sorted_names, subscriber))
+        if slot < len(self.sorted_names) and self.sorted_names[slot] == subscriber:
+            return int(self.sorted_codes[slot])
+        return None
+
+    def serves(self, subscriber: str) -> bool:
+        """Whether any record is of this subscriber."""
+        return self._code(subscriber) is not None
+
+    def own(self, subscriber: str) -> tuple[I64, npt.NDArray[np.str_]]:
+        """Times and cells of one subscriber's records, by time."""
+        code = self._code(subscriber)
+        if code is None:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=str)
+        lo = int(np.searchsorted(self.subscriber_sorted, code, side="left"))
+        hi = int(np.searchsorted(self.subscriber_sorted, code, side="right"))
+        pos = self.by_subscriber[lo:hi]
+        return self.time_s[pos], self.cell_ids[self.cell_code[pos]]
 
     def during(self, cell_id: str, start_s: int, end_s: int) -> tuple[npt.NDArray[np.object_], I64]:
         """Subscribers and times of the events of ``cell_id`` within ``[start_s, end_s]``."""
@@ -165,7 +204,6 @@ class TraceData:
     card: Sorted  # by card_holder
     card_at: Sorted  # by venue_id
     ble: Sorted  # by person (each encounter twice, once per side)
-    cell: Sorted  # by subscriber
     cell_events: CellEvents
     towers: pd.DataFrame  # indexed by cell_id
     #: The time the data cover (stays, operator records, Bluetooth): assumed presence is never put outside it.
@@ -186,22 +224,15 @@ class TraceData:
         checkins = store.table("checkins").to_pandas()
         card = store.table("card").to_pandas()
         ble = _ble(store.table("ble"))
-        cell_table = store.table("cell", columns=["subscriber", "time", "cell_id"])
-        cell = pd.DataFrame(
-            {
-                "subscriber": cell_table.column("subscriber").to_numpy(zero_copy_only=False),
-                "time_s": seconds(cell_table.column("time")),
-                "cell_id": cell_table.column("cell_id").to_numpy(zero_copy_only=False),
-            }
-        )
+        cell_events = CellEvents.build(store.table("cell", columns=["subscriber", "time", "cell_id"]))
         towers = _located(store, store.table("towers").to_pandas()).set_index("cell_id")
         for frame, column in ((checkins, "check_in"), (checkins, "check_out"), (card, "time")):
             frame[f"{column}_s"] = _frame_seconds(frame[column])
         ends = [int(index_seconds(stays.end_s).max()) if stays.n_stays else 0]
-        ends += [int(cell["time_s"].max())] if len(cell) else []
+        ends += [int(cell_events.time_s.max())] if len(cell_events.time_s) else []
         ends += [int(ble["end_s"].max())] if len(ble) else []
         starts = [int(index_seconds(stays.start_s).min())] if stays.n_stays else []
-        starts += [int(cell["time_s"].min())] if len(cell) else []
+        starts += [int(cell_events.time_s.min())] if len(cell_events.time_s) else []
         starts += [int(ble["start_s"].min())] if len(ble) else []
         return cls(
             root=store.root,
@@ -218,8 +249,7 @@ class TraceData:
             card=Sorted.by(card, "card_holder", "time_s"),
             card_at=Sorted.by(card[card["venue_id"].notna()], "venue_id", "time_s"),
             ble=Sorted.by(ble, "person", "start_s"),
-            cell=Sorted.by(cell, "subscriber", "time_s"),
-            cell_events=CellEvents.build(cell_table),
+            cell_events=cell_events,
             towers=towers,
             data_end_s=max(ends),
             data_start_s=min(starts) if starts else 0,
@@ -237,7 +267,7 @@ class TraceData:
             or person in self.checkins
             or person in self.card
             or person in self.ble
-            or person in self.cell
+            or self.cell_events.serves(person)
             or person in self.rosters
         )
 

@@ -127,15 +127,14 @@ def _cell_stops(case: Case, data: TraceData, covered: list[_Stop]) -> list[_Stop
     """Runs of one cell's records at times no other place covers."""
     if case.phone is None:
         return []
-    rows = data.cell.rows(case.phone)
-    t = rows["time_s"].to_numpy(np.int64)
+    t, own_cells = data.cell_events.own(case.phone)
     keep = (t >= case.start_s) & (t < case.end_s)
     if covered:
         s = np.asarray([c.start_s for c in covered])
         e = np.asarray([c.end_s for c in covered])
         keep &= ~((t[:, None] >= s[None, :]) & (t[:, None] < e[None, :])).any(axis=1)
     t = t[keep]
-    cells = rows["cell_id"].to_numpy(str)[keep]
+    cells = own_cells[keep]
     if not len(t):
         return []
     new_run = np.r_[True, (cells[1:] != cells[:-1]) | (np.diff(t) > CELL_GAP_S)]

@@ -59,13 +59,11 @@ class CellSource:
     def evidence(self, case: Case, data: TraceData) -> pd.DataFrame:
         if case.phone is None:
             return empty()
-        own = data.cell.rows(case.phone)
-        if not len(own):
+        own_t, own_cell = data.cell_events.own(case.phone)
+        if not len(own_t):
             return empty()
         sites = exposure_sites(case, data)
         frames = []
-        own_t = own["time_s"].to_numpy(np.int64)
-        own_cell = own["cell_id"].to_numpy(str)
         for venue_id, start, end in sites.itertuples(index=False):
             during = (own_t >= start - PAD_S) & (own_t <= end + PAD_S)
             subs_parts, time_parts, cell_parts = [], [], []
