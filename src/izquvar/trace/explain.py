@@ -4,12 +4,35 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache, lru_cache
+from typing import Any
 
 from izquvar.formats import VENUE_CATEGORIES
-from izquvar.i18n import Lang, format_minutes, message
+from izquvar.i18n import DEFAULT_LANG, Lang, catalog, format_minutes
 
 #: Settings with their own phrase; venue categories use ``setting.venue`` with the category's name.
 OWN_PHRASE = ("home", "visit", "school_class", "department", "nearby", "phone_proximity", "cell")
+
+
+@cache
+def _template(key: str, lang: Lang) -> str:
+    """A trace message template, read from its catalog once per process (a trace explains thousands of
+    contacts); falls back to English like :func:`izquvar.i18n.message`."""
+    template = catalog("trace", lang).get(key) or catalog("trace", DEFAULT_LANG).get(key)
+    if template is None:
+        raise KeyError(f"no message trace:{key}")
+    return template
+
+
+def message(domain: str, key: str, lang: Lang, **params: Any) -> str:
+    """:func:`izquvar.i18n.message` for the trace domain, with cached templates."""
+    assert domain == "trace"
+    return _template(key, lang).format(**params)
+
+
+@lru_cache(maxsize=4096)
+def _duration(minutes: int, lang: Lang) -> str:
+    return format_minutes(minutes, lang)
 
 
 def setting_phrase(setting: str, venue: str | None, lang: Lang) -> str:
@@ -43,7 +66,7 @@ def explanation(
         "trace",
         f"explain.{klass}",
         lang,
-        duration=format_minutes(minutes, lang),
+        duration=_duration(round(minutes), lang),
         place=setting_phrase(setting, venue, lang),
         sources=sources_phrase(sources, lang),
     )

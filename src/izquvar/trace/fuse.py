@@ -79,7 +79,8 @@ def fuse(evidence: pd.DataFrame, case: Case, data: TraceData, lang: Lang, areas:
     ev = split_days(evidence, case.profile)
     ev = ev[ev["end_s"] > ev["start_s"]].reset_index(drop=True)
     counted = ev["detail"].to_numpy(object) != IGNORED_DETAIL
-    contact_codes, contacts = pd.factorize(ev["contact"])
+    contact_codes, unique_contacts = pd.factorize(ev["contact"])
+    contacts = np.asarray(unique_contacts, dtype=object)  # plain Python strings: read once per contact below
     code = contact_codes.astype(np.int64)
     day = ev["day"].to_numpy(np.int64)
     start = ev["start_s"].to_numpy(np.int64)
