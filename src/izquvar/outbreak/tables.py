@@ -8,8 +8,10 @@ arrives, into four Arrow tables keyed by the case's pseudonym: ``cases``, ``plac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from izquvar.outbreak._arrow import schema
@@ -85,12 +87,19 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
-class TraceTables:
-    """Accumulates trace results as row tuples (one ``append`` per row, the cheapest thing Python does);
-    :meth:`tables` transposes them into Arrow tables. Aware datetimes of any zone become UTC in Arrow."""
+#: Rows of one table kept as Python tuples before they are converted to Arrow: bounds memory and keeps the
+#: garbage collector from rescanning millions of live tuples while thousands of cases are traced.
+FLUSH_ROWS = 50_000
 
-    def __init__(self) -> None:
+
+class TraceTables:
+    """Accumulates trace results as row tuples (one ``append`` per row, the cheapest thing Python does),
+    converted to Arrow every :data:`FLUSH_ROWS` rows. Times are kept as POSIX seconds until then."""
+
+    def __init__(self, flush_rows: int = FLUSH_ROWS) -> None:
         self._rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in SCHEMAS}
+        self._chunks: dict[str, list[pa.Table]] = {name: [] for name in SCHEMAS}
+        self._flush_rows = flush_rows
 
     def add(self, result: TraceResult) -> None:
         """Append one case's places, contacts and evidence."""
@@ -99,7 +108,8 @@ class TraceTables:
         ref = result.case
         self._rows["cases"].append(
             (
-                case, ref.onset, ref.isolation, ref.window_start, ref.window_end, len(result.places),
+                case, ref.onset, ref.isolation, ref.window_start.timestamp(), ref.window_end.timestamp(),
+                len(result.places),
                 counts.get("close", 0), counts.get("casual", 0), counts.get("possible", 0),
             )
         )  # fmt: skip
@@ -108,7 +118,7 @@ class TraceTables:
             v, a = p.venue, p.area
             places.append(
                 (
-                    case, p.start, p.end, p.minutes, p.lat, p.lon,
+                    case, p.start.timestamp(), p.end.timestamp(), p.minutes, p.lat, p.lon,
                     v.venue_id if v else None, v.name if v else None, v.category if v else None,
                     v.indoor if v else None, p.setting, a.region_id, a.region, a.district_id, a.district,
                     a.mahalla_id, a.mahalla, p.sources, p.certainty,
@@ -120,28 +130,46 @@ class TraceTables:
             contacts.append(
                 (
                     case, person, c.klass, c.risk, c.minutes, c.max_daily_minutes, c.closest_m,
-                    c.strongest_attenuation_db, c.setting, c.sources, c.first_seen, c.last_seen, c.explanation,
+                    c.strongest_attenuation_db, c.setting, c.sources, c.first_seen.timestamp(),
+                    c.last_seen.timestamp(), c.explanation,
                 )
             )  # fmt: skip
             for e in c.evidence:
                 evidence.append(
                     (
-                        case, person, e.source, e.start, e.end, e.minutes, e.venue.venue_id if e.venue else None,
+                        case, person, e.source, e.start.timestamp(), e.end.timestamp(), e.minutes,
+                        e.venue.venue_id if e.venue else None,
                         e.lat, e.lon, e.distance_m, e.attenuation_db,
                     )
                 )  # fmt: skip
+        for name, rows in self._rows.items():
+            if len(rows) >= self._flush_rows:
+                self._chunks[name].append(self._convert(name, rows))
+                rows.clear()
 
     def table(self, name: str) -> pa.Table:
         """One of ``cases``, ``places``, ``contacts``, ``evidence`` with its documented schema."""
+        return pa.concat_tables([*self._chunks[name], self._convert(name, self._rows[name])])
+
+    @staticmethod
+    def _convert(name: str, rows: list[tuple[Any, ...]]) -> pa.Table:
         schema = SCHEMAS[name]
-        rows = self._rows[name]
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
         return pa.Table.from_arrays(
-            [pa.array(column, type=f.type) for column, f in zip(columns, schema, strict=True)], schema=schema
+            [_array(column, f.type) for column, f in zip(columns, schema, strict=True)], schema=schema
         )
 
     def tables(self) -> dict[str, pa.Table]:
         return {name: self.table(name) for name in SCHEMAS}
+
+
+def _array(values: Sequence[Any], kind: pa.DataType) -> pa.Array[Any]:
+    """Timestamps arrive as POSIX seconds (``datetime.timestamp()``, exact to the microsecond here): turning
+    floats into microseconds in numpy is many times faster than converting aware datetimes one by one."""
+    if pa.types.is_timestamp(kind):
+        micros = np.round(np.asarray(values, dtype=np.float64) * 1e6).astype(np.int64)
+        return pa.array(micros, pa.int64()).cast(kind)
+    return pa.array(values, type=kind)
 
 
 def from_results(results: list[TraceResult]) -> dict[str, pa.Table]:
