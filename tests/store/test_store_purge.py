@@ -101,3 +101,16 @@ def test_purged_files_are_not_ingested_again(store: EmbeddedStore, feeds: Path) 
 def test_purge_needs_a_positive_period(store: EmbeddedStore) -> None:
     with pytest.raises(InvalidInput):
         store.purge(dt.timedelta(0))
+
+
+def test_purge_removes_derived_indexes_and_outbreak_runs(store: EmbeddedStore, feeds: Path) -> None:
+    _fill(store, feeds)
+    store.trace(PHONE_A, onset=DAY1.date())  # builds the tracer's persisted stay index under STORE/index/
+    assert any((store.root / "index").rglob("*"))
+    (store.root / "outbreak" / "run-1").mkdir(parents=True)
+    (store.root / "outbreak" / "run-1" / "contacts.parquet").write_bytes(b"derived")
+    store.purge(dt.timedelta(days=3), now=DAY2 + dt.timedelta(days=3))
+    assert not (store.root / "index").exists()
+    assert not (store.root / "outbreak").exists()
+    # The tracer rebuilds what it needs from what retention kept.
+    assert store.trace(PHONE_B, onset=DAY2.date()).case.person == store.pseudonym(PHONE_B)

@@ -34,6 +34,7 @@ from izquvar.store.fsutil import atomic_write_bytes, fsync_dir, write_parquet_du
 from izquvar.store.layout import (
     ALL_TABLES,
     DAY_COLUMNS,
+    DERIVED_DIRS,
     LOCK_FILE,
     MANIFEST_FILE,
     REJECTS,
@@ -327,6 +328,7 @@ class EmbeddedStore:
         with writer_lock(self.root / LOCK_FILE):
             manifest = self._manifest()
             plan = retention.plan_purge(manifest, cutoff, lambda f: self._read_file(f))
+            self._remove_derived()
             if not plan.changed:
                 return plan.report
             staging = self.root / STAGING_DIR / f"purge-{at.strftime('%Y%m%dT%H%M%S')}"
@@ -352,6 +354,13 @@ class EmbeddedStore:
             )
             self._save(updated, staging, removed)
             return plan.report
+
+    def _remove_derived(self) -> None:
+        """Delete derived results (indexes, trace-all runs): they may hold purged rows and are rebuilt on demand."""
+        for name in DERIVED_DIRS:
+            directory = self.root / name
+            if directory.exists():
+                shutil.rmtree(directory)
 
     def _read_file(self, entry: FileEntry) -> pa.Table:
         return pads.dataset(str(self.root / entry.path), schema=stored_schema(entry.table), format="parquet").to_table()

@@ -29,6 +29,9 @@ STORE_FILE = "store.json"
 MANIFEST_FILE = "manifest.json"
 LOCK_FILE = ".lock"
 STAGING_DIR = ".staging"
+#: Directories of results derived from the stored rows (the tracer's persisted indexes, trace-all runs).
+#: They are rebuilt on demand, so retention deletes them whole rather than filtering them.
+DERIVED_DIRS = ("index", "outbreak")
 
 STAYS = "stays"
 REJECTS = "rejects"
