@@ -131,7 +131,9 @@ def test_cli_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     store = open_store(tmp_path / "store")
     (tmp_path / "lab.csv").write_text(
-        "person,specimen_date,result_date,test,result\nAAA,2026-03-05,2026-03-06,PCR,positive\n"
+        "person,specimen_date,result_date,test,result\n"
+        "AAA,2026-03-07,2026-03-08,PCR,positive\nAAA,2026-03-05,2026-03-06,PCR,positive\n"
+        "BBB,2026-03-04,2026-03-05,antigen,negative\n"
     )
     store.ingest([tmp_path / "lab.csv"])
     pseudonym = store.pseudonym("AAA")
