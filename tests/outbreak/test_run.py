@@ -50,6 +50,7 @@ def test_trace_all_writes_every_table_and_a_summary(tmp_path: Path) -> None:
     assert run.second_degree == 1  # Y; Z is casual, A and B are cases
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["traced"] == 2 and summary["schema_version"] == "izquvar.outbreak/1"
+    assert summary["not_found"] == 1  # a count: the names given may be raw identifiers
     chains = pq.read_table(tmp_path / "run" / "chains.parquet").to_pylist()
     assert {r["person"]: r["infector"] for r in chains} == {"A": None, "B": "A"}
     public = json.loads((tmp_path / "run" / "exposure_sites.json").read_text())

@@ -54,6 +54,7 @@ class OutbreakRun:
     as_of: dt.date
     cases: int
     traced: int
+    #: Cases the store has no data for, as the caller named them (maybe raw ids: never written to disk).
     not_found: list[str]
     contacts: dict[str, int]
     chain_links: int
@@ -73,6 +74,8 @@ class OutbreakRun:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["out"] = self.out.name
+        # as given by the caller, possibly raw identifiers: summary.json keeps only how many
+        data["not_found"] = len(self.not_found)
         data["as_of"] = self.as_of.isoformat()
         data["cases_per_second"] = round(self.cases_per_second, 1)
         data["schema_version"] = SUMMARY_VERSION
