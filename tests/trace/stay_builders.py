@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
-from pyproj import Transformer
 
-from izquvar.trace.index import PROJECTION
+from izquvar.geo.distance import from_metres
 
 #: An origin in Tashkent, on whole metres of the projection.
-ORIGIN_X = 1_439_000.0
-ORIGIN_Y = 1_046_000.0
+ORIGIN_X = 940_000.0
+ORIGIN_Y = 4_571_000.0
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 
 Stay = tuple[str, float, float, float, float]  # person, x metres, y metres, start minute, end minute
@@ -28,8 +27,7 @@ def stays_table(stays: Sequence[Stay], **extra: Sequence[object]) -> pa.Table:
     person = [s[0] for s in stays]
     x = ORIGIN_X + np.array([s[1] for s in stays], dtype=np.float64)
     y = ORIGIN_Y + np.array([s[2] for s in stays], dtype=np.float64)
-    to_degrees = Transformer.from_crs(PROJECTION, "EPSG:4326", always_xy=True)
-    lon, lat = to_degrees.transform(x, y)
+    lat, lon = from_metres(x, y)
     timestamp = pa.timestamp("us", tz="UTC")
     columns: dict[str, object] = {
         "person": pa.array(person, pa.string()),

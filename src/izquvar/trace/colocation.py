@@ -5,7 +5,7 @@ Semantics (the benchmark's DuckDB and PostGIS queries implement exactly these, s
 * The case's stays are those of ``person`` that overlap the window ``[start, end)``, each clipped to it.
 * An *encounter* is a pair (case stay ``c``, stay ``o`` of another person) with
   ``(x_c - x_o)² + (y_c - y_o)² ≤ (10·D)²`` on the index's integer decimetre coordinates (planar distance in
-  the national projection, not haversine: within 0.2 % of it, i.e. centimetres at these distances) and a
+  the national projection, not haversine: within 0.4 % of it, i.e. centimetres at these distances) and a
   positive time overlap ``max(c.start, o.start) < min(c.end, o.end)`` (touching stays do not meet).
 * A contact's ``minutes`` is the length of the *union* of its encounters' overlap intervals, in seconds / 60:
   a second in which the contact was near two of the case's stays (or two of its own stays were near the case)

@@ -173,11 +173,12 @@ class Homes:
 
     @classmethod
     def build(cls, people: pd.DataFrame, cell_m: float = 100.0) -> Homes:
-        from izquvar.trace.index import cell_key, to_national_metres
+        from izquvar.geo.distance import to_metres
+        from izquvar.trace.index import cell_key
 
         known = people[people["home_lat"].notna() & people["home_lon"].notna()]
         homes = known.drop_duplicates("household")
-        x, y = to_national_metres(homes["home_lat"].to_numpy(np.float64), homes["home_lon"].to_numpy(np.float64))
+        x, y = to_metres(homes["home_lat"].to_numpy(np.float64), homes["home_lon"].to_numpy(np.float64))
         keys = cell_key(np.floor_divide(x, cell_m).astype(np.int64), np.floor_divide(y, cell_m).astype(np.int64))
         order = np.argsort(keys, kind="stable")
         return cls(cell_m, keys[order], x[order], y[order], homes["household"].to_numpy(object)[order])

@@ -44,14 +44,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from izquvar.errors import InvalidInput, NotFound, StoreError
+from izquvar.geo.distance import UZBEKISTAN_TM, to_metres
 
 FORMAT_VERSION = 1
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 EPOCH_US = int(EPOCH.timestamp()) * 1_000_000
-#: Lambert conformal conic fitted to Uzbekistan (standard parallels 38.5° and 43.5°N, central meridian 64°E,
-#: WGS 84): scale error under 0.2 % over the whole country, so distances of a few metres are exact to a few
-#: millimetres, and one plane serves the whole country (unlike UTM 41N/42N, which split it).
-PROJECTION = "+proj=lcc +lat_1=38.5 +lat_2=43.5 +lat_0=41 +lon_0=64 +x_0=1000000 +y_0=1000000 +ellps=WGS84 +units=m"
+#: The national transverse Mercator of geo.distance (scale error within ±0.37 % over the whole country, so a
+#: few metres are exact to about a centimetre; one plane for the country, unlike UTM 41N/42N, which split it).
+#: An index records it and refuses to load under another.
+PROJECTION = UZBEKISTAN_TM
 DEFAULT_CELL_M = 25.0
 #: A query may ask for at most this many cells of ring around a stay (D ≤ 8 × cell size).
 MAX_RING = 8
@@ -60,15 +61,6 @@ _INT32_MAX = np.iinfo(np.int32).max
 
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
-
-
-def to_national_metres(lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], ...]:
-    """Project WGS 84 degrees to metres in :data:`PROJECTION`."""
-    from pyproj import Transformer
-
-    transformer = Transformer.from_crs("EPSG:4326", PROJECTION, always_xy=True)
-    x, y = transformer.transform(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
-    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
 
 
 def cell_key(cx: npt.NDArray[np.int64], cy: npt.NDArray[np.int64]) -> I64:
@@ -345,7 +337,7 @@ def _decimetres(stays: pa.Table, chunk: int = 8_000_000) -> tuple[I32, I32]:
         part = stays.slice(lo, chunk)
         lat = _floats(part.column("lat"), "lat", -90.0, 90.0, lo)
         lon = _floats(part.column("lon"), "lon", -180.0, 180.0, lo)
-        x_m, y_m = to_national_metres(lat, lon)
+        x_m, y_m = to_metres(lat, lon)
         bad = np.flatnonzero(~((np.abs(x_m) < limit) & (np.abs(y_m) < limit)))
         if len(bad):
             raise InvalidInput(f"stays: row {lo + int(bad[0])}: position too far from Uzbekistan to project")

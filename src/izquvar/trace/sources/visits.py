@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from izquvar.geo.distance import to_metres
 from izquvar.trace.data import TraceData, index_seconds
 from izquvar.trace.evidence import Case, clip, disc_share, empty, frame
-from izquvar.trace.index import PROJECTION, cell_key
+from izquvar.trace.index import cell_key
 from izquvar.trace.result import Source
 
 MIN_MINUTES = 30.0
@@ -149,17 +148,10 @@ class VisitSource:
         return out[out["end_s"] > out["start_s"]].reset_index(drop=True)
 
 
-@lru_cache(maxsize=1)
-def _transformer() -> Any:
-    from pyproj import Transformer
-
-    return Transformer.from_crs("EPSG:4326", PROJECTION, always_xy=True)
-
-
 def _project(lat: float, lon: float) -> tuple[float, float]:
-    """A point in the stay index's national projection (metres); the transformer is built once."""
-    x, y = _transformer().transform(lon, lat)
-    return float(x), float(y)
+    """A point in the stay index's national projection (metres)."""
+    x, y = to_metres([lat], [lon])
+    return float(x[0]), float(y[0])
 
 
 def _sigma(accuracy: npt.NDArray[np.float64], pings: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
