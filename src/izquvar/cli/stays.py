@@ -80,7 +80,7 @@ def _print_table(stays: pa.Table, limit: int) -> None:
     console.print(f"{stays.num_rows:,} stays of {people:,} people{cut}")
 
 
-@click.command("stays")
+@click.command("stays", short_help="Detect stays in GPS pings (Li et al. 2008, as trackintel).")
 @click.option(
     "--input",
     "input_path",
