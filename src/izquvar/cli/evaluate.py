@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from izquvar.cli.options import store_option
 from izquvar.evaluate.run import Evaluation, OnsetMode, evaluate
 from izquvar.store import open_store
 
@@ -25,8 +26,7 @@ def register(group: click.Group) -> None:
 @click.command("evaluate")
 @click.option("--sim", "sim_dir", required=True, type=click.Path(path_type=Path),
               help="Simulator output directory (with truth/).")  # fmt: skip
-@click.option("--store", "store_path", required=True, envvar="IZQUVAR_STORE", type=click.Path(path_type=Path),
-              help="Store holding the simulation's ingested feeds. Env: IZQUVAR_STORE.")  # fmt: skip
+@store_option("Store holding the simulation's ingested feeds. Env: IZQUVAR_STORE.")
 @click.option("--onset", type=click.Choice(["truth", "lab", "infected"]), default="truth", show_default=True,
               help="truth: confirmed cases dated as an interview would; lab: by specimen date; infected: every "
               "infected person with an onset or positive specimen (bigger sample).")  # fmt: skip

@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from izquvar.cli.options import store_option
 from izquvar.formats import KINDS
 from izquvar.store import IngestReport, open_store
 
@@ -29,14 +30,7 @@ def register(group: click.Group) -> None:
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--store",
-    "store_path",
-    required=True,
-    envvar="IZQUVAR_STORE",
-    type=click.Path(path_type=Path),
-    help="Store directory (created if absent). Env: IZQUVAR_STORE.",
-)
+@store_option("Store directory (created if absent). Env: IZQUVAR_STORE.")
 @click.option(
     "--kind",
     type=click.Choice(sorted(KINDS)),

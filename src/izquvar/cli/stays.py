@@ -121,9 +121,7 @@ def stays_command(
     limit: int,
 ) -> None:
     """Detect stays (Li et al. 2008 sliding window, as trackintel) in GPS pings."""
-    stays = detect_stays(
-        input_path, dist_m=dist_m, time_min=time_min, gap_min=gap_min, include_last=include_last
-    )
+    stays = detect_stays(input_path, dist_m=dist_m, time_min=time_min, gap_min=gap_min, include_last=include_last)
     if as_json:
         click.echo(json.dumps(stays_as_records(stays), ensure_ascii=False))
     else:

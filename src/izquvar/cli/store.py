@@ -14,18 +14,12 @@ import pyarrow.csv as pcsv
 from rich.console import Console
 from rich.table import Table
 
+from izquvar.cli.options import store_option
 from izquvar.config import Settings
 from izquvar.errors import InvalidInput
 from izquvar.store import open_store
 
-_STORE = click.option(
-    "--store",
-    "store_path",
-    required=True,
-    envvar="IZQUVAR_STORE",
-    type=click.Path(path_type=Path),
-    help="Store directory. Env: IZQUVAR_STORE.",
-)
+_STORE = store_option()
 _DURATION = re.compile(r"^\s*(\d+)\s*([dh])\s*$")
 #: Rows ``izquvar sql`` prints as a table before saying how many more there are.
 MAX_TABLE_ROWS = 200

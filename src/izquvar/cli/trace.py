@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from izquvar.cli.options import store_option
 from izquvar.errors import InvalidInput
 from izquvar.i18n import LANGS, Lang, parse_lang
 from izquvar.report.geojson import geojson_text
@@ -66,14 +67,7 @@ def write_output(path: Path, content: str) -> None:
 
 @click.command("trace")
 @click.argument("person")
-@click.option(
-    "--store",
-    "store_path",
-    required=True,
-    envvar="IZQUVAR_STORE",
-    type=click.Path(path_type=Path),
-    help="Store directory. Env: IZQUVAR_STORE.",
-)
+@store_option()
 @click.option(
     "--onset",
     required=True,

@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from izquvar.cli.options import store_option
 from izquvar.errors import InvalidInput, NotFound
 from izquvar.i18n import LANGS, Lang
 from izquvar.outbreak import OutbreakRun, cases_from_lab, read_cases_file, trace_all
@@ -47,8 +48,7 @@ def _identified(path: Path | None) -> list[str]:
 
 
 @click.command("trace-all")
-@click.option("--store", "store_path", required=True, envvar="IZQUVAR_STORE", type=click.Path(path_type=Path),
-              help="Store directory. Env: IZQUVAR_STORE.")  # fmt: skip
+@store_option()
 @click.option("--cases", "cases_path", type=click.Path(path_type=Path), default=None,
               help="CSV person,onset[,isolation]; default: every person with a positive lab result.")  # fmt: skip
 @click.option("--out", type=click.Path(path_type=Path), default=None,
