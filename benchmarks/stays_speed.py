@@ -81,8 +81,7 @@ def compare(ours: pd.DataFrame, theirs: pd.DataFrame) -> dict[str, object]:
     """Exact equality of person, start, end, n_pings; the largest coordinate difference in degrees."""
     same_rows = len(ours) == len(theirs)
     exact = same_rows and all(
-        bool((ours[c].to_numpy() == theirs[c].to_numpy()).all())
-        for c in ("person", "start", "end", "n_pings")
+        bool((ours[c].to_numpy() == theirs[c].to_numpy()).all()) for c in ("person", "start", "end", "n_pings")
     )
     max_diff = (
         float(max((ours["lat"] - theirs["lat"]).abs().max(), (ours["lon"] - theirs["lon"]).abs().max()))
@@ -126,9 +125,7 @@ def synthetic_pings(n_pings: int, seed: int = 7) -> pa.Table:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--geolife", type=Path, default=DEFAULT_GEOLIFE, help="GeoLife root (<user>/Trajectory)"
-    )
+    parser.add_argument("--geolife", type=Path, default=DEFAULT_GEOLIFE, help="GeoLife root (<user>/Trajectory)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each implementation")
     parser.add_argument("--synthetic-pings", type=int, default=10_000_000)
     parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures")

@@ -197,9 +197,7 @@ def match_districts(
     for i, (props, geom) in enumerate(adm2):
         overlaps = {rid: shapely.intersection(geom, g).area / geom.area for rid, g in region_geoms.items()}
         candidates = [rid for rid, share in overlaps.items() if share >= MIN_OVERLAP]
-        if (
-            not candidates
-        ):  # outside every region outline (an exclave the coarse ADM1 missed): the nearest one
+        if not candidates:  # outside every region outline (an exclave the coarse ADM1 missed): the nearest one
             candidates = [min(region_geoms, key=lambda rid: region_geoms[rid].distance(geom))]
             overlaps[candidates[0]] = 0.0
         parent_guess[i] = max(candidates, key=lambda rid: overlaps[rid])
@@ -270,16 +268,12 @@ def build_districts(
     for region in regions:
         parts: dict[str, BaseGeometry] = {}
         meta: dict[str, tuple[str, str | None, str | None, str | None, str]] = {}
-        members = sorted(
-            (i for i in parents if parents[i] == region.area_id), key=lambda i: matched.get(i, "~")
-        )
+        members = sorted((i for i in parents if parents[i] == region.area_id), key=lambda i: matched.get(i, "~"))
         taken = shapely.Polygon()
         for i in members:
             props, geom = adm2[i]
             if not shapely.intersects(geom, region.geometry):  # an exclave the ADM1 outline lacks: add it
-                report.append(
-                    f"{props['shapeName']} lies outside every ADM1 outline: added to {region.name_en}"
-                )
+                report.append(f"{props['shapeName']} lies outside every ADM1 outline: added to {region.name_en}")
                 region.geometry = _snap(shapely.union(region.geometry, geom, grid_size=GRID_DEG))
             area_id = matched.get(i, f"GB-{props['shapeID']}")
             inside = polygonal_part(shapely.intersection(geom, region.geometry, grid_size=GRID_DEG))
@@ -330,9 +324,7 @@ def build_mahallas(districts: list[Area]) -> list[Area]:
             _short(d.name_uz_cyrl, "тумани"),
             _short(d.name_en, "district"),
         )
-        for k, cell in enumerate(
-            subdivide(d.geometry, counts[d.area_id], seed=zlib.crc32(d.area_id.encode())), 1
-        ):
+        for k, cell in enumerate(subdivide(d.geometry, counts[d.area_id], seed=zlib.crc32(d.area_id.encode())), 1):
             out.append(Area(
                 f"{d.area_id}-M{k:03d}", "mahalla", d.area_id, f"{uz} {k}-mahalla",
                 f"{cyrl} {k}-маҳалла" if cyrl else latin_to_cyrillic(f"{uz} {k}-mahalla"),

@@ -1,11 +1,11 @@
-"""One error tree for izquvar, mapped to CLI exit codes in exactly one place (``izquvar.cli``).
+"""One error tree for izquvar, mapped to CLI exit codes in exactly one place (``izquvar.cli``)::
 
-    IzquvarError
-    ├── InvalidInput      the caller gave something unusable (bad file, bad option, bad row set)
-    ├── NotFound          a store, person, file or area that does not exist
-    ├── Forbidden         a safety rule refuses the request (e.g. no pseudonym key in production)
-    ├── StoreError        the store is damaged or was written by an incompatible version
-    └── IngestFailed      an ingest could not complete; the store is left as it was
+IzquvarError
+├── InvalidInput      the caller gave something unusable (bad file, bad option, bad row set)
+├── NotFound          a store, person, file or area that does not exist
+├── Forbidden         a safety rule refuses the request (e.g. no pseudonym key in production)
+├── StoreError        the store is damaged or was written by an incompatible version
+└── IngestFailed      an ingest could not complete; the store is left as it was
 """
 
 from __future__ import annotations

@@ -134,9 +134,7 @@ CELL = Kind(
     title="Mobile-operator records",
     description="Network events of a subscriber: calls, messages, data sessions, handovers, periodic updates.",
     columns=(
-        Column(
-            "subscriber", "string", "subscriber's phone number (MSISDN)", identifies_person=True, phone_number=True
-        ),
+        Column("subscriber", "string", "subscriber's phone number (MSISDN)", identifies_person=True, phone_number=True),
         Column("time", "timestamp", "time of the network event", unit="UTC"),
         Column("cell_id", "string", "serving cell", references="towers.cell_id"),
     ),
@@ -297,7 +295,9 @@ LAB = Kind(
 AREAS = Kind(
     name="areas",
     title="Areas",
-    description="Administrative areas (region, district, mahalla) with boundaries; replaces or adds to the shipped ones.",
+    description=(
+        "Administrative areas (region, district, mahalla) with boundaries; replaces or adds to the shipped ones."
+    ),
     columns=(
         Column("area_id", "string", "area code (SOATO where one exists)"),
         Column("level", "string", "level in the hierarchy", choices=("region", "district", "mahalla")),

@@ -94,9 +94,4 @@ def test_same_points_as_trackintels_reader(geolife_dir: Path) -> None:
         lon=theirs.geometry.x,
         lat=theirs.geometry.y,
     )[key]
-    assert (
-        ours[key]
-        .sort_values(key)
-        .reset_index(drop=True)
-        .equals(theirs.sort_values(key).reset_index(drop=True))
-    )
+    assert ours[key].sort_values(key).reset_index(drop=True).equals(theirs.sort_values(key).reset_index(drop=True))

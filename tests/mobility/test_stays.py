@@ -73,11 +73,7 @@ def test_moved_cutoff_is_where_the_distance_test_flips() -> None:
 
 def test_gap_longer_than_threshold_restarts_the_window() -> None:
     # 0-4 min at home, silence of 16 min, back at home 20-30 min, then leaves.
-    rows = (
-        [("ana", m, 0, 0) for m in range(5)]
-        + [("ana", m, 5, 0) for m in range(20, 31)]
-        + [("ana", 31, 500, 0)]
-    )
+    rows = [("ana", m, 0, 0) for m in range(5)] + [("ana", m, 5, 0) for m in range(20, 31)] + [("ana", 31, 500, 0)]
     stays = detect_stays(pings_frame(rows), gap_min=15)
     assert _as_tuples(stays[["start", "end", "n_pings"]]) == [
         (T0 + pd.Timedelta(minutes=20), T0 + pd.Timedelta(minutes=31), 11)
@@ -155,9 +151,7 @@ def test_pandas_arrow_and_files_agree(tmp_path: Path) -> None:
     from_arrow = detect_stays(table)
     assert isinstance(from_arrow, pa.Table)
     pq.write_table(table, tmp_path / "gps.parquet")
-    frame.assign(time=frame["time"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")).to_csv(
-        tmp_path / "gps.csv", index=False
-    )
+    frame.assign(time=frame["time"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")).to_csv(tmp_path / "gps.csv", index=False)
     from_parquet = detect_stays(tmp_path / "gps.parquet")
     from_csv = detect_stays(str(tmp_path / "gps.csv"))
     assert from_arrow.equals(from_parquet)
@@ -169,15 +163,9 @@ def test_pandas_arrow_and_files_agree(tmp_path: Path) -> None:
 def test_a_directory_of_gps_files(tmp_path: Path) -> None:
     frame = pings_frame(HOME_THEN_WALK)
     (tmp_path / "gps" / "day=1").mkdir(parents=True)
-    pq.write_table(
-        pa.Table.from_pandas(frame.iloc[:6], preserve_index=False), tmp_path / "gps/day=1/a.parquet"
-    )
-    pq.write_table(
-        pa.Table.from_pandas(frame.iloc[6:], preserve_index=False), tmp_path / "gps/day=1/b.parquet"
-    )
-    assert detect_stays(tmp_path / "gps").equals(
-        detect_stays(pa.Table.from_pandas(frame, preserve_index=False))
-    )
+    pq.write_table(pa.Table.from_pandas(frame.iloc[:6], preserve_index=False), tmp_path / "gps/day=1/a.parquet")
+    pq.write_table(pa.Table.from_pandas(frame.iloc[6:], preserve_index=False), tmp_path / "gps/day=1/b.parquet")
+    assert detect_stays(tmp_path / "gps").equals(detect_stays(pa.Table.from_pandas(frame, preserve_index=False)))
 
 
 def test_other_time_zones_are_read_as_instants() -> None:
@@ -224,9 +212,7 @@ def test_bad_values_name_row_and_field() -> None:
 
 def test_csv_times_without_zone_are_refused(tmp_path: Path) -> None:
     frame = pings_frame(HOME_THEN_WALK)
-    frame.assign(time=frame["time"].dt.strftime("%Y-%m-%d %H:%M:%S")).to_csv(
-        tmp_path / "gps.csv", index=False
-    )
+    frame.assign(time=frame["time"].dt.strftime("%Y-%m-%d %H:%M:%S")).to_csv(tmp_path / "gps.csv", index=False)
     with pytest.raises(InvalidInput, match=r"gps\.csv"):
         detect_stays(tmp_path / "gps.csv")
 
@@ -264,9 +250,7 @@ def test_person_columns_of_every_arrow_string_kind() -> None:
 @pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
 def test_every_time_unit_gives_the_same_stays(unit: str) -> None:
     """Thresholds that are not whole seconds (exact binary fractions of a minute) against 1 s ticks."""
-    frame = pings_frame(
-        [("ana", 0, 0, 0), ("ana", 0, 0, 0), ("ana", 0, 0, 0), ("ana", 0, 0, 0), ("ana", 0, 500, 0)]
-    )
+    frame = pings_frame([("ana", 0, 0, 0), ("ana", 0, 0, 0), ("ana", 0, 0, 0), ("ana", 0, 0, 0), ("ana", 0, 500, 0)])
     frame["time"] = [T0 + pd.Timedelta(seconds=s) for s in range(5)]  # the far ping at 4 s
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.set_column(1, "time", table.column("time").cast(pa.timestamp(unit, tz="UTC")))

@@ -183,9 +183,7 @@ _SMALL_ANGLE = 0.1
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _has_moved(
-    lat_s: float, lon_s: float, cos_lat_s: float, lat_c: float, lon_c: float, cutoff: float
-) -> bool:
+def _has_moved(lat_s: float, lon_s: float, cos_lat_s: float, lat_c: float, lon_c: float, cutoff: float) -> bool:
     """``great_circle_m(start, curr) >= dist_m``, decided without trig when Taylor bounds settle it.
 
     The cosine expression x = cos(Δlat) − cos(lat₁)cos(lat₂)(1 − cos(Δlon)) lies within

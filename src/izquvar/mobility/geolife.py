@@ -104,9 +104,7 @@ def read_geolife(root: Path, users: Sequence[str] | None = None) -> pa.Table:
     else:
         unknown = sorted(set(users) - set(available))
         if unknown:
-            raise NotFound(
-                f"{root}: no GeoLife user folder {', '.join(unknown)} (found {len(available)} users)."
-            )
+            raise NotFound(f"{root}: no GeoLife user folder {', '.join(unknown)} (found {len(available)} users).")
         chosen = sorted(set(users))
     files = [(user, plt) for user in chosen for plt in sorted((root / user / "Trajectory").glob("*.plt"))]
     if not files:

@@ -84,8 +84,7 @@ def _check_coordinates(lat: FloatArray, lon: FloatArray, source: str) -> None:
         if bad.any():
             row = _first_bad_row(bad)
             raise InvalidInput(
-                f"{source}: row {row}, field {name!r}: {float(values[row])!r} is missing or outside "
-                f"±{limit:g} degrees."
+                f"{source}: row {row}, field {name!r}: {float(values[row])!r} is missing or outside ±{limit:g} degrees."
             )
 
 
@@ -119,9 +118,7 @@ def _string_buffers(strings: Any) -> tuple[IntArray, npt.NDArray[np.uint8]]:
     """The offsets and bytes of an Arrow (large) string array, without copying."""
     _, offsets_buffer, data_buffer = strings.buffers()
     offset_type = np.int64 if pa.types.is_large_string(strings.type) else np.int32
-    offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[
-        strings.offset : strings.offset + len(strings) + 1
-    ]
+    offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[strings.offset : strings.offset + len(strings) + 1]
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
     return offsets.astype(np.int64, copy=False), data
 
@@ -173,9 +170,7 @@ def pings_from_pandas(frame: pd.DataFrame, source: str = "pings") -> Pings:
             # NaN stays NaN in number columns (caught by the range check) rather than costing a null scan.
             columns[name] = pa.array(frame[name], from_pandas=name in ("person", "time"))
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
-            raise InvalidInput(
-                f"{source}: field {name!r} holds values of mixed or unusable types: {exc}"
-            ) from exc
+            raise InvalidInput(f"{source}: field {name!r} holds values of mixed or unusable types: {exc}") from exc
     return pings_from_arrow(pa.table(columns), source)
 
 
@@ -214,13 +209,9 @@ def read_pings_path(path: Path) -> pa.Table:
         return read_geolife_path(path)
     if path.is_file():
         return read_gps_file(path)
-    files = sorted(
-        p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", *_PARQUET_SUFFIXES)
-    )
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", *_PARQUET_SUFFIXES))
     if not files:
-        raise InvalidInput(
-            f"{path}: directory holds no GPS CSV/Parquet files and is not a GeoLife directory."
-        )
+        raise InvalidInput(f"{path}: directory holds no GPS CSV/Parquet files and is not a GeoLife directory.")
     tables = []
     for file in files:
         table = read_gps_file(file)
@@ -229,6 +220,4 @@ def read_pings_path(path: Path) -> pa.Table:
     try:
         return pa.concat_tables(tables, promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise InvalidInput(
-            f"{path}: the GPS files in this directory disagree on column types: {exc}"
-        ) from exc
+        raise InvalidInput(f"{path}: the GPS files in this directory disagree on column types: {exc}") from exc

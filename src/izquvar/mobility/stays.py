@@ -129,9 +129,5 @@ def detect_stays(
         return _stays_table(pings_from_arrow(pings), distance, time_ns, gap_ns, include_last)
     if isinstance(pings, str | Path):
         path = Path(pings)
-        return _stays_table(
-            pings_from_arrow(read_pings_path(path), str(path)), distance, time_ns, gap_ns, include_last
-        )
-    raise InvalidInput(
-        f"pings must be a pandas DataFrame, a pyarrow Table or a path, not {type(pings).__name__}."
-    )
+        return _stays_table(pings_from_arrow(read_pings_path(path), str(path)), distance, time_ns, gap_ns, include_last)
+    raise InvalidInput(f"pings must be a pandas DataFrame, a pyarrow Table or a path, not {type(pings).__name__}.")
