@@ -96,6 +96,8 @@ class CellEvents:
     #: Names in sorted order with their codes, for a binary search from a name to its code.
     sorted_names: npt.NDArray[np.str_]
     sorted_codes: I64
+    #: Each code's rank among the names in sorted order: orders subscribers by name without comparing strings.
+    name_rank: I64
 
     @classmethod
     def build(cls, table: pa.Table) -> CellEvents:
@@ -117,6 +119,8 @@ class CellEvents:
         subscriber = subscribers.indices.to_numpy(zero_copy_only=False).astype(np.int64)[order]
         by_subscriber = np.argsort(subscriber << 32 | (time_s[order] - t0), kind="stable").astype(np.int64)
         name_order = np.argsort(names.astype(str), kind="stable").astype(np.int64)
+        name_rank = np.empty(len(name_order), dtype=np.int64)
+        name_rank[name_order] = np.arange(len(name_order), dtype=np.int64)
         return cls(
             ids,
             code[order],
@@ -127,6 +131,7 @@ class CellEvents:
             subscriber[by_subscriber],
             names.astype(str)[name_order],
             name_order,
+            name_rank,
         )
 
     def _code(self, subscriber: str) -> int | None:
@@ -134,6 +139,10 @@ class CellEvents:
         if slot < len(self.sorted_names) and self.sorted_names[slot] == subscriber:
             return int(self.sorted_codes[slot])
         return None
+
+    def code_of(self, subscriber: str) -> int | None:
+        """The subscriber's code (``None`` when no record is theirs)."""
+        return self._code(subscriber)
 
     def serves(self, subscriber: str) -> bool:
         """Whether any record is of this subscriber."""
@@ -159,6 +168,17 @@ class CellEvents:
         a = lo + int(np.searchsorted(self.time_s[lo:hi], start_s, side="left"))
         b = lo + int(np.searchsorted(self.time_s[lo:hi], end_s, side="right"))
         return self.subscriber_names[self.subscriber[a:b]], self.time_s[a:b]
+
+    def during_codes(self, cell_id: str, start_s: int, end_s: int) -> tuple[I64, I64]:
+        """:meth:`during` with subscriber codes instead of names (no per-event Python strings)."""
+        slot = int(np.searchsorted(self.cell_ids, cell_id))
+        if slot >= len(self.cell_ids) or self.cell_ids[slot] != cell_id:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        lo = int(np.searchsorted(self.cell_code, slot, side="left"))
+        hi = int(np.searchsorted(self.cell_code, slot, side="right"))
+        a = lo + int(np.searchsorted(self.time_s[lo:hi], start_s, side="left"))
+        b = lo + int(np.searchsorted(self.time_s[lo:hi], end_s, side="right"))
+        return self.subscriber[a:b], self.time_s[a:b]
 
 
 @dataclass(frozen=True)
@@ -213,6 +233,10 @@ class TraceData:
     #: The stay index's carried columns as numpy arrays (cell order), for per-person slices without Arrow.
     stay_columns: dict[str, npt.NDArray[Any]]
     homes: Homes
+    #: Registered phone pseudonym → person (the last registration of a phone wins, as in :meth:`persons_by_phone`).
+    phone_person: dict[str, str]
+    #: Row of each venue id in :attr:`venues` (a dict lookup per id instead of a pandas reindex per call).
+    venue_slot: dict[str, int]
 
     @classmethod
     def load(cls, store: EmbeddedStore) -> TraceData:
@@ -256,6 +280,8 @@ class TraceData:
             data_start_s=min(starts) if starts else 0,
             stay_columns=_carried_arrays(stays),
             homes=Homes.build(people),
+            phone_person=_phone_person(people),
+            venue_slot={str(v): k for k, v in enumerate(venues.index)},
         )
 
     # -- per-person lookups ----------------------------------------------------------------------------
@@ -310,12 +336,40 @@ class TraceData:
             columns[name] = values[own]
         return columns
 
+    def venue_rows(self, venue_ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """Row of each venue id in :attr:`venues`, -1 for an unknown (or missing) venue."""
+        slot = self.venue_slot
+        ids = np.asarray(venue_ids, dtype=object).tolist()
+        return np.asarray([slot.get(v, -1) if isinstance(v, str) else -1 for v in ids], dtype=np.int64)
+
+    def venue_column(self, name: str, venue_ids: npt.ArrayLike, missing: Any) -> npt.NDArray[Any]:
+        """Column ``name`` of each venue, ``missing`` for an unknown venue (what a pandas reindex gives)."""
+        rows = self.venue_rows(venue_ids)
+        values = self.venues[name].to_numpy()
+        out = np.asarray(values[np.maximum(rows, 0)]) if len(values) else np.empty(len(rows), dtype=values.dtype)
+        if (rows < 0).any():
+            out = out.astype(object) if missing is None else out
+            out[rows < 0] = missing
+        return out
+
+    def venue_points(self, venue_ids: npt.ArrayLike) -> tuple[F64, F64]:
+        """Latitude and longitude of each venue (NaN for an unknown venue)."""
+        lat = self.venue_column("lat", venue_ids, np.nan).astype(np.float64)
+        lon = self.venue_column("lon", venue_ids, np.nan).astype(np.float64)
+        return lat, lon
+
     def persons_by_phone(self, phones: npt.ArrayLike) -> dict[str, str]:
-        rows = self.phones.rows_of(phones)
-        return dict(zip(rows["phone"].astype(str), rows["person"].astype(str), strict=True))
+        """The registered person of each phone pseudonym that has one."""
+        known = self.phone_person
+        return {p: known[p] for p in np.unique(np.asarray(phones, dtype=str)).tolist() if p in known}
 
 
 _EMPTY_STAYS = pd.DataFrame({"start_s": np.empty(0, np.int64), "end_s": np.empty(0, np.int64)})
+
+
+def _phone_person(people: pd.DataFrame) -> dict[str, str]:
+    registered = people[people["phone"].notna()].sort_values("phone", kind="stable")
+    return dict(zip(registered["phone"].astype(str), registered["person"].astype(str), strict=True))
 
 
 def _frame_seconds(values: pd.Series) -> pd.Series:

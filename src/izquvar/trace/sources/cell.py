@@ -15,7 +15,10 @@ to get tested. A cell covers hundreds of metres, so this is never more than **po
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from izquvar.trace.data import TraceData
@@ -59,59 +62,81 @@ class CellSource:
     def evidence(self, case: Case, data: TraceData) -> pd.DataFrame:
         if case.phone is None:
             return empty()
-        own_t, own_cell = data.cell_events.own(case.phone)
+        events = data.cell_events
+        own_t, own_cell = events.own(case.phone)
         if not len(own_t):
             return empty()
+        code = events.code_of(case.phone)
+        phone_code = -1 if code is None else code
         sites = exposure_sites(case, data)
-        frames = []
+        parts: dict[str, list[npt.NDArray[Any]]] = {k: [] for k in ("code", "start", "end", "venue", "cell")}
         for venue_id, start, end in sites.itertuples(index=False):
             during = (own_t >= start - PAD_S) & (own_t <= end + PAD_S)
-            subs_parts, time_parts, cell_parts = [], [], []
-            for cell_id in np.unique(own_cell[during]):
-                subs, times = data.cell_events.during(str(cell_id), int(start) - PAD_S, int(end) + PAD_S)
-                subs_parts.append(subs)
-                time_parts.append(times)
-                cell_parts.append(np.full(len(subs), str(cell_id), dtype=object))
-            if not subs_parts:
+            cells = [str(c) for c in np.unique(own_cell[during])]
+            found = [events.during_codes(c, int(start) - PAD_S, int(end) + PAD_S) for c in cells]
+            if not found:
                 continue
-            events = pd.DataFrame(
-                {
-                    "subscriber": np.concatenate(subs_parts),
-                    "time_s": np.concatenate(time_parts),
-                    "cell_id": np.concatenate(cell_parts),
-                }
-            )
-            events = events[events["subscriber"] != case.phone]
-            if not len(events):
+            codes = np.concatenate([f[0] for f in found])
+            times = np.concatenate([f[1] for f in found])
+            cell_of = np.repeat(np.arange(len(cells)), [len(f[0]) for f in found])
+            others = codes != phone_code
+            codes, times, cell_of = codes[others], times[others], cell_of[others]
+            if not len(codes):
                 continue
-            per = events.groupby("subscriber").agg(
-                first=("time_s", "min"), last=("time_s", "max"), n=("time_s", "size"), cell=("cell_id", "first")
-            )
-            per = per.sort_values("n", ascending=False, kind="stable").head(MAX_PER_SITE)
-            venue = data.venues.loc[venue_id] if venue_id in data.venues.index else None
-            frames.append(
-                frame(
-                    len(per),
-                    contact=per.index.to_numpy(object),
-                    source="cell",
-                    start_s=np.maximum(per["first"].to_numpy(np.int64) - PAD_S, int(start)),
-                    end_s=np.minimum(per["last"].to_numpy(np.int64) + PAD_S, int(end)),
-                    venue_id=venue_id,
-                    lat=np.nan if venue is None else float(venue["lat"]),
-                    lon=np.nan if venue is None else float(venue["lon"]),
-                    p_near=P_NEAR,
-                    grade="possible",
-                    setting="cell",
-                    detail=per["cell"].to_numpy(object),
-                )
-            )
-        if not frames:
+            # per subscriber: first and last event, how many, and the cell of its first event (listing order)
+            order = np.argsort(codes, kind="stable")
+            codes, times, cell_of = codes[order], times[order], cell_of[order]
+            heads = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+            first = np.minimum.reduceat(times, heads)
+            last = np.maximum.reduceat(times, heads)
+            count = np.diff(np.r_[heads, len(codes)])
+            subscriber = codes[heads]
+            # most events first, ties by subscriber name
+            top = np.lexsort((events.name_rank[subscriber], -count))[:MAX_PER_SITE]
+            parts["code"].append(subscriber[top])
+            parts["start"].append(np.maximum(first[top] - PAD_S, int(start)))
+            parts["end"].append(np.minimum(last[top] + PAD_S, int(end)))
+            parts["venue"].append(np.full(len(top), venue_id, dtype=object))
+            parts["cell"].append(np.asarray(cells, dtype=object)[cell_of[heads][top]])
+        if not parts["code"]:
             return empty()
-        out = pd.concat(frames, ignore_index=True)
-        out = out[out["end_s"] > out["start_s"]]
-        people = data.persons_by_phone(out["contact"].to_numpy(str))
-        out["contact"] = out["contact"].map(people).fillna(out["contact"])
-        # keep the MAX_TOTAL contacts with the most cell time
-        minutes = (out["end_s"] - out["start_s"]).groupby(out["contact"]).transform("sum")
-        top = minutes.groupby(out["contact"]).first().sort_values(ascending=False).head(MAX_TOTAL).index
-        return clip(out[out["contact"].isin(top)].reset_index(drop=True), case)
+        column = {k: np.concatenate(v) for k, v in parts.items()}
+        keep = column["end"] > column["start"]
+        column = {k: v[keep] for k, v in column.items()}
+        phones = events.subscriber_names[column["code"]]
+        people = data.persons_by_phone(phones)
+        contact = np.asarray([people.get(p, p) for p in phones.tolist()], dtype=object)
+        chosen = _most_minutes(contact, column["end"] - column["start"], MAX_TOTAL)
+        venue = column["venue"][chosen]
+        lat, lon = data.venue_points(venue)
+        out = frame(
+            int(chosen.sum()),
+            contact=contact[chosen],
+            source="cell",
+            start_s=column["start"][chosen],
+            end_s=column["end"][chosen],
+            venue_id=venue,
+            lat=lat,
+            lon=lon,
+            p_near=P_NEAR,
+            grade="possible",
+            setting="cell",
+            detail=column["cell"][chosen],
+        )
+        return clip(out, case)
+
+
+def _most_minutes(
+    contact: npt.NDArray[np.object_], seconds: npt.NDArray[np.int64], limit: int
+) -> npt.NDArray[np.bool_]:
+    """Rows of the ``limit`` contacts with the most time in total (ties as pandas' descending sort puts them)."""
+    names, which = np.unique(contact.astype(str), return_inverse=True)
+    if len(names) <= limit:
+        return np.ones(len(contact), dtype=bool)
+    total = np.zeros(len(names), dtype=np.int64)
+    np.add.at(total, which, seconds.astype(np.int64))
+    kept = pd.Series(total).sort_values(ascending=False).head(limit).index.to_numpy(np.int64)
+    wanted = np.zeros(len(names), dtype=bool)
+    wanted[kept] = True
+    chosen: npt.NDArray[np.bool_] = wanted[which]
+    return chosen
