@@ -62,11 +62,19 @@ def explanation(
     contradicted: int = 0,
 ) -> str:
     """The contact's one-line explanation."""
+    return _explanation(lang, klass, round(minutes), setting, venue, tuple(sources), contradicted)
+
+
+@lru_cache(maxsize=65_536)
+def _explanation(
+    lang: Lang, klass: str, minutes: int, setting: str, venue: str | None, sources: tuple[str, ...], contradicted: int
+) -> str:
+    """:func:`explanation`, memoised: a trace's hundreds of operator contacts mostly share one line."""
     line = message(
         "trace",
         f"explain.{klass}",
         lang,
-        duration=_duration(round(minutes), lang),
+        duration=_duration(minutes, lang),
         place=setting_phrase(setting, venue, lang),
         sources=sources_phrase(sources, lang),
     )

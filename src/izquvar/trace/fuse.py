@@ -17,11 +17,14 @@ Rules (docs/tracing.md):
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import math
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from numba import njit
+from pydantic import BaseModel
 
 from izquvar.i18n import Lang
 from izquvar.trace.data import TraceData
@@ -33,6 +36,7 @@ from izquvar.trace.result import AreaRef, Contact, ContactClass, Evidence, Sourc
 #: Order in which sources are listed (most specific first).
 SOURCE_ORDER: tuple[Source, ...] = ("household", "roster", "ble", "gps", "checkins", "card", "cell")
 _CLASS_RANK: dict[ContactClass, int] = {"close": 0, "casual": 1, "possible": 2}
+_SOURCE_CODE: dict[str, int] = {s: k for k, s in enumerate(SOURCE_ORDER)}
 IGNORED_DETAIL = "gps_not_home"
 
 
@@ -56,20 +60,47 @@ def split_days(evidence: pd.DataFrame, profile: DiseaseProfile) -> pd.DataFrame:
 
 def union_seconds(group: npt.NDArray[np.int64], start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]) -> pd.Series:
     """Length of the union of intervals per group (seconds), vectorised: sort, running max, new runs."""
+    keys, totals = _union(group, start, end)
+    return pd.Series(totals, index=keys)
+
+
+def _union(
+    group: npt.NDArray[np.int64], start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """:func:`union_seconds` as arrays: the groups (ascending) and their union lengths."""
     if not len(group):
-        return pd.Series(dtype=np.int64)
+        return np.empty(0, np.int64), np.empty(0, np.int64)
     order = np.lexsort((start, group))
     g, s, e = group[order], start[order], end[order]
-    frame = pd.DataFrame({"g": g, "s": s, "e": e})
-    reach = frame.groupby("g")["e"].cummax().to_numpy(np.int64)
-    prev_reach = np.r_[np.int64(-1), reach[:-1]]
     new_group = np.r_[True, g[1:] != g[:-1]]
+    # running max of the ends within each group: one accumulate over (group rank, end) packed into an int64
+    rank = np.cumsum(new_group) - 1
+    base = int(min(s.min(), e.min()))
+    span = int(max(s.max(), e.max())) - base + 1
+    reach = np.maximum.accumulate(rank * span + (e - base)) - rank * span + base
+    prev_reach = np.r_[np.int64(-1), reach[:-1]]
     new_run = new_group | (s > prev_reach)
-    run = np.cumsum(new_run) - 1
-    run_start = s[new_run]
-    run_end = pd.Series(reach).groupby(run).max().to_numpy(np.int64)
-    run_group = g[new_run]
-    return pd.Series(run_end - run_start).groupby(run_group).sum()
+    run_heads = np.flatnonzero(new_run)
+    run_end = np.maximum.reduceat(reach, run_heads)  # reach only grows within a run: its last value
+    lengths = run_end - s[run_heads]
+    group_heads = np.flatnonzero(new_group[run_heads])
+    return g[run_heads][group_heads], np.add.reduceat(lengths, group_heads).astype(np.int64)
+
+
+@njit(cache=True, nogil=True)
+def _grouped_sum(labels: npt.NDArray[np.int64], values: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.float64]:
+    """Per-label sums with Kahan compensation, in row order: bit for bit what pandas' grouped sum gives."""
+    total = np.zeros(n)
+    compensation = np.zeros(n)
+    for i in range(len(labels)):
+        lab = labels[i]
+        y = values[i] - compensation[lab]
+        t = total[lab] + y
+        compensation[lab] = t - total[lab] - y
+        if compensation[lab] != compensation[lab]:
+            compensation[lab] = 0.0
+        total[lab] = t
+    return total
 
 
 def fuse(evidence: pd.DataFrame, case: Case, data: TraceData, lang: Lang, areas: Any) -> list[Contact]:
@@ -87,23 +118,23 @@ def fuse(evidence: pd.DataFrame, case: Case, data: TraceData, lang: Lang, areas:
     end = ev["end_s"].to_numpy(np.int64)
     n_days = int(day.max() - day.min() + 1)
     day_key = code * n_days + (day - day.min())
-    daily = union_seconds(day_key[counted], start[counted], end[counted])
-    close_rows = counted & (ev["grade"].to_numpy(object) == "close")
-    daily_close = union_seconds(day_key[close_rows], start[close_rows], end[close_rows])
+    daily_keys, daily_s = _union(day_key[counted], start[counted], end[counted])
+    grade = ev["grade"].to_numpy(object)
+    close_rows = counted & (grade == "close")
+    close_keys, close_s = _union(day_key[close_rows], start[close_rows], end[close_rows])
 
     n = len(contacts)
     minutes = np.zeros(n)
     max_daily = np.zeros(n)
     max_daily_close = np.zeros(n)
-    keys = daily.index.to_numpy(np.int64)
-    np.add.at(minutes, keys // n_days, daily.to_numpy(np.float64) / 60.0)
-    np.maximum.at(max_daily, keys // n_days, daily.to_numpy(np.float64) / 60.0)
-    if len(daily_close):
-        np.maximum.at(max_daily_close, daily_close.index.to_numpy(np.int64) // n_days, daily_close.to_numpy() / 60.0)
+    np.add.at(minutes, daily_keys // n_days, daily_s.astype(np.float64) / 60.0)
+    np.maximum.at(max_daily, daily_keys // n_days, daily_s.astype(np.float64) / 60.0)
+    if len(close_keys):
+        np.maximum.at(max_daily_close, close_keys // n_days, close_s / 60.0)
     qualifies = np.zeros(n, dtype=bool)
     np.logical_or.at(qualifies, code[counted], ev["qualifies"].to_numpy(bool)[counted])
     graded = np.zeros(n, dtype=bool)
-    near_grade = counted & np.isin(ev["grade"].to_numpy(object), ["close", "casual"])
+    near_grade = counted & ((grade == "close") | (grade == "casual"))
     np.logical_or.at(graded, code[near_grade], True)
     klass = np.where(
         qualifies | (max_daily_close >= case.profile.close_minutes), "close", np.where(graded, "casual", "possible")
@@ -115,21 +146,23 @@ def fuse(evidence: pd.DataFrame, case: Case, data: TraceData, lang: Lang, areas:
         (end - start) / 60.0 * ev["p_near"].to_numpy(np.float64) * case.profile.infectiousness_at(mid, case.onset)
     )
     dose_rows = np.where(counted, dose_rows, 0.0)
-    per_source = pd.DataFrame({"k": day_key, "src": ev["source"].to_numpy(object), "d": dose_rows})
-    by_source = per_source.groupby(["k", "src"])["d"].sum()
-    best = by_source.groupby(level=0).max()
+    source_code = np.asarray([_SOURCE_CODE[s] for s in ev["source"].to_numpy(object).tolist()], dtype=np.int64)
+    pairs, pair_of = np.unique(day_key * len(SOURCE_ORDER) + source_code, return_inverse=True)
+    by_source = _grouped_sum(pair_of.astype(np.int64), dose_rows.astype(np.float64), len(pairs))
+    pair_day = pairs // len(SOURCE_ORDER)
+    day_heads = np.flatnonzero(np.r_[True, pair_day[1:] != pair_day[:-1]])
     dose = np.zeros(n)
-    np.add.at(dose, best.index.to_numpy(np.int64) // n_days, best.to_numpy(np.float64))
+    np.add.at(dose, pair_day[day_heads] // n_days, np.maximum.reduceat(by_source, day_heads))
     risk = 1.0 - np.exp(-np.log(2.0) * dose / case.profile.close_minutes)
     # what a contact is shown as: the setting and venue of its row with the largest dose (then most minutes)
     row_minutes = (end - start) / 60.0
     strength = dose_rows + 1e-6 * row_minutes
-    lead = pd.Series(strength).groupby(code).idxmax().to_numpy(np.int64)  # row per contact code
+    by_strength = np.lexsort((np.arange(len(code)), -strength, code))  # first row of the largest, per contact
+    lead = by_strength[np.searchsorted(code[by_strength], np.arange(n))]
     settings = ev["setting"].to_numpy(object)
     venues = ev["venue_id"].to_numpy(object)
-    source_bit = pd.Series(ev["source"].to_numpy(object)).map({s: 1 << k for k, s in enumerate(SOURCE_ORDER)})
     source_mask = np.zeros(n, dtype=np.int64)
-    np.bitwise_or.at(source_mask, code, source_bit.to_numpy(np.int64))
+    np.bitwise_or.at(source_mask, code, np.left_shift(1, source_code))
     closest = np.full(n, np.inf)
     np.fmin.at(closest, code, ev["distance_m"].to_numpy(np.float64))
     strongest = np.full(n, np.inf)
@@ -147,33 +180,46 @@ def fuse(evidence: pd.DataFrame, case: Case, data: TraceData, lang: Lang, areas:
     rank = np.vectorize(_CLASS_RANK.__getitem__, otypes=[np.int64])(klass) if n else np.zeros(0, np.int64)
     order = np.lexsort((-minutes, -risk, rank))
     out = []
-    for c in order:
-        sources = [s for k, s in enumerate(SOURCE_ORDER) if source_mask[c] >> k & 1]
-        setting = str(settings[lead[c]])
-        venue_id = venues[lead[c]]
+    # per contact, Python values read once (numpy scalars are slow one at a time)
+    mask_of, lead_of, klass_of, risk_of = source_mask.tolist(), lead.tolist(), klass.tolist(), risk.tolist()
+    minutes_of, max_daily_of, first_of, last_of = (
+        minutes.tolist(),
+        max_daily.tolist(),
+        first_seen.tolist(),
+        last_seen.tolist(),
+    )
+    closest_of, strongest_of, contradicted_of = closest.tolist(), strongest.tolist(), contradicted.tolist()
+    bounds_of = bounds.tolist()
+    for c in order.tolist():
+        sources = [s for k, s in enumerate(SOURCE_ORDER) if mask_of[c] >> k & 1]
+        setting = str(settings[lead_of[c]])
+        venue_id = venues[lead_of[c]]
         out.append(
-            Contact.model_construct(
-                person=str(contacts[c]),
-                klass=str(klass[c]),
-                risk=float(min(max(risk[c], 0.0), 1.0)),
-                minutes=round(float(minutes[c]), 2),
-                max_daily_minutes=round(float(max_daily[c]), 2),
-                closest_m=round(float(closest[c]), 2) if np.isfinite(closest[c]) else None,
-                strongest_attenuation_db=float(strongest[c]) if np.isfinite(strongest[c]) else None,
-                setting=setting,
-                sources=sources,
-                first_seen=_utc(int(first_seen[c])),
-                last_seen=_utc(int(last_seen[c])),
-                explanation=explanation(
-                    lang=lang,
-                    klass=str(klass[c]),
-                    minutes=float(minutes[c]),
-                    setting=setting,
-                    venue=refs.venue_name(venue_id),
-                    sources=sources,
-                    contradicted=int(contradicted[c]),
-                ),
-                evidence=evidence_rows[bounds[c] : bounds[c + 1]],
+            trusted(
+                Contact,
+                {
+                    "person": str(contacts[c]),
+                    "klass": klass_of[c],
+                    "risk": min(max(risk_of[c], 0.0), 1.0),
+                    "minutes": round(minutes_of[c], 2),
+                    "max_daily_minutes": round(max_daily_of[c], 2),
+                    "closest_m": round(closest_of[c], 2) if math.isfinite(closest_of[c]) else None,
+                    "strongest_attenuation_db": strongest_of[c] if math.isfinite(strongest_of[c]) else None,
+                    "setting": setting,
+                    "sources": sources,
+                    "first_seen": _utc(first_of[c]),
+                    "last_seen": _utc(last_of[c]),
+                    "explanation": explanation(
+                        lang=lang,
+                        klass=klass_of[c],
+                        minutes=minutes_of[c],
+                        setting=setting,
+                        venue=refs.venue_name(venue_id),
+                        sources=sources,
+                        contradicted=contradicted_of[c],
+                    ),
+                    "evidence": evidence_rows[bounds_of[c] : bounds_of[c + 1]],
+                },
             )
         )
     return out
@@ -203,31 +249,52 @@ class _Refs:
 
 def _evidence_rows(ev: pd.DataFrame, refs: _Refs) -> list[Evidence]:
     """Evidence models of every row (columns read once as Python lists, no per-row pandas access)."""
-    cols = {name: ev[name].to_numpy().tolist() for name in ("source", "start_s", "end_s", "venue_id", "detail")}
-    floats = {
-        name: np.where(np.isfinite(v := ev[name].to_numpy(np.float64)), v, np.nan).tolist()
+    sources, starts, ends, venue_ids, details = (
+        ev[name].to_numpy().tolist() for name in ("source", "start_s", "end_s", "venue_id", "detail")
+    )
+    lats, lons, distances, attenuations = (
+        np.where(np.isfinite(v := ev[name].to_numpy(np.float64)), v, np.nan).tolist()
         for name in ("lat", "lon", "distance_m", "attenuation_db")
-    }
+    )
     out = []
-    for k in range(len(ev)):
-        venue, area = refs.venue(cols["venue_id"][k])
-        lat, lon, distance, attenuation = (floats[f][k] for f in ("lat", "lon", "distance_m", "attenuation_db"))
+    for k in range(len(sources)):
+        venue, area = refs.venue(venue_ids[k])
+        lat, lon, distance, attenuation = lats[k], lons[k], distances[k], attenuations[k]
         out.append(
-            Evidence.model_construct(
-                source=cols["source"][k],
-                start=_utc(cols["start_s"][k]),
-                end=_utc(cols["end_s"][k]),
-                minutes=round((cols["end_s"][k] - cols["start_s"][k]) / 60.0, 2),
-                venue=venue,
-                area=area,
-                lat=None if lat != lat else lat,
-                lon=None if lon != lon else lon,
-                distance_m=None if distance != distance else round(distance, 1),
-                attenuation_db=None if attenuation != attenuation else attenuation,
-                detail=str(cols["detail"][k]),
+            trusted(
+                Evidence,
+                {
+                    "source": sources[k],
+                    "start": _utc(starts[k]),
+                    "end": _utc(ends[k]),
+                    "minutes": round((ends[k] - starts[k]) / 60.0, 2),
+                    "venue": venue,
+                    "area": area,
+                    "lat": None if lat != lat else lat,
+                    "lon": None if lon != lon else lon,
+                    "distance_m": None if distance != distance else round(distance, 1),
+                    "attenuation_db": None if attenuation != attenuation else attenuation,
+                    "detail": str(details[k]),
+                },
             )
         )
     return out
+
+
+_M = TypeVar("_M", bound=BaseModel)
+_set = object.__setattr__
+
+
+def trusted(model: type[_M], fields: dict[str, Any]) -> _M:
+    """``model.model_construct(**fields)`` for a dict of every field, in declaration order, without its per-field
+    alias and default handling: a trace builds tens of thousands of evidence rows from values it has already
+    checked. The JSON stays schema-valid because the values are the ones validated construction would keep."""
+    instance = model.__new__(model)
+    _set(instance, "__dict__", fields)
+    _set(instance, "__pydantic_fields_set__", set(fields))
+    _set(instance, "__pydantic_extra__", None)
+    _set(instance, "__pydantic_private__", None)
+    return instance
 
 
 def venue_ref(data: TraceData, venue_id: object) -> VenueRef | None:
