@@ -237,6 +237,8 @@ class TraceData:
     phone_person: dict[str, str]
     #: Row of each venue id in :attr:`venues` (a dict lookup per id instead of a pandas reindex per call).
     venue_slot: dict[str, int]
+    #: The venue rules' per-venue figures (``sources.venues``), by row, with an unknown venue's last.
+    venue_facts: dict[str, npt.NDArray[Any]]
 
     @classmethod
     def load(cls, store: EmbeddedStore) -> TraceData:
@@ -282,6 +284,7 @@ class TraceData:
             homes=Homes.build(people),
             phone_person=_phone_person(people),
             venue_slot={str(v): k for k, v in enumerate(venues.index)},
+            venue_facts=_venue_facts(venues),
         )
 
     # -- per-person lookups ----------------------------------------------------------------------------
@@ -352,6 +355,11 @@ class TraceData:
             out[rows < 0] = missing
         return out
 
+    def venue_fact(self, name: str, venue_ids: npt.ArrayLike) -> npt.NDArray[Any]:
+        """A venue rule's figure (``dwell_s``, ``zone_area_m2``, ``zones``, ``category``) for each venue id,
+        exactly what :mod:`izquvar.trace.sources.venues` gives, looked up instead of recomputed per trace."""
+        return np.asarray(self.venue_facts[name][self.venue_rows(venue_ids)])
+
     def venue_points(self, venue_ids: npt.ArrayLike) -> tuple[F64, F64]:
         """Latitude and longitude of each venue (NaN for an unknown venue)."""
         lat = self.venue_column("lat", venue_ids, np.nan).astype(np.float64)
@@ -365,6 +373,19 @@ class TraceData:
 
 
 _EMPTY_STAYS = pd.DataFrame({"start_s": np.empty(0, np.int64), "end_s": np.empty(0, np.int64)})
+
+
+def _venue_facts(venues: pd.DataFrame) -> dict[str, npt.NDArray[Any]]:
+    """Each venue's figures under the venue rules, computed once; row -1 (appended) is an unknown venue's."""
+    from izquvar.trace.sources import venues as rules
+
+    ids = np.asarray([*venues.index.tolist(), None], dtype=object)
+    return {
+        "dwell_s": rules.dwell_seconds(venues, ids),
+        "zone_area_m2": rules.zone_area_m2(venues, ids),
+        "zones": rules.zones_of(venues, ids),
+        "category": rules.categories(venues, ids),
+    }
 
 
 def _phone_person(people: pd.DataFrame) -> dict[str, str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from izquvar.trace.data import TraceData
@@ -67,7 +68,11 @@ def frame(n: int, **columns: Any) -> pd.DataFrame:
 
 
 def empty() -> pd.DataFrame:
-    return frame(0)
+    """An evidence frame without rows (a copy of one built once: most sources find nothing for most cases)."""
+    return _EMPTY.copy()
+
+
+_EMPTY = frame(0)
 
 
 @dataclass(frozen=True)
@@ -131,10 +136,25 @@ def qualify_by_day(rows: pd.DataFrame, case: Case) -> pd.DataFrame:
     offset = int(case.profile.utc_offset.total_seconds())
     day = (rows["start_s"].to_numpy(np.int64) + offset) // 86_400
     minutes = np.where(rows["qualifies"].to_numpy(bool), (rows["end_s"] - rows["start_s"]).to_numpy(np.float64), 0.0)
-    daily = pd.Series(minutes / 60.0).groupby([rows["contact"].to_numpy(object), day]).transform("sum").to_numpy()
+    daily = daily_sums(rows["contact"].to_numpy(object), day, minutes / 60.0)
     out = rows.copy()
     out["qualifies"] = rows["qualifies"].to_numpy(bool) & (daily >= case.profile.close_minutes)
     return out
+
+
+def daily_sums(
+    contact: npt.NDArray[np.object_], day: npt.NDArray[np.int64], values: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Per row, the sum of ``values`` over its (contact, day): a grouped transform, summed in row order with
+    Kahan compensation exactly as pandas sums a group, so that thresholds on it decide as before."""
+    from izquvar.trace.fuse import grouped_sum
+
+    who, _ = pd.factorize(contact)
+    pair, group = np.unique(who.astype(np.int64) * (int(day.max() - day.min()) + 1) + (day - day.min()),
+                            return_inverse=True)  # fmt: skip
+    group = group.astype(np.int64)
+    sums: npt.NDArray[np.float64] = grouped_sum(group, values.astype(np.float64), len(pair))[group]
+    return sums
 
 
 def disc_share(radius_m: float, area_m2: float | np.ndarray) -> np.ndarray:

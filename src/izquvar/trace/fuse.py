@@ -58,6 +58,26 @@ def split_days(evidence: pd.DataFrame, profile: DiseaseProfile) -> pd.DataFrame:
     return out
 
 
+def _split_columns(evidence: pd.DataFrame, profile: DiseaseProfile) -> dict[str, npt.NDArray[Any]]:
+    """:func:`split_days` as numpy columns, rows left empty dropped: fusion reads columns, never rows."""
+    offset = int(profile.utc_offset.total_seconds())
+    columns = {name: evidence[name].to_numpy() for name in evidence.columns}
+    start = columns["start_s"].astype(np.int64)
+    end = columns["end_s"].astype(np.int64)
+    first = (start + offset) // 86_400
+    last = (end - 1 + offset) // 86_400
+    count = np.maximum(last - first + 1, 1)
+    rows = np.repeat(np.arange(len(evidence)), count)
+    k = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
+    day = first[rows] + k
+    out = {name: values[rows] for name, values in columns.items()}
+    out["start_s"] = np.maximum(start[rows], day * 86_400 - offset)
+    out["end_s"] = np.minimum(end[rows], (day + 1) * 86_400 - offset)
+    out["day"] = day
+    kept = out["end_s"] > out["start_s"]
+    return {name: values[kept] for name, values in out.items()}
+
+
 def union_seconds(group: npt.NDArray[np.int64], start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]) -> pd.Series:
     """Length of the union of intervals per group (seconds), vectorised: sort, running max, new runs."""
     keys, totals = _union(group, start, end)
@@ -88,7 +108,7 @@ def _union(
 
 
 @njit(cache=True, nogil=True)
-def _grouped_sum(labels: npt.NDArray[np.int64], values: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.float64]:
+def grouped_sum(labels: npt.NDArray[np.int64], values: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.float64]:
     """Per-label sums with Kahan compensation, in row order: bit for bit what pandas' grouped sum gives."""
     total = np.zeros(n)
     compensation = np.zeros(n)
@@ -107,19 +127,18 @@ def fuse(evidence: pd.DataFrame, case: Case, data: TraceData, lang: Lang, areas:
     """Contacts ranked by risk (then minutes), each with its evidence and explanation."""
     if not len(evidence):
         return []
-    ev = split_days(evidence, case.profile)
-    ev = ev[ev["end_s"] > ev["start_s"]].reset_index(drop=True)
-    counted = ev["detail"].to_numpy(object) != IGNORED_DETAIL
+    ev = _split_columns(evidence, case.profile)
+    counted = ev["detail"].astype(object) != IGNORED_DETAIL
     contact_codes, unique_contacts = pd.factorize(ev["contact"])
     contacts = np.asarray(unique_contacts, dtype=object)  # plain Python strings: read once per contact below
     code = contact_codes.astype(np.int64)
-    day = ev["day"].to_numpy(np.int64)
-    start = ev["start_s"].to_numpy(np.int64)
-    end = ev["end_s"].to_numpy(np.int64)
+    day = ev["day"].astype(np.int64)
+    start = ev["start_s"].astype(np.int64)
+    end = ev["end_s"].astype(np.int64)
     n_days = int(day.max() - day.min() + 1)
     day_key = code * n_days + (day - day.min())
     daily_keys, daily_s = _union(day_key[counted], start[counted], end[counted])
-    grade = ev["grade"].to_numpy(object)
+    grade = ev["grade"].astype(object)
     close_rows = counted & (grade == "close")
     close_keys, close_s = _union(day_key[close_rows], start[close_rows], end[close_rows])
 
@@ -132,7 +151,7 @@ def fuse(evidence: pd.DataFrame, case: Case, data: TraceData, lang: Lang, areas:
     if len(close_keys):
         np.maximum.at(max_daily_close, close_keys // n_days, close_s / 60.0)
     qualifies = np.zeros(n, dtype=bool)
-    np.logical_or.at(qualifies, code[counted], ev["qualifies"].to_numpy(bool)[counted])
+    np.logical_or.at(qualifies, code[counted], ev["qualifies"].astype(bool)[counted])
     graded = np.zeros(n, dtype=bool)
     near_grade = counted & ((grade == "close") | (grade == "casual"))
     np.logical_or.at(graded, code[near_grade], True)
@@ -142,13 +161,11 @@ def fuse(evidence: pd.DataFrame, case: Case, data: TraceData, lang: Lang, areas:
 
     # exposure dose: per (contact, day), the strongest source's Σ minutes × p_near × infectiousness
     mid = (start + end) // 2
-    dose_rows = (
-        (end - start) / 60.0 * ev["p_near"].to_numpy(np.float64) * case.profile.infectiousness_at(mid, case.onset)
-    )
+    dose_rows = (end - start) / 60.0 * ev["p_near"].astype(np.float64) * case.profile.infectiousness_at(mid, case.onset)
     dose_rows = np.where(counted, dose_rows, 0.0)
-    source_code = np.asarray([_SOURCE_CODE[s] for s in ev["source"].to_numpy(object).tolist()], dtype=np.int64)
+    source_code = np.asarray([_SOURCE_CODE[s] for s in ev["source"].astype(object).tolist()], dtype=np.int64)
     pairs, pair_of = np.unique(day_key * len(SOURCE_ORDER) + source_code, return_inverse=True)
-    by_source = _grouped_sum(pair_of.astype(np.int64), dose_rows.astype(np.float64), len(pairs))
+    by_source = grouped_sum(pair_of.astype(np.int64), dose_rows.astype(np.float64), len(pairs))
     pair_day = pairs // len(SOURCE_ORDER)
     day_heads = np.flatnonzero(np.r_[True, pair_day[1:] != pair_day[:-1]])
     dose = np.zeros(n)
@@ -159,14 +176,14 @@ def fuse(evidence: pd.DataFrame, case: Case, data: TraceData, lang: Lang, areas:
     strength = dose_rows + 1e-6 * row_minutes
     by_strength = np.lexsort((np.arange(len(code)), -strength, code))  # first row of the largest, per contact
     lead = by_strength[np.searchsorted(code[by_strength], np.arange(n))]
-    settings = ev["setting"].to_numpy(object)
-    venues = ev["venue_id"].to_numpy(object)
+    settings = ev["setting"].astype(object)
+    venues = ev["venue_id"].astype(object)
     source_mask = np.zeros(n, dtype=np.int64)
     np.bitwise_or.at(source_mask, code, np.left_shift(1, source_code))
     closest = np.full(n, np.inf)
-    np.fmin.at(closest, code, ev["distance_m"].to_numpy(np.float64))
+    np.fmin.at(closest, code, ev["distance_m"].astype(np.float64))
     strongest = np.full(n, np.inf)
-    np.fmin.at(strongest, code, ev["attenuation_db"].to_numpy(np.float64))
+    np.fmin.at(strongest, code, ev["attenuation_db"].astype(np.float64))
     first_seen = np.full(n, np.iinfo(np.int64).max)
     np.minimum.at(first_seen, code, start)
     last_seen = np.zeros(n, dtype=np.int64)
@@ -176,7 +193,7 @@ def fuse(evidence: pd.DataFrame, case: Case, data: TraceData, lang: Lang, areas:
     by_contact = np.lexsort((start, code))
     bounds = np.searchsorted(code[by_contact], np.arange(n + 1))
     refs = _Refs(data, lang, areas)
-    evidence_rows = _evidence_rows(ev.iloc[by_contact], refs)
+    evidence_rows = _evidence_rows({name: values[by_contact] for name, values in ev.items()}, refs)
     rank = np.vectorize(_CLASS_RANK.__getitem__, otypes=[np.int64])(klass) if n else np.zeros(0, np.int64)
     order = np.lexsort((-minutes, -risk, rank))
     out = []
@@ -247,13 +264,13 @@ class _Refs:
         return None if ref is None else ref.name
 
 
-def _evidence_rows(ev: pd.DataFrame, refs: _Refs) -> list[Evidence]:
+def _evidence_rows(ev: dict[str, npt.NDArray[Any]], refs: _Refs) -> list[Evidence]:
     """Evidence models of every row (columns read once as Python lists, no per-row pandas access)."""
     sources, starts, ends, venue_ids, details = (
-        ev[name].to_numpy().tolist() for name in ("source", "start_s", "end_s", "venue_id", "detail")
+        ev[name].tolist() for name in ("source", "start_s", "end_s", "venue_id", "detail")
     )
     lats, lons, distances, attenuations = (
-        np.where(np.isfinite(v := ev[name].to_numpy(np.float64)), v, np.nan).tolist()
+        np.where(np.isfinite(v := ev[name].astype(np.float64)), v, np.nan).tolist()
         for name in ("lat", "lon", "distance_m", "attenuation_db")
     )
     out = []

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, clip, empty, frame
+from izquvar.trace.evidence import Case, clip, daily_sums, empty, frame
 from izquvar.trace.result import Source
 
 THRESHOLDS_DB = (55.0, 63.0, 73.0)
@@ -58,6 +58,6 @@ class BleSource:
         offset = int(case.profile.utc_offset.total_seconds())
         day = (out["start_s"].to_numpy(np.int64) + offset) // 86_400
         weighted = (out["end_s"] - out["start_s"]).to_numpy(np.float64) / 60.0 * close_weight
-        per_day = pd.Series(weighted).groupby([out["contact"].to_numpy(), day]).transform("sum")
-        out["qualifies"] = (per_day.to_numpy() >= case.profile.close_minutes) & (close_weight > 0)
+        per_day = daily_sums(out["contact"].to_numpy(object), day, weighted)
+        out["qualifies"] = (per_day >= case.profile.close_minutes) & (close_weight > 0)
         return out

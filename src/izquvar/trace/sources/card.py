@@ -14,7 +14,7 @@ import pandas as pd
 from izquvar.trace.data import TraceData
 from izquvar.trace.evidence import Case, clip, disc_share, empty, frame
 from izquvar.trace.result import Source
-from izquvar.trace.sources.venues import SHARE_BEFORE_PAYMENT, categories, dwell_seconds, zone_area_m2
+from izquvar.trace.sources.venues import SHARE_BEFORE_PAYMENT
 
 SAME_QUEUE_MIN = 5.0
 
@@ -22,7 +22,7 @@ SAME_QUEUE_MIN = 5.0
 def payment_visits(rows: pd.DataFrame, data: TraceData) -> pd.DataFrame:
     """Card rows with an assumed visit ``start_s``/``end_s`` around each payment."""
     t = rows["time_s"].to_numpy(np.int64)
-    dwell = dwell_seconds(data.venues, rows["venue_id"].to_numpy(object))
+    dwell = data.venue_fact("dwell_s", rows["venue_id"].to_numpy(object))
     before = np.rint(dwell * SHARE_BEFORE_PAYMENT).astype(np.int64)
     return rows.assign(start_s=t - before, end_s=t + (dwell - before))
 
@@ -50,7 +50,7 @@ class CardSource:
             return empty()
         venue = pairs["venue_id"].to_numpy(object)
         gap_min = np.abs(pairs["time_s_case"].to_numpy(np.int64) - pairs["time_s"].to_numpy(np.int64)) / 60.0
-        places = data.venues.reindex(venue)
+        lat, lon = data.venue_points(venue)
         out = frame(
             len(pairs),
             contact=pairs["card_holder"].to_numpy(object),
@@ -58,11 +58,11 @@ class CardSource:
             start_s=start,
             end_s=end,
             venue_id=venue,
-            lat=places["lat"].to_numpy(np.float64),
-            lon=places["lon"].to_numpy(np.float64),
-            p_near=disc_share(case.profile.close_distance_m, zone_area_m2(data.venues, venue)) / 2.0,
+            lat=lat,
+            lon=lon,
+            p_near=disc_share(case.profile.close_distance_m, data.venue_fact("zone_area_m2", venue)) / 2.0,
             grade=np.where(gap_min <= SAME_QUEUE_MIN, "casual", "possible"),
-            setting=categories(data.venues, venue),
+            setting=data.venue_fact("category", venue),
             detail=np.char.add("payments ", np.round(gap_min).astype(int).astype(str)).astype(object),
         )
         return clip(out, case)

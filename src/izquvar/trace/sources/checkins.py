@@ -14,13 +14,12 @@ import pandas as pd
 from izquvar.trace.data import TraceData
 from izquvar.trace.evidence import Case, clip, disc_share, empty, frame
 from izquvar.trace.result import Source
-from izquvar.trace.sources.venues import categories, dwell_seconds, zone_area_m2
 
 
 def visits(rows: pd.DataFrame, data: TraceData) -> pd.DataFrame:
     """Check-in rows with ``start_s``/``end_s`` (assumed dwell when there is no check-out)."""
     start = rows["check_in_s"].to_numpy(np.int64)
-    dwell = dwell_seconds(data.venues, rows["venue_id"].to_numpy(object))
+    dwell = data.venue_fact("dwell_s", rows["venue_id"].to_numpy(object))
     out = rows["check_out_s"].to_numpy(dtype=np.float64, na_value=np.nan)
     end = np.where(np.isfinite(out), out, start + dwell).astype(np.int64)
     result = rows.assign(start_s=start, end_s=np.maximum(end, start + 60), assumed=~np.isfinite(out))
@@ -51,8 +50,8 @@ class CheckinSource:
         if not len(pairs):
             return empty()
         venue = pairs["venue_id"].to_numpy(object)
-        area = zone_area_m2(data.venues, venue)
-        places = data.venues.reindex(venue)
+        area = data.venue_fact("zone_area_m2", venue)
+        lat, lon = data.venue_points(venue)
         assumed = pairs["assumed_case"].to_numpy(bool) | pairs["assumed"].to_numpy(bool)
         out = frame(
             len(pairs),
@@ -61,11 +60,11 @@ class CheckinSource:
             start_s=start,
             end_s=end,
             venue_id=venue,
-            lat=places["lat"].to_numpy(np.float64),
-            lon=places["lon"].to_numpy(np.float64),
+            lat=lat,
+            lon=lon,
             p_near=disc_share(case.profile.close_distance_m, area),
             grade="casual",
-            setting=categories(data.venues, venue),
+            setting=data.venue_fact("category", venue),
             detail=np.where(assumed, "assumed_dwell", "checked_out"),
         )
         return clip(out, case)

@@ -22,7 +22,6 @@ from izquvar.trace.colocation import encounters
 from izquvar.trace.data import TraceData, seconds
 from izquvar.trace.evidence import Case, clip, empty, frame
 from izquvar.trace.result import Source
-from izquvar.trace.sources.venues import categories, zones_of
 
 QUERY_M = 50.0
 MIN_MINUTES = 5.0
@@ -56,9 +55,9 @@ class GpsSource:
         venue = np.asarray(venue, dtype=object)
         same_venue = np.asarray(col["case_venue_id"] == col["contact_venue_id"], dtype=bool)
         at_venue = pd.notna(venue)
-        zones = np.where(at_venue, zones_of(data.venues, np.where(at_venue, venue, "")), 1.0)
+        zones = np.where(at_venue, data.venue_fact("zones", np.where(at_venue, venue, "")), 1.0)
         p_near = np.where(at_venue, p_near / zones, p_near)
-        setting = np.where(at_venue, categories(data.venues, np.where(at_venue, venue, "")), "nearby")
+        setting = np.where(at_venue, data.venue_fact("category", np.where(at_venue, venue, "")), "nearby")
         setting = np.where(at_venue & ~same_venue & pd.notna(col["case_venue_id"]), "nearby", setting)
         home = _near_home(case, col["case_lat"].astype(np.float64), col["case_lon"].astype(np.float64))
         setting = np.where(home & ~at_venue, "home", setting)

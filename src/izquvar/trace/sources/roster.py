@@ -21,7 +21,7 @@ import pandas as pd
 from izquvar.trace.data import TraceData
 from izquvar.trace.evidence import Case, clip, disc_share, empty, frame, qualify_by_day
 from izquvar.trace.result import Source
-from izquvar.trace.sources.venues import M2_PER_PERSON, categories, point
+from izquvar.trace.sources.venues import M2_PER_PERSON, point
 
 #: Assumed local hours of presence when no data says otherwise.
 HOURS = {"school_class": (8, 13), "department": (9, 18)}
@@ -98,7 +98,7 @@ class RosterSource:
 def group_area_m2(data: TraceData, venue_id: str, members: int) -> float:
     """The room a group uses: its members times the venue category's area per person (the group is what fills
     the room, unlike the venue's capacity, which counts every shift and every room)."""
-    category = str(categories(data.venues, [venue_id])[0])
+    category = str(data.venue_fact("category", [venue_id])[0])
     return max(members, 1) * M2_PER_PERSON.get(category, M2_PER_PERSON["other"])
 
 
