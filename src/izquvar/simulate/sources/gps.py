@@ -46,18 +46,23 @@ def still_pings(
     config: SimConfig,
     rng: np.random.Generator,
 ) -> pa.Table:
-    """One fix per 5-minute slot per app user present in a place (slot rows of one chunk)."""
+    """One fix per 5-minute slot per app user present in a place (slot rows of one chunk).
+
+    A slot's fix is taken at the phone's own phase within the slot, and only if the person is in this stay at
+    that moment (stays are half-open, so two stays never share a fix). Rides are left to
+    :func:`moving_pings`: a moving phone fixes every minute.
+    """
     every = max(1, config.gps_interval_still_s // (SLOT_MIN * 60))
-    keep = app_user[rows.person] & (rows.slot % every == 0)
+    keep = app_user[rows.person] & (rows.slot % every == 0) & (stays.kind[rows.stay] != RIDE)
     if not config.gps_fix_in_metro:
         keep &= ~geometry.underground[rows.place]
+    minute_all = rows.slot * float(SLOT_MIN) + phase_s[rows.person] / 60.0
+    keep &= (minute_all >= stays.start[rows.stay]) & (minute_all < stays.end[rows.stay])
     keep &= rng.random(len(keep)) >= config.gps_loss
     sel = np.flatnonzero(keep)
     person = rows.person[sel]
     place = rows.place[sel]
-    stay = rows.stay[sel]
-    minute = rows.slot[sel] * float(SLOT_MIN) + phase_s[person] / 60.0
-    minute = np.clip(minute, stays.start[stay], stays.end[stay])
+    minute = minute_all[sel]
     x = geometry.x[place] + rows.x[sel] - rows.w[sel] / 2.0
     y = geometry.y[place] + rows.y[sel] - rows.h[sel] / 2.0
     sigma = np.where(geometry.indoor[place], config.gps_sigma_indoor_m, config.gps_sigma_outdoor_m)
