@@ -8,7 +8,7 @@ build, is persisted under ``STORE/index/<manifest generation>/stays`` and rebuil
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -239,6 +239,8 @@ class TraceData:
     venue_slot: dict[str, int]
     #: The venue rules' per-venue figures (``sources.venues``), by row, with an unknown venue's last.
     venue_facts: dict[str, npt.NDArray[Any]]
+    #: Venue references (``fuse.venue_ref``) made so far: immutable models, shared by every trace of this load.
+    venue_refs: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: EmbeddedStore) -> TraceData:

@@ -273,6 +273,8 @@ def _evidence_rows(ev: dict[str, npt.NDArray[Any]], refs: _Refs) -> list[Evidenc
         np.where(np.isfinite(v := ev[name].astype(np.float64)), v, np.nan).tolist()
         for name in ("lat", "lon", "distance_m", "attenuation_db")
     )
+    stamps = np.unique(np.concatenate([ev["start_s"], ev["end_s"]]).astype(np.int64)).tolist()
+    when = dict(zip(stamps, map(_utc, stamps), strict=True))  # each instant's datetime made once
     out = []
     for k in range(len(sources)):
         venue, area = refs.venue(venue_ids[k])
@@ -282,8 +284,8 @@ def _evidence_rows(ev: dict[str, npt.NDArray[Any]], refs: _Refs) -> list[Evidenc
                 Evidence,
                 {
                     "source": sources[k],
-                    "start": _utc(starts[k]),
-                    "end": _utc(ends[k]),
+                    "start": when[starts[k]],
+                    "end": when[ends[k]],
                     "minutes": round((ends[k] - starts[k]) / 60.0, 2),
                     "venue": venue,
                     "area": area,
@@ -315,10 +317,17 @@ def trusted(model: type[_M], fields: dict[str, Any]) -> _M:
 
 
 def venue_ref(data: TraceData, venue_id: object) -> VenueRef | None:
-    if not isinstance(venue_id, str) or venue_id not in data.venues.index:
+    """The venue as results show it (``None`` for an unknown venue); one model per venue per load."""
+    if not isinstance(venue_id, str) or venue_id not in data.venue_slot:
         return None
-    row = data.venues.loc[venue_id]
-    return VenueRef(venue_id=venue_id, name=str(row["name"]), category=str(row["category"]), indoor=bool(row["indoor"]))
+    ref = data.venue_refs.get(venue_id)
+    if ref is None:
+        row = data.venues.iloc[data.venue_slot[venue_id]]
+        ref = VenueRef(
+            venue_id=venue_id, name=str(row["name"]), category=str(row["category"]), indoor=bool(row["indoor"])
+        )
+        data.venue_refs[venue_id] = ref
+    return ref
 
 
 def area_ref(areas: Any, region: object, district: object, mahalla: object, lang: Lang) -> AreaRef | None:
