@@ -107,9 +107,20 @@ def _union(
     return g[run_heads][group_heads], np.add.reduceat(lengths, group_heads).astype(np.int64)
 
 
-@njit(cache=True, nogil=True)
 def grouped_sum(labels: npt.NDArray[np.int64], values: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.float64]:
-    """Per-label sums with Kahan compensation, in row order: bit for bit what pandas' grouped sum gives."""
+    """Per-label sums (labels ``0..n-1``) bit for bit as ``pd.Series(values).groupby(labels).sum()`` gives them:
+    pandas sums several groups with Kahan compensation in row order, which the kernel repeats; a single group
+    takes another path in pandas, so that case is left to pandas itself."""
+    if n == 1:
+        one = pd.Series(values).groupby(labels).sum().to_numpy(np.float64)
+        return np.asarray(one, dtype=np.float64)
+    sums: npt.NDArray[np.float64] = _kahan_sums(labels, values, n)
+    return sums
+
+
+@njit(cache=True, nogil=True)
+def _kahan_sums(labels: npt.NDArray[np.int64], values: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.float64]:
+    """Per-label sums with Kahan compensation, in row order (pandas' grouped sum of several groups)."""
     total = np.zeros(n)
     compensation = np.zeros(n)
     for i in range(len(labels)):
