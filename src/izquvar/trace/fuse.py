@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from izquvar.i18n import Lang
 from izquvar.trace.data import TraceData
 from izquvar.trace.disease import DiseaseProfile
-from izquvar.trace.evidence import Case
+from izquvar.trace.evidence import COLUMNS, Case
 from izquvar.trace.explain import explanation
 from izquvar.trace.result import AreaRef, Contact, ContactClass, Evidence, Source, VenueRef
 
@@ -58,16 +58,26 @@ def split_days(evidence: pd.DataFrame, profile: DiseaseProfile) -> pd.DataFrame:
     return out
 
 
-def _split_columns(evidence: pd.DataFrame, profile: DiseaseProfile) -> dict[str, npt.NDArray[Any]]:
-    """:func:`split_days` as numpy columns, rows left empty dropped: fusion reads columns, never rows."""
+def evidence_columns(frames: list[pd.DataFrame], exclude: str | None = None) -> dict[str, npt.NDArray[Any]]:
+    """The sources' evidence frames as one set of numpy columns (what ``pd.concat`` then ``to_numpy`` would
+    give, without building the concatenated frame), rows of the contact ``exclude`` left out."""
+    names = list(frames[0].columns) if frames else list(COLUMNS)
+    columns = {name: np.concatenate([f[name].to_numpy() for f in frames]) if frames else np.empty(0) for name in names}
+    if exclude is not None and frames:
+        kept = columns["contact"] != exclude
+        columns = {name: values[kept] for name, values in columns.items()}
+    return columns
+
+
+def _split_columns(columns: dict[str, npt.NDArray[Any]], profile: DiseaseProfile) -> dict[str, npt.NDArray[Any]]:
+    """:func:`split_days` on numpy columns, rows left empty dropped: fusion reads columns, never rows."""
     offset = int(profile.utc_offset.total_seconds())
-    columns = {name: evidence[name].to_numpy() for name in evidence.columns}
     start = columns["start_s"].astype(np.int64)
     end = columns["end_s"].astype(np.int64)
     first = (start + offset) // 86_400
     last = (end - 1 + offset) // 86_400
     count = np.maximum(last - first + 1, 1)
-    rows = np.repeat(np.arange(len(evidence)), count)
+    rows = np.repeat(np.arange(len(start)), count)
     k = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
     day = first[rows] + k
     out = {name: values[rows] for name, values in columns.items()}
@@ -136,7 +146,14 @@ def _kahan_sums(labels: npt.NDArray[np.int64], values: npt.NDArray[np.float64], 
 
 def fuse(evidence: pd.DataFrame, case: Case, data: TraceData, lang: Lang, areas: Any) -> list[Contact]:
     """Contacts ranked by risk (then minutes), each with its evidence and explanation."""
-    if not len(evidence):
+    return fuse_columns(evidence_columns([evidence]), case, data, lang, areas)
+
+
+def fuse_columns(
+    evidence: dict[str, npt.NDArray[Any]], case: Case, data: TraceData, lang: Lang, areas: Any
+) -> list[Contact]:
+    """:func:`fuse` on evidence already in numpy columns (see :func:`evidence_columns`)."""
+    if not len(evidence["contact"]):
         return []
     ev = _split_columns(evidence, case.profile)
     counted = ev["detail"].astype(object) != IGNORED_DETAIL

@@ -15,8 +15,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import pandas as pd
-
 from izquvar.errors import InvalidInput, NotFound
 from izquvar.i18n import LANGS, Lang
 from izquvar.store.embedded import EmbeddedStore
@@ -25,7 +23,7 @@ from izquvar.store.manifest import load_manifest
 from izquvar.trace.data import TraceData
 from izquvar.trace.disease import COVID19, DiseaseProfile
 from izquvar.trace.evidence import Case, EvidenceSource
-from izquvar.trace.fuse import SOURCE_ORDER, fuse
+from izquvar.trace.fuse import SOURCE_ORDER, evidence_columns, fuse_columns
 from izquvar.trace.places import case_places
 from izquvar.trace.result import CaseRef, ContactClass, Source, TraceResult, TraceSummary
 from izquvar.trace.sources import default_sources
@@ -115,16 +113,13 @@ class Tracer:
             stays=self.data.stays_of(pseudonym, start_s, end_s),
         )
         frames = [source.evidence(case, self.data) for source in self.sources]
-        frames = [f for f in frames if len(f)]
-        evidence = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        if len(evidence):
-            evidence = evidence[evidence["contact"] != pseudonym]
-        contacts = fuse(evidence, case, self.data, language, self.areas)
+        evidence = evidence_columns([f for f in frames if len(f)], exclude=pseudonym)
+        contacts = fuse_columns(evidence, case, self.data, language, self.areas)
         places = case_places(case, self.data, language, self.areas)
         counts: dict[ContactClass, int] = {"close": 0, "casual": 0, "possible": 0}
         for contact in contacts:
             counts[contact.klass] += 1
-        used = set(evidence["source"]) if len(evidence) else set()
+        used = set(evidence["source"].tolist())
         for place in places:
             used.update(place.sources)
         sources_used: list[Source] = [s for s in SOURCE_ORDER if s in used]
