@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from izquvar.outbreak.cases import local_midnight
+from izquvar.localtime import local_midnight
 from izquvar.trace.result import (
     AreaRef,
     CaseRef,

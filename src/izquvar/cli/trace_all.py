@@ -19,8 +19,8 @@ from rich.table import Table
 from izquvar.cli.options import store_option
 from izquvar.errors import InvalidInput, NotFound
 from izquvar.i18n import LANGS, Lang
+from izquvar.localtime import UZBEKISTAN_UTC_OFFSET
 from izquvar.outbreak import OutbreakRun, cases_from_lab, read_cases_file, trace_all
-from izquvar.outbreak.cases import UZBEKISTAN_UTC_OFFSET
 from izquvar.store import open_store
 
 

@@ -99,12 +99,3 @@ def read_cases_file(path: Path) -> list[Case]:
             if person not in chosen or case.onset < chosen[person].onset:
                 chosen[person] = case
     return sorted(chosen.values())
-
-
-#: Uzbekistan keeps UTC+5 all year (no daylight saving): dates of onset and isolation are local dates.
-UZBEKISTAN_UTC_OFFSET = dt.timedelta(hours=5)
-
-
-def local_midnight(day: dt.date, offset: dt.timedelta = UZBEKISTAN_UTC_OFFSET) -> dt.datetime:
-    """The UTC instant at which local date ``day`` begins."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) - offset

@@ -21,8 +21,8 @@ import datetime as dt
 import duckdb
 import pyarrow as pa
 
+from izquvar.localtime import UZBEKISTAN_UTC_OFFSET
 from izquvar.outbreak._arrow import schema, values
-from izquvar.outbreak.cases import UZBEKISTAN_UTC_OFFSET
 
 CANDIDATES_SCHEMA = schema(
     pa.field("infector", pa.string(), nullable=False),

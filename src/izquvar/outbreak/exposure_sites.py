@@ -37,8 +37,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from izquvar.localtime import UZBEKISTAN_UTC_OFFSET
 from izquvar.outbreak._arrow import schema, where
-from izquvar.outbreak.cases import UZBEKISTAN_UTC_OFFSET
 
 ROUND_MINUTES = 30
 REMOVE_AFTER_DAYS = 14

@@ -19,8 +19,8 @@ from collections.abc import Callable, Collection
 import pyarrow as pa
 
 from izquvar.errors import NotFound
+from izquvar.localtime import UZBEKISTAN_UTC_OFFSET
 from izquvar.outbreak._arrow import schema, values, where
-from izquvar.outbreak.cases import UZBEKISTAN_UTC_OFFSET
 from izquvar.outbreak.protocol import CaseTracer
 
 DAYS_BEFORE_ONSET = 2

@@ -11,9 +11,10 @@ import datetime as dt
 from collections.abc import Iterable
 
 from izquvar.i18n import Lang, format_number, format_when, message
+from izquvar.localtime import UZBEKISTAN_TZ
 from izquvar.trace.result import AreaRef, ContactClass, Place, Source
 
-TASHKENT = dt.timezone(dt.timedelta(hours=5), "UTC+05")
+TASHKENT = UZBEKISTAN_TZ
 
 #: Drawing order and colours of contact classes (the most important drawn last, on top).
 CLASS_ORDER: tuple[ContactClass, ...] = ("possible", "casual", "close")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from izquvar.errors import InvalidInput
+from izquvar.localtime import UZBEKISTAN_UTC_OFFSET
 
 #: Feeds the simulator can write (formats.py kinds), in the order they are produced.
 ALL_SOURCES: tuple[str, ...] = (
@@ -51,7 +52,7 @@ class SimConfig:
     #: Compute the close-contact truth table (pairs within 2 m for 15 min); costly at a million people.
     close_contacts: bool = True
     #: Local time offset of Tashkent (UTC+5, no daylight saving since 1992).
-    utc_offset_hours: int = 5
+    utc_offset_hours: int = int(UZBEKISTAN_UTC_OFFSET.total_seconds()) // 3600
 
     # --- phones and apps ------------------------------------------------------------------------------------
     phone_owner_share: float = 0.85

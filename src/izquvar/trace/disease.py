@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from izquvar.errors import InvalidInput
+from izquvar.localtime import UZBEKISTAN_UTC_OFFSET, local_midnight
 
 #: Relative infectiousness by day since onset, from day -2 to day +10 (peak at onset, about 44 % of
 #: transmission before symptoms; shape after He et al., Nature Medicine 26, 672-675, 2020). Days outside the
@@ -36,7 +37,7 @@ class DiseaseProfile:
     #: Infectiousness by day since onset, starting at ``-days_before_onset``.
     infectiousness: tuple[float, ...] = COVID19_INFECTIOUSNESS
     #: Local time of the population, hours east of UTC: "a day" for the 24-hour rule is a local calendar day.
-    utc_offset_hours: float = 5.0
+    utc_offset_hours: float = UZBEKISTAN_UTC_OFFSET.total_seconds() / 3600
 
     def __post_init__(self) -> None:
         if self.days_before_onset < 0 or self.days_infectious_after_onset < 0:
@@ -52,7 +53,7 @@ class DiseaseProfile:
 
     def local_midnight(self, day: dt.date) -> dt.datetime:
         """The UTC instant at which local calendar ``day`` begins."""
-        return dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC) - self.utc_offset
+        return local_midnight(day, self.utc_offset)
 
     def window(
         self, onset: dt.date, isolation: dt.date | None = None, data_end: dt.datetime | None = None
