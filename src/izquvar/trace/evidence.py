@@ -10,6 +10,7 @@ meets the close-contact definition for its day (``qualifies``, e.g. 15 GAEN-weig
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -155,6 +156,26 @@ def daily_sums(
     group = group.astype(np.int64)
     sums: npt.NDArray[np.float64] = grouped_sum(group, values.astype(np.float64), len(pair))[group]
     return sums
+
+
+def overlapping_visits(
+    mine: pd.DataFrame,
+    theirs_at: Callable[[npt.NDArray[np.str_]], pd.DataFrame],
+    person_column: str,
+    case: Case,
+) -> tuple[pd.DataFrame, npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+    """The case's visits (``start_s``/``end_s``) inside the window paired with other people's visits at the same
+    venues (``theirs_at(venue_ids)``; case columns suffixed ``_case``), with each pair's overlap ``[start, end)``,
+    which may be empty. ``None`` when the case has no visit in the window."""
+    mine = mine[(mine["start_s"] < case.end_s) & (mine["end_s"] > case.start_s)]
+    if not len(mine):
+        return None
+    theirs = theirs_at(mine["venue_id"].to_numpy(str))
+    theirs = theirs[theirs[person_column] != case.person]
+    pairs = mine.merge(theirs, on="venue_id", suffixes=("_case", ""))
+    start = np.maximum(pairs["start_s_case"].to_numpy(np.int64), pairs["start_s"].to_numpy(np.int64))
+    end = np.minimum(pairs["end_s_case"].to_numpy(np.int64), pairs["end_s"].to_numpy(np.int64))
+    return pairs, start, end
 
 
 def disc_share(radius_m: float, area_m2: float | np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, clip, disc_share, empty, frame
+from izquvar.trace.evidence import Case, clip, disc_share, empty, frame, overlapping_visits
 from izquvar.trace.result import Source
 from izquvar.trace.sources.venues import SHARE_BEFORE_PAYMENT
 
@@ -35,15 +35,15 @@ class CardSource:
         mine = mine[mine["venue_id"].notna()]
         if not len(mine):
             return empty()
-        mine = payment_visits(mine, data)
-        mine = mine[(mine["start_s"] < case.end_s) & (mine["end_s"] > case.start_s)]
-        if not len(mine):
+        found = overlapping_visits(
+            payment_visits(mine, data),
+            lambda venues: payment_visits(data.card_at.rows_of(venues), data),
+            "card_holder",
+            case,
+        )
+        if found is None:
             return empty()
-        theirs = payment_visits(data.card_at.rows_of(mine["venue_id"].to_numpy(str)), data)
-        theirs = theirs[theirs["card_holder"] != case.person]
-        pairs = mine.merge(theirs, on="venue_id", suffixes=("_case", ""))
-        start = np.maximum(pairs["start_s_case"].to_numpy(np.int64), pairs["start_s"].to_numpy(np.int64))
-        end = np.minimum(pairs["end_s_case"].to_numpy(np.int64), pairs["end_s"].to_numpy(np.int64))
+        pairs, start, end = found
         keep = end > start
         pairs, start, end = pairs[keep], start[keep], end[keep]
         if not len(pairs):

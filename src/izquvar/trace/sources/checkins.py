@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, clip, disc_share, empty, frame
+from izquvar.trace.evidence import Case, clip, disc_share, empty, frame, overlapping_visits
 from izquvar.trace.result import Source
 
 
@@ -33,15 +33,12 @@ class CheckinSource:
         mine = data.checkins.rows(case.person)
         if not len(mine):
             return empty()
-        mine = visits(mine, data)
-        mine = mine[(mine["start_s"] < case.end_s) & (mine["end_s"] > case.start_s)]
-        if not len(mine):
+        found = overlapping_visits(
+            visits(mine, data), lambda venues: visits(data.checkins_at.rows_of(venues), data), "person", case
+        )
+        if found is None:
             return empty()
-        theirs = visits(data.checkins_at.rows_of(mine["venue_id"].to_numpy(str)), data)
-        theirs = theirs[theirs["person"] != case.person]
-        pairs = mine.merge(theirs, on="venue_id", suffixes=("_case", ""))
-        start = np.maximum(pairs["start_s_case"].to_numpy(np.int64), pairs["start_s"].to_numpy(np.int64))
-        end = np.minimum(pairs["end_s_case"].to_numpy(np.int64), pairs["end_s"].to_numpy(np.int64))
+        pairs, start, end = found
         zc = pairs["zone_case"].to_numpy(dtype=np.float64, na_value=np.nan)
         zo = pairs["zone"].to_numpy(dtype=np.float64, na_value=np.nan)
         other_zone = np.isfinite(zc) & np.isfinite(zo) & (zc != zo)
