@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from izquvar.trace.evidence import daily_sums
-from izquvar.trace.fuse import grouped_sum, trusted, union_seconds
+from izquvar.trace.fuse import trusted
+from izquvar.trace.numeric import grouped_sum, union_seconds
 from izquvar.trace.result import AreaRef, Evidence
 
 

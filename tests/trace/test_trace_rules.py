@@ -19,7 +19,8 @@ from izquvar.store import EmbeddedStore
 from izquvar.trace.disease import COVID19, DiseaseProfile
 from izquvar.trace.evidence import Case, frame
 from izquvar.trace.explain import explanation
-from izquvar.trace.fuse import split_days, union_seconds
+from izquvar.trace.fuse import split_days
+from izquvar.trace.numeric import union_seconds
 from izquvar.trace.result import TraceResult
 from izquvar.trace.tracer import Tracer, trace_store
 

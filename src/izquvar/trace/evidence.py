@@ -20,6 +20,7 @@ import pandas as pd
 
 from izquvar.trace.data import TraceData
 from izquvar.trace.disease import DiseaseProfile
+from izquvar.trace.numeric import grouped_sum
 from izquvar.trace.result import Source
 
 Grade = Literal["close", "casual", "possible"]
@@ -66,6 +67,17 @@ def frame(n: int, **columns: Any) -> pd.DataFrame:
             value = np.full(n, value, dtype=_DTYPES.get(name, object))
         data[name] = np.asarray(value, dtype=_DTYPES.get(name, object))
     return pd.DataFrame(data)
+
+
+def evidence_columns(frames: list[pd.DataFrame], exclude: str | None = None) -> dict[str, npt.NDArray[Any]]:
+    """The sources' evidence frames as one set of numpy columns (what ``pd.concat`` then ``to_numpy`` would
+    give, without building the concatenated frame), rows of the contact ``exclude`` left out."""
+    names = list(frames[0].columns) if frames else list(COLUMNS)
+    columns = {name: np.concatenate([f[name].to_numpy() for f in frames]) if frames else np.empty(0) for name in names}
+    if exclude is not None and frames:
+        kept = columns["contact"] != exclude
+        columns = {name: values[kept] for name, values in columns.items()}
+    return columns
 
 
 def empty() -> pd.DataFrame:
@@ -148,8 +160,6 @@ def daily_sums(
 ) -> npt.NDArray[np.float64]:
     """Per row, the sum of ``values`` over its (contact, day): a grouped transform, summed in row order with
     Kahan compensation exactly as pandas sums a group, so that thresholds on it decide as before."""
-    from izquvar.trace.fuse import grouped_sum
-
     who, _ = pd.factorize(contact)
     pair, group = np.unique(who.astype(np.int64) * (int(day.max() - day.min()) + 1) + (day - day.min()),
                             return_inverse=True)  # fmt: skip

@@ -23,14 +23,14 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from numba import njit
 from pydantic import BaseModel
 
 from izquvar.i18n import Lang
 from izquvar.trace.data import TraceData
 from izquvar.trace.disease import DiseaseProfile
-from izquvar.trace.evidence import COLUMNS, Case
+from izquvar.trace.evidence import Case, evidence_columns
 from izquvar.trace.explain import explanation
+from izquvar.trace.numeric import grouped_sum, union_arrays
 from izquvar.trace.result import AreaRef, Contact, ContactClass, Evidence, Source, VenueRef
 
 #: Order in which sources are listed (most specific first).
@@ -58,17 +58,6 @@ def split_days(evidence: pd.DataFrame, profile: DiseaseProfile) -> pd.DataFrame:
     return out
 
 
-def evidence_columns(frames: list[pd.DataFrame], exclude: str | None = None) -> dict[str, npt.NDArray[Any]]:
-    """The sources' evidence frames as one set of numpy columns (what ``pd.concat`` then ``to_numpy`` would
-    give, without building the concatenated frame), rows of the contact ``exclude`` left out."""
-    names = list(frames[0].columns) if frames else list(COLUMNS)
-    columns = {name: np.concatenate([f[name].to_numpy() for f in frames]) if frames else np.empty(0) for name in names}
-    if exclude is not None and frames:
-        kept = columns["contact"] != exclude
-        columns = {name: values[kept] for name, values in columns.items()}
-    return columns
-
-
 def _split_columns(columns: dict[str, npt.NDArray[Any]], profile: DiseaseProfile) -> dict[str, npt.NDArray[Any]]:
     """:func:`split_days` on numpy columns, rows left empty dropped: fusion reads columns, never rows."""
     offset = int(profile.utc_offset.total_seconds())
@@ -86,62 +75,6 @@ def _split_columns(columns: dict[str, npt.NDArray[Any]], profile: DiseaseProfile
     out["day"] = day
     kept = out["end_s"] > out["start_s"]
     return {name: values[kept] for name, values in out.items()}
-
-
-def union_seconds(group: npt.NDArray[np.int64], start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]) -> pd.Series:
-    """Length of the union of intervals per group (seconds), vectorised: sort, running max, new runs."""
-    keys, totals = _union(group, start, end)
-    return pd.Series(totals, index=keys)
-
-
-def _union(
-    group: npt.NDArray[np.int64], start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """:func:`union_seconds` as arrays: the groups (ascending) and their union lengths."""
-    if not len(group):
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    order = np.lexsort((start, group))
-    g, s, e = group[order], start[order], end[order]
-    new_group = np.r_[True, g[1:] != g[:-1]]
-    # running max of the ends within each group: one accumulate over (group rank, end) packed into an int64
-    rank = np.cumsum(new_group) - 1
-    base = int(min(s.min(), e.min()))
-    span = int(max(s.max(), e.max())) - base + 1
-    reach = np.maximum.accumulate(rank * span + (e - base)) - rank * span + base
-    prev_reach = np.r_[np.int64(-1), reach[:-1]]
-    new_run = new_group | (s > prev_reach)
-    run_heads = np.flatnonzero(new_run)
-    run_end = np.maximum.reduceat(reach, run_heads)  # reach only grows within a run: its last value
-    lengths = run_end - s[run_heads]
-    group_heads = np.flatnonzero(new_group[run_heads])
-    return g[run_heads][group_heads], np.add.reduceat(lengths, group_heads).astype(np.int64)
-
-
-def grouped_sum(labels: npt.NDArray[np.int64], values: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.float64]:
-    """Per-label sums (labels ``0..n-1``) bit for bit as ``pd.Series(values).groupby(labels).sum()`` gives them:
-    pandas sums several groups with Kahan compensation in row order, which the kernel repeats; a single group
-    takes another path in pandas, so that case is left to pandas itself."""
-    if n == 1:
-        one = pd.Series(values).groupby(labels).sum().to_numpy(np.float64)
-        return np.asarray(one, dtype=np.float64)
-    sums: npt.NDArray[np.float64] = _kahan_sums(labels, values, n)
-    return sums
-
-
-@njit(cache=True, nogil=True)
-def _kahan_sums(labels: npt.NDArray[np.int64], values: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.float64]:
-    """Per-label sums with Kahan compensation, in row order (pandas' grouped sum of several groups)."""
-    total = np.zeros(n)
-    compensation = np.zeros(n)
-    for i in range(len(labels)):
-        lab = labels[i]
-        y = values[i] - compensation[lab]
-        t = total[lab] + y
-        compensation[lab] = t - total[lab] - y
-        if compensation[lab] != compensation[lab]:
-            compensation[lab] = 0.0
-        total[lab] = t
-    return total
 
 
 def fuse(evidence: pd.DataFrame, case: Case, data: TraceData, lang: Lang, areas: Any) -> list[Contact]:
@@ -165,10 +98,10 @@ def fuse_columns(
     end = ev["end_s"].astype(np.int64)
     n_days = int(day.max() - day.min() + 1)
     day_key = code * n_days + (day - day.min())
-    daily_keys, daily_s = _union(day_key[counted], start[counted], end[counted])
+    daily_keys, daily_s = union_arrays(day_key[counted], start[counted], end[counted])
     grade = ev["grade"].astype(object)
     close_rows = counted & (grade == "close")
-    close_keys, close_s = _union(day_key[close_rows], start[close_rows], end[close_rows])
+    close_keys, close_s = union_arrays(day_key[close_rows], start[close_rows], end[close_rows])
 
     n = len(contacts)
     minutes = np.zeros(n)

@@ -22,8 +22,8 @@ from izquvar.store.layout import MANIFEST_FILE
 from izquvar.store.manifest import load_manifest
 from izquvar.trace.data import TraceData
 from izquvar.trace.disease import COVID19, DiseaseProfile
-from izquvar.trace.evidence import Case, EvidenceSource
-from izquvar.trace.fuse import SOURCE_ORDER, evidence_columns, fuse_columns
+from izquvar.trace.evidence import Case, EvidenceSource, evidence_columns
+from izquvar.trace.fuse import SOURCE_ORDER, fuse_columns
 from izquvar.trace.places import case_places
 from izquvar.trace.result import CaseRef, ContactClass, Source, TraceResult, TraceSummary
 from izquvar.trace.sources import default_sources
