@@ -35,6 +35,7 @@ from izquvar.formats import KINDS, Kind
 from izquvar.ingest import derive
 from izquvar.ingest.coerce import coerce
 from izquvar.ingest.discover import FeedFile, discover
+from izquvar.ingest.phone import EXPECTED, canonical_msisdn
 from izquvar.ingest.problems import ProblemSet, Reason
 from izquvar.ingest.pseudonym import Pseudonymizer
 from izquvar.ingest.readers import RawFeed, read_feed
@@ -179,6 +180,7 @@ class _Planner:
         self.source_rows.append(raw.table.num_rows + len(raw.malformed))
         problems = ProblemSet()
         typed = coerce(raw, kind, problems)
+        typed = _canonical_phones(typed, kind, problems)
         validate_rows(typed, kind, self.ctx.window, problems)
         self._check_references(typed, kind, problems)
         typed = self._pseudonymise(typed, kind)
@@ -665,3 +667,17 @@ def pause_for_tests(phase: str) -> None:
 
         print(f"izquvar-test-phase {phase}", file=sys.stderr, flush=True)
         time.sleep(float(pause))
+
+
+def _canonical_phones(table: pa.Table, kind: Kind, problems: ProblemSet) -> pa.Table:
+    """Phone columns in their canonical MSISDN form (:mod:`izquvar.ingest.phone`), so that one phone written two
+    ways hashes to one pseudonym; a value that is not a phone number is a problem (its text is not kept in the
+    rejects: it may be a real number mistyped)."""
+    for column in kind.columns:
+        if not column.phone_number:
+            continue
+        position = table.schema.get_field_index(column.name)
+        canonical, bad = canonical_msisdn(table.column(position))
+        problems.add(bad, column.name, Reason.NOT_A_PHONE_NUMBER, f"not {EXPECTED}", None)
+        table = table.set_column(position, table.schema.field(position), canonical)
+    return table

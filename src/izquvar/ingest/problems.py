@@ -20,6 +20,7 @@ class Reason:
     NOT_FINITE = "not_finite"
     OUT_OF_RANGE = "out_of_range"
     NOT_A_CHOICE = "not_a_choice"
+    NOT_A_PHONE_NUMBER = "not_a_phone_number"
     TOO_EARLY = "too_early"
     IN_FUTURE = "in_future"
     INCONSISTENT = "inconsistent"
@@ -36,6 +37,7 @@ class Reason:
         NOT_FINITE,
         OUT_OF_RANGE,
         NOT_A_CHOICE,
+        NOT_A_PHONE_NUMBER,
         TOO_EARLY,
         IN_FUTURE,
         INCONSISTENT,

@@ -223,6 +223,16 @@ class EmbeddedStore:
         """Vectorised :meth:`pseudonym`; nulls stay null."""
         return self._pseudonymizer().many(raw_ids)
 
+    def phone_pseudonym(self, number: str) -> str:
+        """The pseudonym of a phone number written any usual way (``+998 90 123-45-67``, ``901234567``...): its
+        canonical MSISDN hashed, as ingest hashes phone columns."""
+        from izquvar.ingest.phone import EXPECTED, canonical_one
+
+        canonical = canonical_one(number)
+        if canonical is None:
+            raise InvalidInput(f"{number!r} is not {EXPECTED}")
+        return self._pseudonymizer().one(canonical)
+
     # -- tracing --------------------------------------------------------------------------------------
 
     def trace(

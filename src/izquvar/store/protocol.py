@@ -48,6 +48,10 @@ class Store(Protocol):
         """Vectorised :meth:`pseudonym`: nulls stay null."""
         ...
 
+    def phone_pseudonym(self, number: str) -> str:
+        """The pseudonym of a phone number, canonicalised as ingest does (see izquvar.ingest.phone)."""
+        ...
+
     def trace(
         self,
         person: str,
