@@ -65,6 +65,19 @@ def explanation(
     return _explanation(lang, klass, round(minutes), setting, venue, tuple(sources), contradicted)
 
 
+def explanation_lines(
+    lang: Lang,
+    klass: Sequence[str],
+    minutes: Sequence[int],
+    setting: Sequence[str],
+    venue: Sequence[str | None],
+    sources: Sequence[tuple[str, ...]],
+    contradicted: Sequence[int],
+) -> list[str]:
+    """:func:`explanation` of many contacts given as columns (``minutes`` already rounded to whole minutes)."""
+    return [_explanation(lang, *row) for row in zip(klass, minutes, setting, venue, sources, contradicted, strict=True)]
+
+
 @lru_cache(maxsize=65_536)
 def _explanation(
     lang: Lang, klass: str, minutes: int, setting: str, venue: str | None, sources: tuple[str, ...], contradicted: int

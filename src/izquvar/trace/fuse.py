@@ -17,7 +17,7 @@ Rules (docs/tracing.md):
 from __future__ import annotations
 
 import datetime as dt
-import math
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
@@ -29,7 +29,7 @@ from izquvar.i18n import Lang
 from izquvar.trace.data import TraceData
 from izquvar.trace.disease import DiseaseProfile
 from izquvar.trace.evidence import Case, evidence_columns
-from izquvar.trace.explain import explanation
+from izquvar.trace.explain import explanation_lines
 from izquvar.trace.numeric import grouped_sum, union_arrays
 from izquvar.trace.result import AreaRef, Contact, ContactClass, Evidence, Source, VenueRef
 
@@ -86,13 +86,20 @@ def fuse_columns(
     evidence: dict[str, npt.NDArray[Any]], case: Case, data: TraceData, lang: Lang, areas: Any
 ) -> list[Contact]:
     """:func:`fuse` on evidence already in numpy columns (see :func:`evidence_columns`)."""
+    return fuse_contacts(evidence, case, data, lang, areas).models()
+
+
+def fuse_contacts(
+    evidence: dict[str, npt.NDArray[Any]], case: Case, data: TraceData, lang: Lang, areas: Any
+) -> FusedContacts:
+    """:func:`fuse_columns` as columns (:class:`FusedContacts`): no per-row Python objects."""
     if not len(evidence["contact"]):
-        return []
+        return FusedContacts.empty()
     ev = _split_columns(evidence, case.profile)
+    if not len(ev["contact"]):
+        return FusedContacts.empty()
     counted = ev["detail"].astype(object) != IGNORED_DETAIL
-    contact_codes, unique_contacts = pd.factorize(ev["contact"])
-    contacts = np.asarray(unique_contacts, dtype=object)  # plain Python strings: read once per contact below
-    code = contact_codes.astype(np.int64)
+    code, contacts = _factorize(ev["contact"])
     day = ev["day"].astype(np.int64)
     start = ev["start_s"].astype(np.int64)
     end = ev["end_s"].astype(np.int64)
@@ -116,15 +123,18 @@ def fuse_columns(
     graded = np.zeros(n, dtype=bool)
     near_grade = counted & ((grade == "close") | (grade == "casual"))
     np.logical_or.at(graded, code[near_grade], True)
-    klass = np.where(
-        qualifies | (max_daily_close >= case.profile.close_minutes), "close", np.where(graded, "casual", "possible")
+    rank = np.where(
+        qualifies | (max_daily_close >= case.profile.close_minutes),
+        _CLASS_RANK["close"],
+        np.where(graded, _CLASS_RANK["casual"], _CLASS_RANK["possible"]),
     )
 
     # exposure dose: per (contact, day), the strongest source's Σ minutes × p_near × infectiousness
     mid = (start + end) // 2
     dose_rows = (end - start) / 60.0 * ev["p_near"].astype(np.float64) * case.profile.infectiousness_at(mid, case.onset)
     dose_rows = np.where(counted, dose_rows, 0.0)
-    source_code = np.asarray([_SOURCE_CODE[s] for s in ev["source"].astype(object).tolist()], dtype=np.int64)
+    source_of, source_names = _factorize(ev["source"])
+    source_code = np.asarray([_SOURCE_CODE[s] for s in source_names.tolist()], dtype=np.int64)[source_of]
     pairs, pair_of = np.unique(day_key * len(SOURCE_ORDER) + source_code, return_inverse=True)
     by_source = grouped_sum(pair_of.astype(np.int64), dose_rows.astype(np.float64), len(pairs))
     pair_day = pairs // len(SOURCE_ORDER)
@@ -137,8 +147,6 @@ def fuse_columns(
     strength = dose_rows + 1e-6 * row_minutes
     by_strength = np.lexsort((np.arange(len(code)), -strength, code))  # first row of the largest, per contact
     lead = by_strength[np.searchsorted(code[by_strength], np.arange(n))]
-    settings = ev["setting"].astype(object)
-    venues = ev["venue_id"].astype(object)
     source_mask = np.zeros(n, dtype=np.int64)
     np.bitwise_or.at(source_mask, code, np.left_shift(1, source_code))
     closest = np.full(n, np.inf)
@@ -151,55 +159,219 @@ def fuse_columns(
     np.maximum.at(last_seen, code, end)
     contradicted = np.bincount(code[~counted], minlength=n)
 
-    by_contact = np.lexsort((start, code))
-    bounds = np.searchsorted(code[by_contact], np.arange(n + 1))
+    venue_of, venue_ids = _factorize(ev["venue_id"])
     refs = _Refs(data, lang, areas)
-    evidence_rows = _evidence_rows({name: values[by_contact] for name, values in ev.items()}, refs)
-    rank = np.vectorize(_CLASS_RANK.__getitem__, otypes=[np.int64])(klass) if n else np.zeros(0, np.int64)
-    order = np.lexsort((-minutes, -risk, rank))
-    out = []
-    # per contact, Python values read once (numpy scalars are slow one at a time)
-    mask_of, lead_of, klass_of, risk_of = source_mask.tolist(), lead.tolist(), klass.tolist(), risk.tolist()
-    minutes_of, max_daily_of, first_of, last_of = (
-        minutes.tolist(),
-        max_daily.tolist(),
-        first_seen.tolist(),
-        last_seen.tolist(),
+    known = [refs.venue(v) for v in venue_ids.tolist()]
+    # per venue code (the last slot: rows without a venue), the id and the name results show
+    shown_id = np.full(len(known) + 1, None, dtype=object)
+    shown_id[:-1] = [v if r is not None else None for v, (r, _a) in zip(venue_ids.tolist(), known, strict=True)]
+    shown_name = [r.name if r is not None else None for r, _a in known] + [None]
+
+    order = np.lexsort((-minutes, -risk, rank))  # close first, then by risk, then by minutes
+    lead = lead[order]
+    settings = _strings(ev["setting"][lead])
+    klass = _CLASS_NAMES[rank[order]]
+    explanations = explanation_lines(
+        lang,
+        klass.tolist(),
+        np.rint(minutes[order]).astype(np.int64).tolist(),
+        settings.tolist(),
+        [shown_name[k] for k in venue_of[lead].tolist()],
+        [_SOURCES_OF_MASK[m] for m in source_mask[order].tolist()],
+        contradicted[order].tolist(),
     )
-    closest_of, strongest_of, contradicted_of = closest.tolist(), strongest.tolist(), contradicted.tolist()
-    bounds_of = bounds.tolist()
-    for c in order.tolist():
-        sources = [s for k, s in enumerate(SOURCE_ORDER) if mask_of[c] >> k & 1]
-        setting = str(settings[lead_of[c]])
-        venue_id = venues[lead_of[c]]
-        out.append(
+    # evidence rows grouped by contact in rank order, by start within a contact (ties: as the sources gave them)
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n)
+    row_position = position[code]
+    rows = np.lexsort((start, row_position))
+    distance = _finite(ev["distance_m"][rows])
+    distance[np.isfinite(distance)] = [round(d, 1) for d in distance[np.isfinite(distance)].tolist()]
+    return FusedContacts(
+        person=_strings(contacts[order]),
+        klass=klass,
+        risk=np.clip(risk[order], 0.0, 1.0),
+        minutes=_rounded(minutes[order], 2),
+        max_daily_minutes=_rounded(max_daily[order], 2),
+        closest_m=_rounded(_finite(closest[order]), 2),
+        strongest_attenuation_db=_finite(strongest[order]),
+        setting=settings,
+        source_mask=source_mask[order],
+        first_seen_s=first_seen[order],
+        last_seen_s=last_seen[order],
+        explanation=np.asarray(explanations, dtype=object),
+        offsets=np.searchsorted(row_position[rows], np.arange(n + 1)).astype(np.int64),
+        evidence={
+            "source": ev["source"][rows].astype(object),
+            "start_s": start[rows],
+            "end_s": end[rows],
+            "minutes": np.round((end[rows] - start[rows]) / 60.0, 2),  # equal to round() for whole seconds
+            "venue_id": shown_id[venue_of[rows]],
+            "lat": _finite(ev["lat"][rows]),
+            "lon": _finite(ev["lon"][rows]),
+            "distance_m": distance,
+            "attenuation_db": _finite(ev["attenuation_db"][rows]),
+            "detail": _strings(ev["detail"][rows]),
+        },
+        venues={v: (r, a) for v, (r, a) in zip(venue_ids.tolist(), known, strict=True) if r is not None},
+    )
+
+
+#: The columns of :attr:`FusedContacts.evidence`, in the order of :class:`Evidence`'s fields.
+EVIDENCE_FIELDS = (
+    "source", "start_s", "end_s", "minutes", "venue_id", "lat", "lon", "distance_m", "attenuation_db", "detail"
+)  # fmt: skip
+_CLASS_NAMES = np.asarray(list(_CLASS_RANK), dtype=object)
+#: Each source mask's sources, in :data:`SOURCE_ORDER`.
+_SOURCES_OF_MASK: tuple[tuple[Source, ...], ...] = tuple(
+    tuple(s for k, s in enumerate(SOURCE_ORDER) if mask >> k & 1) for mask in range(1 << len(SOURCE_ORDER))
+)
+
+
+@dataclass(frozen=True)
+class FusedContacts:
+    """A trace's contacts as columns, ranked (class, risk, minutes), each value as the result shows it.
+
+    Why columns: the pydantic :class:`Contact` models of one trace are thousands of objects, right for one
+    report but most of a bulk run's time; ``trace-all`` turns these columns into Arrow tables directly and
+    :meth:`models` builds the models only when a :class:`TraceResult` is asked for. Contact ``i``'s evidence
+    rows are ``evidence[name][offsets[i]:offsets[i + 1]]``, by start. Absent floats are NaN (``None`` in
+    models); ``evidence["venue_id"]`` holds only venues the store knows (else ``None``), like the models.
+    """
+
+    person: npt.NDArray[np.object_]
+    klass: npt.NDArray[np.object_]
+    risk: npt.NDArray[np.float64]
+    minutes: npt.NDArray[np.float64]
+    max_daily_minutes: npt.NDArray[np.float64]
+    closest_m: npt.NDArray[np.float64]
+    strongest_attenuation_db: npt.NDArray[np.float64]
+    setting: npt.NDArray[np.object_]
+    #: Bit ``k`` set: ``SOURCE_ORDER[k]`` is among the contact's sources.
+    source_mask: npt.NDArray[np.int64]
+    first_seen_s: npt.NDArray[np.int64]
+    last_seen_s: npt.NDArray[np.int64]
+    explanation: npt.NDArray[np.object_]
+    offsets: npt.NDArray[np.int64]
+    #: ``source``, ``start_s``, ``end_s``, ``minutes``, ``venue_id``, ``lat``, ``lon``, ``distance_m``,
+    #: ``attenuation_db``, ``detail``.
+    evidence: dict[str, npt.NDArray[Any]]
+    #: The venue and area references of every venue id in ``evidence["venue_id"]``.
+    venues: dict[str, tuple[VenueRef, AreaRef | None]]
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+    def sources(self) -> list[list[Source]]:
+        """Each contact's sources, in :data:`SOURCE_ORDER`."""
+        return [list(_SOURCES_OF_MASK[m]) for m in self.source_mask.tolist()]
+
+    def counts(self) -> dict[ContactClass, int]:
+        """Contacts per class."""
+        klass = self.klass.tolist()
+        return {k: klass.count(k) for k in _CLASS_RANK}
+
+    def models(self) -> list[Contact]:
+        """The contacts as the result's pydantic models (values already checked: built without validation)."""
+        ev = self.evidence
+        stamps = np.unique(np.concatenate([ev["start_s"], ev["end_s"]])).tolist()
+        when = dict(zip(stamps, map(_utc, stamps), strict=True))  # each instant's datetime made once
+        no_venue: tuple[None, None] = (None, None)
+        refs = [self.venues.get(v, no_venue) if v is not None else no_venue for v in ev["venue_id"].tolist()]
+        rows = [
+            trusted(
+                Evidence,
+                {
+                    "source": source,
+                    "start": when[start],
+                    "end": when[end],
+                    "minutes": minutes,
+                    "venue": venue,
+                    "area": area,
+                    "lat": None if lat != lat else lat,
+                    "lon": None if lon != lon else lon,
+                    "distance_m": None if distance != distance else distance,
+                    "attenuation_db": None if attenuation != attenuation else attenuation,
+                    "detail": detail,
+                },
+            )
+            for source, start, end, minutes, (venue, area), lat, lon, distance, attenuation, detail in zip(
+                *(ev[name].tolist() for name in EVIDENCE_FIELDS[:4]),
+                refs,
+                *(ev[name].tolist() for name in EVIDENCE_FIELDS[5:]),
+                strict=True,
+            )
+        ]
+        bounds = self.offsets.tolist()
+        return [
             trusted(
                 Contact,
                 {
-                    "person": str(contacts[c]),
-                    "klass": klass_of[c],
-                    "risk": min(max(risk_of[c], 0.0), 1.0),
-                    "minutes": round(minutes_of[c], 2),
-                    "max_daily_minutes": round(max_daily_of[c], 2),
-                    "closest_m": round(closest_of[c], 2) if math.isfinite(closest_of[c]) else None,
-                    "strongest_attenuation_db": strongest_of[c] if math.isfinite(strongest_of[c]) else None,
+                    "person": person,
+                    "klass": klass,
+                    "risk": risk,
+                    "minutes": minutes,
+                    "max_daily_minutes": max_daily,
+                    "closest_m": None if closest != closest else closest,
+                    "strongest_attenuation_db": None if strongest != strongest else strongest,
                     "setting": setting,
-                    "sources": sources,
-                    "first_seen": _utc(first_of[c]),
-                    "last_seen": _utc(last_of[c]),
-                    "explanation": explanation(
-                        lang=lang,
-                        klass=klass_of[c],
-                        minutes=minutes_of[c],
-                        setting=setting,
-                        venue=refs.venue_name(venue_id),
-                        sources=sources,
-                        contradicted=contradicted_of[c],
-                    ),
-                    "evidence": evidence_rows[bounds_of[c] : bounds_of[c + 1]],
+                    "sources": list(_SOURCES_OF_MASK[mask]),
+                    "first_seen": _utc(first),
+                    "last_seen": _utc(last),
+                    "explanation": line,
+                    "evidence": rows[bounds[i] : bounds[i + 1]],
                 },
             )
-        )
+            for i, (person, klass, risk, minutes, max_daily, closest, strongest, setting, mask, first, last, line)
+            in enumerate(
+                zip(
+                    self.person.tolist(), self.klass.tolist(), self.risk.tolist(), self.minutes.tolist(),
+                    self.max_daily_minutes.tolist(), self.closest_m.tolist(),
+                    self.strongest_attenuation_db.tolist(), self.setting.tolist(), self.source_mask.tolist(),
+                    self.first_seen_s.tolist(), self.last_seen_s.tolist(), self.explanation.tolist(),
+                    strict=True,
+                )
+            )
+        ]  # fmt: skip
+
+    @classmethod
+    def empty(cls) -> FusedContacts:
+        """No contacts."""
+        text, real, whole = np.empty(0, object), np.empty(0, np.float64), np.empty(0, np.int64)
+        return cls(
+            person=text, klass=text, risk=real, minutes=real, max_daily_minutes=real, closest_m=real,
+            strongest_attenuation_db=real, setting=text, source_mask=whole, first_seen_s=whole, last_seen_s=whole,
+            explanation=text, offsets=np.zeros(1, np.int64),
+            evidence={f: whole if f.endswith("_s") else real if f in _REAL else text for f in EVIDENCE_FIELDS},
+            venues={},
+        )  # fmt: skip
+
+
+_REAL = ("minutes", "lat", "lon", "distance_m", "attenuation_db")
+
+
+def _factorize(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+    """Codes (``-1`` for missing values) and the distinct values in order of first appearance."""
+    codes, uniques = pd.factorize(values)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+def _strings(values: npt.NDArray[Any]) -> npt.NDArray[np.object_]:
+    """Values as Python ``str`` objects, what the models hold."""
+    return np.asarray(list(map(str, values.tolist())), dtype=object)
+
+
+def _finite(values: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+    """Floats with every non-finite value (no measure) as NaN."""
+    v = values.astype(np.float64)
+    return np.where(np.isfinite(v), v, np.nan)
+
+
+def _rounded(values: npt.NDArray[np.float64], digits: int) -> npt.NDArray[np.float64]:
+    """Python's ``round`` (correctly rounded, unlike ``np.round``) of every finite value; results show these."""
+    out = values.copy()
+    finite = np.isfinite(out)
+    out[finite] = [round(v, digits) for v in out[finite].tolist()]
     return out
 
 
@@ -223,42 +395,6 @@ class _Refs:
     def venue_name(self, venue_id: object) -> str | None:
         ref = self.venue(venue_id)[0]
         return None if ref is None else ref.name
-
-
-def _evidence_rows(ev: dict[str, npt.NDArray[Any]], refs: _Refs) -> list[Evidence]:
-    """Evidence models of every row (columns read once as Python lists, no per-row pandas access)."""
-    sources, starts, ends, venue_ids, details = (
-        ev[name].tolist() for name in ("source", "start_s", "end_s", "venue_id", "detail")
-    )
-    lats, lons, distances, attenuations = (
-        np.where(np.isfinite(v := ev[name].astype(np.float64)), v, np.nan).tolist()
-        for name in ("lat", "lon", "distance_m", "attenuation_db")
-    )
-    stamps = np.unique(np.concatenate([ev["start_s"], ev["end_s"]]).astype(np.int64)).tolist()
-    when = dict(zip(stamps, map(_utc, stamps), strict=True))  # each instant's datetime made once
-    out = []
-    for k in range(len(sources)):
-        venue, area = refs.venue(venue_ids[k])
-        lat, lon, distance, attenuation = lats[k], lons[k], distances[k], attenuations[k]
-        out.append(
-            trusted(
-                Evidence,
-                {
-                    "source": sources[k],
-                    "start": when[starts[k]],
-                    "end": when[ends[k]],
-                    "minutes": round((ends[k] - starts[k]) / 60.0, 2),
-                    "venue": venue,
-                    "area": area,
-                    "lat": None if lat != lat else lat,
-                    "lon": None if lon != lon else lon,
-                    "distance_m": None if distance != distance else round(distance, 1),
-                    "attenuation_db": None if attenuation != attenuation else attenuation,
-                    "detail": str(details[k]),
-                },
-            )
-        )
-    return out
 
 
 _M = TypeVar("_M", bound=BaseModel)

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from izquvar.errors import InvalidInput, NotFound
@@ -23,9 +24,9 @@ from izquvar.store.manifest import load_manifest
 from izquvar.trace.data import TraceData
 from izquvar.trace.disease import COVID19, DiseaseProfile
 from izquvar.trace.evidence import Case, EvidenceSource, evidence_columns
-from izquvar.trace.fuse import SOURCE_ORDER, fuse_columns
+from izquvar.trace.fuse import SOURCE_ORDER, FusedContacts, fuse_contacts
 from izquvar.trace.places import case_places
-from izquvar.trace.result import CaseRef, ContactClass, Source, TraceResult, TraceSummary
+from izquvar.trace.result import CaseRef, Place, Source, TraceResult, TraceSummary
 from izquvar.trace.sources import default_sources
 from izquvar.trace.sources.ble import THRESHOLDS_DB
 from izquvar.trace.sources.gps import QUERY_M
@@ -88,9 +89,16 @@ class Tracer:
     ) -> TraceResult:
         """Places and contacts of ``person`` (raw id or pseudonym) in the infectious window."""
         with _collector_paused():
+            return self._trace(person, onset, isolation, lang).result()
+
+    def trace_columns(
+        self, person: str, onset: DateLike, isolation: DateLike | None = None, lang: Lang | None = None
+    ) -> CaseTrace:
+        """:meth:`trace` with the contacts left as columns, for bulk runs (``.result()`` is what ``trace`` gives)."""
+        with _collector_paused():
             return self._trace(person, onset, isolation, lang)
 
-    def _trace(self, person: str, onset: DateLike, isolation: DateLike | None, lang: Lang | None) -> TraceResult:
+    def _trace(self, person: str, onset: DateLike, isolation: DateLike | None, lang: Lang | None) -> CaseTrace:
         began = time.perf_counter()
         language = _lang(lang or self.lang)
         pseudonym = self.resolve(person)
@@ -114,28 +122,20 @@ class Tracer:
         )
         frames = [source.evidence(case, self.data) for source in self.sources]
         evidence = evidence_columns([f for f in frames if len(f)], exclude=pseudonym)
-        contacts = fuse_columns(evidence, case, self.data, language, self.areas)
+        contacts = fuse_contacts(evidence, case, self.data, language, self.areas)
         places = case_places(case, self.data, language, self.areas)
-        counts: dict[ContactClass, int] = {"close": 0, "casual": 0, "possible": 0}
-        for contact in contacts:
-            counts[contact.klass] += 1
         used = set(evidence["source"].tolist())
         for place in places:
             used.update(place.sources)
-        sources_used: list[Source] = [s for s in SOURCE_ORDER if s in used]
-        return TraceResult(
+        return CaseTrace(
             case=CaseRef(
                 person=pseudonym, onset=onset_day, isolation=isolation_day, window_start=start, window_end=end
             ),
             parameters=self.parameters(),
             places=places,
             contacts=contacts,
-            summary=TraceSummary(
-                places=len(places),
-                contacts=counts,
-                sources_used=sources_used,
-                elapsed_ms=round((time.perf_counter() - began) * 1000.0, 3),
-            ),
+            sources_used=[s for s in SOURCE_ORDER if s in used],
+            began=began,
         )
 
     def parameters(self) -> dict[str, float | int | str | bool]:
@@ -152,6 +152,36 @@ class Tracer:
             "ble_thresholds_db": ",".join(f"{t:g}" for t in THRESHOLDS_DB),
             "store_generation": self.data.generation,
         }
+
+
+@dataclass(frozen=True)
+class CaseTrace:
+    """One case's trace with its contacts still columns (:class:`FusedContacts`). Why: a bulk run needs tables,
+    not thousands of pydantic objects per case; :meth:`result` builds the :class:`TraceResult` on demand."""
+
+    case: CaseRef
+    parameters: dict[str, float | int | str | bool]
+    places: list[Place]
+    contacts: FusedContacts
+    sources_used: list[Source]
+    #: ``time.perf_counter()`` when the trace began (the result's ``elapsed_ms`` runs until it is built).
+    began: float
+
+    def result(self) -> TraceResult:
+        """The trace as the documented result."""
+        contacts = self.contacts.models()
+        return TraceResult(
+            case=self.case,
+            parameters=self.parameters,
+            places=self.places,
+            contacts=contacts,
+            summary=TraceSummary(
+                places=len(self.places),
+                contacts=self.contacts.counts(),
+                sources_used=self.sources_used,
+                elapsed_ms=round((time.perf_counter() - self.began) * 1000.0, 3),
+            ),
+        )
 
 
 _CACHE: dict[tuple[str, int], Tracer] = {}
