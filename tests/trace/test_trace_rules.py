@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from izquvar.errors import InvalidInput, NotFound
 from izquvar.i18n import LANGS, catalog
 from izquvar.store import EmbeddedStore
+from izquvar.trace.columnar import Columns
 from izquvar.trace.disease import COVID19, DiseaseProfile
 from izquvar.trace.evidence import Case, frame
 from izquvar.trace.explain import explanation
@@ -74,7 +75,7 @@ def _case(**overrides: object) -> Case:
         "profile": COVID19,
         "phone": None,
         "home": None,
-        "stays": pd.DataFrame(),
+        "stays": Columns({}, 0),
     }
     values.update(overrides)
     return Case(**values)  # type: ignore[arg-type]
@@ -216,13 +217,13 @@ def test_store_entry_point_caches_one_tracer_per_generation(store: EmbeddedStore
 
 
 def test_a_membership_block_cut_to_minutes_does_not_qualify() -> None:
-    from izquvar.trace.evidence import qualify_by_day
+    from izquvar.trace.evidence import EvidenceBatch, qualify_by_day
 
     night = int(COVID19.local_midnight(dt.date(2026, 3, 3)).timestamp())
-    rows = pd.concat(
+    rows = EvidenceBatch.concat(
         [
-            frame(1, contact="brief", source="household", start_s=night, end_s=night + 60, qualifies=True),
-            frame(
+            EvidenceBatch.of(1, contact="brief", source="household", start_s=night, end_s=night + 60, qualifies=True),
+            EvidenceBatch.of(
                 2,
                 contact="split",
                 source="household",
@@ -230,9 +231,11 @@ def test_a_membership_block_cut_to_minutes_does_not_qualify() -> None:
                 end_s=[night + 600, night + 18 * 3600 + 300],
                 qualifies=True,
             ),
-            frame(1, contact="night", source="household", start_s=night, end_s=night + 7 * 3600, qualifies=True),
-        ],
-        ignore_index=True,
+            EvidenceBatch.of(
+                1, contact="night", source="household", start_s=night, end_s=night + 7 * 3600, qualifies=True
+            ),
+        ]
     )
-    kept = qualify_by_day(rows, _case()).groupby("contact")["qualifies"].all().to_dict()
+    qualified = qualify_by_day(rows, _case())
+    kept = pd.Series(qualified["qualifies"]).groupby(qualified["contact"]).all().to_dict()
     assert kept == {"brief": False, "split": True, "night": True}  # 10 + 5 minutes the same day make 15

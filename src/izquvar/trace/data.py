@@ -22,7 +22,9 @@ from izquvar.errors import NotFound, StoreError
 from izquvar.store.embedded import EmbeddedStore
 from izquvar.store.layout import MANIFEST_FILE
 from izquvar.store.manifest import load_manifest
+from izquvar.trace.columnar import Columns, Grouped
 from izquvar.trace.index import EPOCH_US, StayIndex
+from izquvar.trace.tables import People, Rosters, Vocabulary, ble_columns, card_columns, checkin_columns
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -47,40 +49,6 @@ def index_seconds(values: npt.NDArray[np.integer[Any]]) -> I64:
 
 
 @dataclass(frozen=True)
-class Sorted:
-    """A table sorted by one string key, with the key's row ranges for O(log n) lookups."""
-
-    frame: pd.DataFrame
-    keys: npt.NDArray[np.str_]
-
-    @classmethod
-    def by(cls, frame: pd.DataFrame, key: str, then: str | None = None) -> Sorted:
-        order = [key] if then is None else [key, then]
-        frame = frame.sort_values(order, kind="stable").reset_index(drop=True)
-        return cls(frame, frame[key].to_numpy(dtype=str))
-
-    def rows(self, value: str) -> pd.DataFrame:
-        lo = int(np.searchsorted(self.keys, value, side="left"))
-        hi = int(np.searchsorted(self.keys, value, side="right"))
-        return self.frame.iloc[lo:hi]
-
-    def rows_of(self, values: npt.ArrayLike) -> pd.DataFrame:
-        wanted = np.unique(np.asarray(values, dtype=str))
-        lo = np.searchsorted(self.keys, wanted, side="left")
-        hi = np.searchsorted(self.keys, wanted, side="right")
-        if not len(wanted) or not (hi > lo).any():
-            return self.frame.iloc[0:0]
-        idx = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True) if b > a])
-        return self.frame.iloc[idx]
-
-    def __contains__(self, value: object) -> bool:
-        if not isinstance(value, str):
-            return False
-        slot = int(np.searchsorted(self.keys, value))
-        return slot < len(self.keys) and str(self.keys[slot]) == value
-
-
-@dataclass(frozen=True)
 class CellEvents:
     """Operator records sorted by (cell, time): who was served by a cell during an interval."""
 
@@ -98,6 +66,10 @@ class CellEvents:
     sorted_codes: I64
     #: Each code's rank among the names in sorted order: orders subscribers by name without comparing strings.
     name_rank: I64
+    #: ``cell_code * span + (time_s - t0)``, ascending: one binary search finds a cell's events in an interval.
+    cell_time: I64
+    t0: int
+    span: int
 
     @classmethod
     def build(cls, table: pa.Table) -> CellEvents:
@@ -121,6 +93,7 @@ class CellEvents:
         name_order = np.argsort(names.astype(str), kind="stable").astype(np.int64)
         name_rank = np.empty(len(name_order), dtype=np.int64)
         name_rank[name_order] = np.arange(len(name_order), dtype=np.int64)
+        span = int(time_s.max()) - t0 + 1 if len(time_s) else 1
         return cls(
             ids,
             code[order],
@@ -132,7 +105,28 @@ class CellEvents:
             names.astype(str)[name_order],
             name_order,
             name_rank,
+            code[order] * span + (time_s[order] - t0),
+            t0,
+            span,
         )
+
+    def in_intervals(self, cells: I64, start_s: I64, end_s: I64) -> tuple[I64, I64]:
+        """Event ranges ``[lo, hi)`` of each cell code within ``[start_s, end_s]`` (both ends included)."""
+        lo_off = np.clip(start_s - self.t0, 0, self.span)
+        hi_off = np.clip(end_s - self.t0, -1, self.span - 1)
+        lo = np.searchsorted(self.cell_time, cells * self.span + lo_off, side="left")
+        hi = np.searchsorted(self.cell_time, cells * self.span + hi_off, side="right")
+        return lo.astype(np.int64), np.maximum(hi, lo).astype(np.int64)
+
+    def own_codes(self, subscriber: str) -> tuple[I64, I64]:
+        """Times and cell codes of one subscriber's records, by time."""
+        code = self._code(subscriber)
+        if code is None:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        lo = int(np.searchsorted(self.subscriber_sorted, code, side="left"))
+        hi = int(np.searchsorted(self.subscriber_sorted, code, side="right"))
+        pos = self.by_subscriber[lo:hi]
+        return self.time_s[pos], self.cell_code[pos]
 
     def _code(self, subscriber: str) -> int | None:
         slot = int(np.searchsorted(self.sorted_names, subscriber))
@@ -209,35 +203,46 @@ class Homes:
 
 @dataclass(frozen=True)
 class TraceData:
-    """The store's tables as a trace needs them; build with :meth:`load`."""
+    """The store's tables as a trace needs them; build with :meth:`load`.
+
+    Per-case lookups are slices of numpy arrays (see :mod:`izquvar.trace.tables`): people, venues, households
+    and roster groups are integer codes into a :class:`Vocabulary`, and each person- or venue-keyed feed is a
+    :class:`Grouped` table whose rows of one key are one CSR slice."""
 
     root: Path
     generation: int
     stays: StayIndex
     venues: pd.DataFrame  # indexed by venue_id
-    people: Sorted  # by person
-    households: Sorted  # people by household
-    phones: Sorted  # people by phone pseudonym
-    rosters: Sorted  # by person
-    roster_groups: Sorted  # by group_id
-    checkins: Sorted  # by person
-    checkins_at: Sorted  # by venue_id
-    card: Sorted  # by card_holder
-    card_at: Sorted  # by venue_id
-    ble: Sorted  # by person (each encounter twice, once per side)
+    #: Every person id of the registry, rosters, check-ins, card payments and Bluetooth, as codes.
+    persons: Vocabulary
+    #: Venue ids: the venues table's rows first (code = row in :attr:`venues`), then ids only feeds name.
+    venue_ids: Vocabulary
+    people: People
+    rosters: Rosters
+    checkins: Grouped  # by person, then check-in time
+    checkins_at: Grouped  # by venue, then check-in time
+    card: Grouped  # by card holder, then time
+    card_at: Grouped  # payments with a venue, by venue, then time
+    ble: Grouped  # by person, then start (each encounter twice, once per side)
     cell_events: CellEvents
     towers: pd.DataFrame  # indexed by cell_id
+    #: Tower position and areas by cell code of :attr:`cell_events` (NaN / ``None`` for a cell without a tower).
+    tower_columns: dict[str, npt.NDArray[Any]]
     #: The time the data cover (stays, operator records, Bluetooth): assumed presence is never put outside it.
     data_end_s: int
     data_start_s: int
-    #: The stay index's carried columns as numpy arrays (cell order), for per-person slices without Arrow.
+    #: The stay index's carried columns as numpy arrays (cell order), for per-person slices without Arrow, and
+    #: ``venue``: the code of ``venue_id`` in :attr:`venue_ids` (-1: no venue).
     stay_columns: dict[str, npt.NDArray[Any]]
     homes: Homes
     #: Registered phone pseudonym → person (the last registration of a phone wins, as in :meth:`persons_by_phone`).
     phone_person: dict[str, str]
+    #: Who each operator subscriber (code of :attr:`cell_events`) is: the registered person, else the pseudonym.
+    subscriber_contact: npt.NDArray[np.object_]
     #: Row of each venue id in :attr:`venues` (a dict lookup per id instead of a pandas reindex per call).
     venue_slot: dict[str, int]
-    #: The venue rules' per-venue figures (``sources.venues``), by row, with an unknown venue's last.
+    #: The venue rules' per-venue figures (``sources.venues``) and the venue's point and areas, by venue code;
+    #: code -1 (the last entry) and codes of ids the venues table lacks give an unknown venue's.
     venue_facts: dict[str, npt.NDArray[Any]]
     #: Venue references (``fuse.venue_ref``) made so far: immutable models, shared by every trace of this load.
     venue_refs: dict[str, Any] = field(default_factory=dict)
@@ -248,84 +253,113 @@ class TraceData:
         generation = load_manifest(store.root / MANIFEST_FILE).generation
         stays = _stay_index(store, generation)
         venues = _venues(store)
-        people = store.table("people").to_pandas()
-        rosters = store.table("rosters").to_pandas()
-        checkins = store.table("checkins").to_pandas()
-        card = store.table("card").to_pandas()
-        ble = _ble(store.table("ble"))
+        people_table = store.table("people")
+        rosters = store.table("rosters")
+        checkins = store.table("checkins")
+        card = store.table("card")
+        ble_table = store.table("ble")
+        persons = Vocabulary.of(
+            [people_table.column("person"), rosters.column("person"), checkins.column("person"),
+             card.column("card_holder"), ble_table.column("person_a"), ble_table.column("person_b")]
+        )  # fmt: skip
+        stay_venues = [stays.carried.column("venue_id")] if stays.carried is not None and _carries_venues(stays) else []
+        venue_ids = Vocabulary.of(
+            [checkins.column("venue_id"), card.column("venue_id"), rosters.column("venue_id"), *stay_venues],
+            first=[str(v) for v in venues.index.tolist()],
+        )
+        stay_columns = _carried_arrays(stays)
+        if stay_venues:
+            stay_columns["venue"] = venue_ids.encode(stay_venues[0])
+        checkin = checkin_columns(checkins, persons, venue_ids)
+        payment = card_columns(card, persons, venue_ids)
+        ble = ble_columns(ble_table, persons)
         cell_events = CellEvents.build(store.table("cell", columns=["subscriber", "time", "cell_id"]))
         towers = _located(store, store.table("towers").to_pandas()).set_index("cell_id")
-        for frame, column in ((checkins, "check_in"), (checkins, "check_out"), (card, "time")):
-            frame[f"{column}_s"] = _frame_seconds(frame[column])
+        people = people_table.to_pandas()
+        phone_person = _phone_person(people)
         ends = [int(index_seconds(stays.end_s).max()) if stays.n_stays else 0]
         ends += [int(cell_events.time_s.max())] if len(cell_events.time_s) else []
-        ends += [int(ble["end_s"].max())] if len(ble) else []
+        ends += [int(ble["end_s"].max())] if len(ble["end_s"]) else []
         starts = [int(index_seconds(stays.start_s).min())] if stays.n_stays else []
         starts += [int(cell_events.time_s.min())] if len(cell_events.time_s) else []
-        starts += [int(ble["start_s"].min())] if len(ble) else []
+        starts += [int(ble["start_s"].min())] if len(ble["start_s"]) else []
+        n_persons, n_venues = len(persons), len(venue_ids)
+        with_venue = payment["venue"] >= 0
         return cls(
             root=store.root,
             generation=generation,
             stays=stays,
             venues=venues,
-            people=Sorted.by(people, "person"),
-            households=Sorted.by(people, "household"),
-            phones=Sorted.by(people[people["phone"].notna()], "phone"),
-            rosters=Sorted.by(rosters, "person"),
-            roster_groups=Sorted.by(rosters, "group_id"),
-            checkins=Sorted.by(checkins, "person", "check_in_s"),
-            checkins_at=Sorted.by(checkins, "venue_id", "check_in_s"),
-            card=Sorted.by(card, "card_holder", "time_s"),
-            card_at=Sorted.by(card[card["venue_id"].notna()], "venue_id", "time_s"),
-            ble=Sorted.by(ble, "person", "start_s"),
+            persons=persons,
+            venue_ids=venue_ids,
+            people=People.build(people_table, persons),
+            rosters=Rosters.build(rosters, persons, venue_ids),
+            checkins=Grouped.build(checkin, checkin["person"], n_persons, checkin["check_in_s"]),
+            checkins_at=Grouped.build(checkin, checkin["venue"], n_venues, checkin["check_in_s"]),
+            card=Grouped.build(payment, payment["person"], n_persons, payment["time_s"]),
+            card_at=Grouped.build(
+                {k: v[with_venue] for k, v in payment.items()},
+                payment["venue"][with_venue],
+                n_venues,
+                payment["time_s"][with_venue],
+            ),
+            ble=Grouped.build(ble, ble["person"], n_persons, ble["start_s"]),
             cell_events=cell_events,
             towers=towers,
+            tower_columns=_tower_columns(towers, cell_events.cell_ids),
             data_end_s=max(ends),
             data_start_s=min(starts) if starts else 0,
-            stay_columns=_carried_arrays(stays),
+            stay_columns=stay_columns,
             homes=Homes.build(people),
-            phone_person=_phone_person(people),
+            phone_person=phone_person,
+            subscriber_contact=np.asarray(
+                [phone_person.get(n, n) for n in cell_events.subscriber_names.tolist()], dtype=object
+            ),
             venue_slot={str(v): k for k, v in enumerate(venues.index)},
-            venue_facts=_venue_facts(venues),
+            venue_facts=_venue_facts(venues, n_venues),
         )
 
     # -- per-person lookups ----------------------------------------------------------------------------
 
+    def person_code(self, person: str) -> int:
+        """The person's code (-1 when no person-keyed table names them)."""
+        return self.persons.code(person)
+
     def knows(self, person: str) -> bool:
         """Whether ``person`` (a pseudonym) appears in any person-keyed table."""
-        return (
-            person in self.people
-            or self.stays.person_id(person) is not None
-            or person in self.checkins
-            or person in self.card
-            or person in self.ble
-            or self.cell_events.serves(person)
-            or person in self.rosters
-        )
+        return person in self.persons or self.stays.person_id(person) is not None or self.cell_events.serves(person)
 
     def phone_of(self, person: str) -> str | None:
-        rows = self.people.rows(person)
-        if len(rows) and isinstance(rows["phone"].iloc[0], str):
-            return str(rows["phone"].iloc[0])
-        return None
+        code = self.persons.code(person)
+        phone = self.people.phone[code] if code >= 0 else None
+        return phone if isinstance(phone, str) else None
 
     def home_of(self, person: str) -> tuple[float, float] | None:
-        rows = self.people.rows(person)
-        if not len(rows):
+        code = self.persons.code(person)
+        if code < 0:
             return None
-        lat, lon = rows["home_lat"].iloc[0], rows["home_lon"].iloc[0]
-        if pd.isna(lat) or pd.isna(lon):
+        lat, lon = float(self.people.home_lat[code]), float(self.people.home_lon[code])
+        if np.isnan(lat) or np.isnan(lon):
             return None
-        return float(lat), float(lon)
+        return lat, lon
 
-    def stays_of(self, person: str, start_s: int, end_s: int) -> pd.DataFrame:
-        """``person``'s stays overlapping ``[start_s, end_s)`` (Unix seconds), by start."""
+    def household_of(self, person: str) -> int:
+        """The code of the person's registered household (-1 when not registered)."""
+        code = self.persons.code(person)
+        return int(self.people.household[code]) if code >= 0 else -1
+
+    def stays_of(self, person: str, start_s: int, end_s: int) -> Columns:
+        """``person``'s stays overlapping ``[start_s, end_s)`` (Unix seconds), by start: ``start_s``,
+        ``end_s`` and the stay index's carried columns."""
         columns = self.stay_arrays(person, start_s, end_s)
-        return _EMPTY_STAYS.copy() if columns is None else pd.DataFrame(columns)
+        if columns is None:
+            empty = {name: values[:0] for name, values in self.stay_columns.items()}
+            return Columns({"start_s": np.empty(0, np.int64), "end_s": np.empty(0, np.int64), **empty}, 0)
+        return Columns(columns)
 
     def stay_arrays(self, person: str, start_s: int, end_s: int) -> dict[str, npt.NDArray[Any]] | None:
         """:meth:`stays_of` as plain arrays (``None`` when the person has no GPS stays at all): what the
-        per-member loops of households and rosters use, without building a frame per member."""
+        per-member loops of households and rosters use."""
         pid = self.stays.person_id(person)
         if pid is None:
             return None
@@ -340,6 +374,18 @@ class TraceData:
         for name, values in self.stay_columns.items():
             columns[name] = values[own]
         return columns
+
+    def person_names(self, codes: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+        """Pseudonyms of person codes."""
+        return self.persons.names[codes]
+
+    def venue_names(self, codes: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+        """Venue ids of venue codes (``None`` for -1, no venue)."""
+        if not len(self.venue_ids):
+            return np.full(len(codes), None, dtype=object)
+        names: npt.NDArray[np.object_] = self.venue_ids.names[np.maximum(codes, 0)].copy()
+        names[codes < 0] = None
+        return names
 
     def venue_rows(self, venue_ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Row of each venue id in :attr:`venues`, -1 for an unknown (or missing) venue."""
@@ -374,20 +420,39 @@ class TraceData:
         return {p: known[p] for p in np.unique(np.asarray(phones, dtype=str)).tolist() if p in known}
 
 
-_EMPTY_STAYS = pd.DataFrame({"start_s": np.empty(0, np.int64), "end_s": np.empty(0, np.int64)})
-
-
-def _venue_facts(venues: pd.DataFrame) -> dict[str, npt.NDArray[Any]]:
-    """Each venue's figures under the venue rules, computed once; row -1 (appended) is an unknown venue's."""
+def _venue_facts(venues: pd.DataFrame, n_codes: int) -> dict[str, npt.NDArray[Any]]:
+    """Each venue code's figures under the venue rules and its point and areas, computed once; codes past the
+    venues table's rows and the appended last entry (code -1) are an unknown venue's."""
     from izquvar.trace.sources import venues as rules
 
+    known = len(venues)
     ids = np.asarray([*venues.index.tolist(), None], dtype=object)
-    return {
+    rows = np.r_[np.arange(known), np.full(n_codes - known + 1, known)]
+    facts: dict[str, npt.NDArray[Any]] = {
         "dwell_s": rules.dwell_seconds(venues, ids),
         "zone_area_m2": rules.zone_area_m2(venues, ids),
         "zones": rules.zones_of(venues, ids),
         "category": rules.categories(venues, ids),
+        "lat": np.r_[venues["lat"].to_numpy(np.float64), np.nan],
+        "lon": np.r_[venues["lon"].to_numpy(np.float64), np.nan],
     }
+    for name in ("region_id", "district_id", "mahalla_id"):
+        values = venues[name].to_numpy(object) if name in venues else np.full(known, None, dtype=object)
+        facts[name] = np.asarray([*(v if isinstance(v, str) else None for v in values.tolist()), None], dtype=object)
+    return {name: values[rows] for name, values in facts.items()}
+
+
+def _tower_columns(towers: pd.DataFrame, cell_ids: npt.NDArray[np.str_]) -> dict[str, npt.NDArray[Any]]:
+    """Each operator cell's tower position and areas (NaN / ``None`` for a cell the towers table lacks)."""
+    rows = towers.reindex(np.asarray(cell_ids, dtype=object))
+    columns: dict[str, npt.NDArray[Any]] = {
+        "lat": rows["lat"].to_numpy(np.float64),
+        "lon": rows["lon"].to_numpy(np.float64),
+    }
+    for name in ("region_id", "district_id", "mahalla_id"):
+        values = rows[name].to_numpy(object) if name in rows else np.full(len(rows), None, dtype=object)
+        columns[name] = np.asarray([v if isinstance(v, str) else None for v in values.tolist()], dtype=object)
+    return columns
 
 
 def _phone_person(people: pd.DataFrame) -> dict[str, str]:
@@ -395,13 +460,8 @@ def _phone_person(people: pd.DataFrame) -> dict[str, str]:
     return dict(zip(registered["phone"].astype(str), registered["person"].astype(str), strict=True))
 
 
-def _frame_seconds(values: pd.Series) -> pd.Series:
-    """Unix seconds of a pandas datetime column; missing values stay missing (as ``pd.NA``)."""
-    converted = pd.to_datetime(values, utc=True)
-    out = pd.Series(pd.NA, index=values.index, dtype="Int64")
-    known = converted.notna()
-    out[known] = (converted[known].astype("datetime64[us, UTC]").astype("int64") // 1_000_000).astype("int64")
-    return out
+def _carries_venues(index: StayIndex) -> bool:
+    return index.carried is not None and "venue_id" in index.carried.column_names
 
 
 def _carried_arrays(index: StayIndex) -> dict[str, npt.NDArray[Any]]:
@@ -426,24 +486,6 @@ def _located(store: EmbeddedStore, frame: pd.DataFrame) -> pd.DataFrame:
     for name in ("region_id", "district_id", "mahalla_id"):
         frame[name] = pd.Series(dtype=object)
     return frame
-
-
-def _ble(table: pa.Table) -> pd.DataFrame:
-    """Each encounter once per side, so one person's encounters are one contiguous slice."""
-    start = seconds(table.column("time"))
-    duration = table.column("duration_s").to_numpy(zero_copy_only=False).astype(np.int64)
-    a = table.column("person_a").to_numpy(zero_copy_only=False)
-    b = table.column("person_b").to_numpy(zero_copy_only=False)
-    attenuation = table.column("attenuation_db").to_numpy(zero_copy_only=False).astype(np.float64)
-    return pd.DataFrame(
-        {
-            "person": np.concatenate([a, b]),
-            "other": np.concatenate([b, a]),
-            "start_s": np.concatenate([start, start]),
-            "end_s": np.concatenate([start + duration, start + duration]),
-            "attenuation_db": np.concatenate([attenuation, attenuation]),
-        }
-    )
 
 
 def _stay_index(store: EmbeddedStore, generation: int) -> StayIndex:

@@ -10,7 +10,7 @@ meets the close-contact definition for its day (``qualifies``, e.g. 15 GAEN-weig
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from izquvar.trace.columnar import Columns, Grouped
 from izquvar.trace.data import TraceData
 from izquvar.trace.disease import DiseaseProfile
 from izquvar.trace.numeric import grouped_sum
@@ -55,37 +56,73 @@ _DTYPES = {
 }
 
 
+class EvidenceBatch(Columns):
+    """One source's evidence rows as numpy columns: every name of :data:`COLUMNS`, in that order."""
+
+    @classmethod
+    def of(cls, n: int, **columns: Any) -> EvidenceBatch:
+        """``n`` rows: given columns (arrays or scalars), the rest at their empty value."""
+        unknown = set(columns) - set(COLUMNS)
+        if unknown:
+            raise KeyError(f"not evidence columns: {sorted(unknown)}")
+        data: dict[str, npt.NDArray[Any]] = {}
+        for name, default in COLUMNS.items():
+            value = columns.get(name, default)
+            dtype = _DTYPES.get(name, object)
+            data[name] = np.full(n, value, dtype=dtype) if np.ndim(value) == 0 else np.asarray(value, dtype=dtype)
+        return cls(data, n)
+
+    def take(self, rows: npt.NDArray[Any] | slice) -> EvidenceBatch:
+        taken = super().take(rows)
+        return EvidenceBatch(dict(taken.items()), len(taken))
+
+    def with_columns(self, **columns: npt.NDArray[Any]) -> EvidenceBatch:
+        return EvidenceBatch({**dict(self.items()), **columns}, len(self))
+
+    @staticmethod
+    def concat(batches: Sequence[EvidenceBatch]) -> EvidenceBatch:
+        """Rows of several batches, in order."""
+        if not batches:
+            return empty()
+        if len(batches) == 1:
+            return batches[0]
+        data = {name: np.concatenate([b[name] for b in batches]) for name in COLUMNS}
+        return EvidenceBatch(data, sum(len(b) for b in batches))
+
+
 def frame(n: int, **columns: Any) -> pd.DataFrame:
-    """An evidence frame of ``n`` rows: given columns (arrays or scalars), the rest at their empty value."""
-    unknown = set(columns) - set(COLUMNS)
-    if unknown:
-        raise KeyError(f"not evidence columns: {sorted(unknown)}")
-    data: dict[str, Any] = {}
-    for name, default in COLUMNS.items():
-        value = columns.get(name, default)
-        if np.ndim(value) == 0:
-            value = np.full(n, value, dtype=_DTYPES.get(name, object))
-        data[name] = np.asarray(value, dtype=_DTYPES.get(name, object))
-    return pd.DataFrame(data)
+    """An evidence frame of ``n`` rows as a pandas DataFrame (for tests and :func:`fuse.fuse`)."""
+    return pd.DataFrame(dict(EvidenceBatch.of(n, **columns).items()))
 
 
-def evidence_columns(frames: list[pd.DataFrame], exclude: str | None = None) -> dict[str, npt.NDArray[Any]]:
-    """The sources' evidence frames as one set of numpy columns (what ``pd.concat`` then ``to_numpy`` would
-    give, without building the concatenated frame), rows of the contact ``exclude`` left out."""
-    names = list(frames[0].columns) if frames else list(COLUMNS)
-    columns = {name: np.concatenate([f[name].to_numpy() for f in frames]) if frames else np.empty(0) for name in names}
-    if exclude is not None and frames:
+def evidence_columns(
+    frames: Sequence[EvidenceBatch | pd.DataFrame], exclude: str | None = None
+) -> dict[str, npt.NDArray[Any]]:
+    """The sources' evidence (batches or frames) as one set of numpy columns, rows of the contact ``exclude``
+    left out: what ``pd.concat`` then ``to_numpy`` would give, without building the concatenated frame."""
+    if not frames:
+        return {name: np.empty(0) for name in COLUMNS}
+    first = frames[0]
+    names = list(first.columns) if isinstance(first, pd.DataFrame) else list(first)
+    columns = {name: np.concatenate([_column(f, name) for f in frames]) for name in names}
+    if exclude is not None:
         kept = columns["contact"] != exclude
         columns = {name: values[kept] for name, values in columns.items()}
     return columns
 
 
-def empty() -> pd.DataFrame:
-    """An evidence frame without rows (a copy of one built once: most sources find nothing for most cases)."""
-    return _EMPTY.copy()
+def _column(frame_: EvidenceBatch | pd.DataFrame, name: str) -> npt.NDArray[Any]:
+    if isinstance(frame_, pd.DataFrame):
+        return np.asarray(frame_[name].to_numpy())
+    return frame_[name]
 
 
-_EMPTY = frame(0)
+def empty() -> EvidenceBatch:
+    """A batch without rows (shared: batches are never modified in place)."""
+    return _EMPTY
+
+
+_EMPTY = EvidenceBatch.of(0)
 
 
 @dataclass(frozen=True)
@@ -100,7 +137,7 @@ class Case:
     phone: str | None
     home: tuple[float, float] | None
     #: The case's GPS stays overlapping the window (columns of :meth:`TraceData.stays_of`).
-    stays: pd.DataFrame
+    stays: Columns
 
     @property
     def start(self) -> dt.datetime:
@@ -125,34 +162,32 @@ class EvidenceSource(Protocol):
 
     name: Source
 
-    def evidence(self, case: Case, data: TraceData) -> pd.DataFrame:
+    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
         """Evidence rows (see :data:`COLUMNS`) for everyone this source puts near ``case`` in its window."""
         ...
 
 
-def clip(frame_: pd.DataFrame, case: Case) -> pd.DataFrame:
+def clip(rows: EvidenceBatch, case: Case) -> EvidenceBatch:
     """Rows clipped to the case's window; rows left empty are dropped."""
-    if not len(frame_):
-        return frame_
-    out = frame_.copy()
-    out["start_s"] = np.maximum(out["start_s"].to_numpy(np.int64), case.start_s)
-    out["end_s"] = np.minimum(out["end_s"].to_numpy(np.int64), case.end_s)
-    return out[out["end_s"] > out["start_s"]].reset_index(drop=True)
+    if not len(rows):
+        return rows
+    start = np.maximum(rows["start_s"], case.start_s)
+    end = np.minimum(rows["end_s"], case.end_s)
+    return rows.with_columns(start_s=start, end_s=end).take(end > start)
 
 
-def qualify_by_day(rows: pd.DataFrame, case: Case) -> pd.DataFrame:
+def qualify_by_day(rows: EvidenceBatch, case: Case) -> EvidenceBatch:
     """Keep ``qualifies`` only where the qualifying rows of a contact add up to the close minutes on their local
     day: a membership (household, roster) is close for the time actually spent together, so a block cut to a
     few minutes by the window or the data's end does not make a close contact."""
     if not len(rows):
         return rows
     offset = int(case.profile.utc_offset.total_seconds())
-    day = (rows["start_s"].to_numpy(np.int64) + offset) // 86_400
-    minutes = np.where(rows["qualifies"].to_numpy(bool), (rows["end_s"] - rows["start_s"]).to_numpy(np.float64), 0.0)
-    daily = daily_sums(rows["contact"].to_numpy(object), day, minutes / 60.0)
-    out = rows.copy()
-    out["qualifies"] = rows["qualifies"].to_numpy(bool) & (daily >= case.profile.close_minutes)
-    return out
+    day = (rows["start_s"] + offset) // 86_400
+    qualifies = rows["qualifies"]
+    minutes = np.where(qualifies, (rows["end_s"] - rows["start_s"]).astype(np.float64), 0.0)
+    daily = daily_sums(rows["contact"], day, minutes / 60.0)
+    return rows.with_columns(qualifies=qualifies & (daily >= case.profile.close_minutes))
 
 
 def daily_sums(
@@ -168,24 +203,15 @@ def daily_sums(
     return sums
 
 
-def overlapping_visits(
-    mine: pd.DataFrame,
-    theirs_at: Callable[[npt.NDArray[np.str_]], pd.DataFrame],
-    person_column: str,
-    case: Case,
-) -> tuple[pd.DataFrame, npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
-    """The case's visits (``start_s``/``end_s``) inside the window paired with other people's visits at the same
-    venues (``theirs_at(venue_ids)``; case columns suffixed ``_case``), with each pair's overlap ``[start, end)``,
-    which may be empty. ``None`` when the case has no visit in the window."""
-    mine = mine[(mine["start_s"] < case.end_s) & (mine["end_s"] > case.start_s)]
-    if not len(mine):
-        return None
-    theirs = theirs_at(mine["venue_id"].to_numpy(str))
-    theirs = theirs[theirs[person_column] != case.person]
-    pairs = mine.merge(theirs, on="venue_id", suffixes=("_case", ""))
-    start = np.maximum(pairs["start_s_case"].to_numpy(np.int64), pairs["start_s"].to_numpy(np.int64))
-    end = np.minimum(pairs["end_s_case"].to_numpy(np.int64), pairs["end_s"].to_numpy(np.int64))
-    return pairs, start, end
+def visit_pairs(
+    mine_venue: npt.NDArray[np.int64], theirs_at: Grouped, case_person: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Each of the case's visits (venue codes) paired with other people's visits at the same venue: indexes
+    into ``mine_venue`` and rows of ``theirs_at`` (grouped by venue, with a ``person`` code column), ordered
+    as an inner join keeping the case's order (each visit's partners in the table's order)."""
+    rows, owner = theirs_at.positions(mine_venue)
+    others = theirs_at.columns["person"][rows] != case_person
+    return owner[others], rows[others]
 
 
 def disc_share(radius_m: float, area_m2: float | np.ndarray) -> np.ndarray:

@@ -18,17 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from izquvar.geo.distance import haversine_m
 from izquvar.i18n import Lang
+from izquvar.trace.columnar import Columns
 from izquvar.trace.data import TraceData
 from izquvar.trace.evidence import Case
 from izquvar.trace.fuse import SOURCE_ORDER, area_ref, venue_ref
 from izquvar.trace.result import AreaRef, Place, Source
 from izquvar.trace.sources.card import payment_visits
 from izquvar.trace.sources.checkins import visits
-from izquvar.trace.sources.venues import point
 from izquvar.trace.sources.visits import at_someones_home
 
 HOME_RADIUS_M = 150.0
@@ -58,19 +57,22 @@ class _Stop:
 def case_places(case: Case, data: TraceData, lang: Lang, areas: Any) -> list[Place]:
     """The case's places in the window, by start."""
     stops = _gps_stops(case)
+    person = data.person_code(case.person)
+    facts = data.venue_facts
+    known_venues = len(data.venues)
     for visit_rows, source in (
-        (_visits(data.checkins.rows(case.person), data, case), "checkins"),
-        (_payments(data.card.rows(case.person), data, case), "card"),
+        (_visits(data.checkins.rows(person), data, case), "checkins"),
+        (_payments(data.card.rows(person), data, case), "card"),
     ):
-        for venue_id, start, end, certainty in visit_rows:
+        for venue, start, end, certainty in visit_rows:
+            venue_id = str(data.venue_ids.names[venue])
             match = next((s for s in stops if s.venue_id == venue_id and s.start_s < end and s.end_s > start), None)
             if match is None:
-                where = point(data.venues, venue_id)
-                if where is None:
+                if venue >= known_venues:
                     continue
-                v = data.venues.loc[venue_id]
-                match = _Stop(int(start), int(end), where[0], where[1], venue_id,
-                              (v.get("region_id"), v.get("district_id"), v.get("mahalla_id")))  # fmt: skip
+                areas_of = (facts["region_id"][venue], facts["district_id"][venue], facts["mahalla_id"][venue])
+                where = (float(facts["lat"][venue]), float(facts["lon"][venue]))
+                match = _Stop(int(start), int(end), where[0], where[1], venue_id, areas_of)
                 stops.append(match)
             match.confirm(source, certainty)
     stops.extend(_cell_stops(case, data, stops))
@@ -82,44 +84,56 @@ def _gps_stops(case: Case) -> list[_Stop]:
     stays = case.stays
     if not len(stays):
         return []
-    start = np.maximum(stays["start_s"].to_numpy(np.int64), case.start_s)
-    end = np.minimum(stays["end_s"].to_numpy(np.int64), case.end_s)
-    accuracy = stays["accuracy_m"].fillna(25.0).to_numpy(np.float64)
+    start = np.maximum(stays["start_s"], case.start_s)
+    end = np.minimum(stays["end_s"], case.end_s)
+    accuracy = stays["accuracy_m"].astype(np.float64)
+    accuracy = np.where(np.isnan(accuracy), 25.0, accuracy)
     certainty = 0.95 * np.exp(-accuracy / 200.0)
+    sigma = accuracy / np.sqrt(np.maximum(stays["n_pings"].astype(np.float64), 1.0))
+    kept = np.flatnonzero(end > start)
+    columns = ("venue_id", "lat", "lon", "region_id", "district_id", "mahalla_id")
+    venue, lat, lon, region, district, mahalla = (stays[name][kept].tolist() for name in columns)
     stops = []
-    for k, row in enumerate(stays.itertuples(index=False)):
-        if end[k] <= start[k]:
-            continue
-        venue = row.venue_id if isinstance(row.venue_id, str) else None
-        stop = _Stop(int(start[k]), int(end[k]), _float(row.lat), _float(row.lon), venue,
-                     (row.region_id, row.district_id, row.mahalla_id))  # fmt: skip
-        stop.sigma_m = float(accuracy[k] / np.sqrt(max(_float(row.n_pings), 1.0)))
-        stop.confirm("gps", float(certainty[k]))
+    for k, row in enumerate(kept.tolist()):  # one stop per stay: each becomes a place
+        stop = _Stop(int(start[row]), int(end[row]), float(lat[k]), float(lon[k]),
+                     venue[k] if isinstance(venue[k], str) else None, (region[k], district[k], mahalla[k]))  # fmt: skip
+        stop.sigma_m = float(sigma[row])
+        stop.confirm("gps", float(certainty[row]))
         stops.append(stop)
     return stops
 
 
-def _visits(rows: pd.DataFrame, data: TraceData, case: Case) -> list[tuple[str, int, int, float]]:
+def _visits(rows: Columns, data: TraceData, case: Case) -> list[tuple[int, int, int, float]]:
     if not len(rows):
         return []
-    v = visits(rows, data)
-    v = v[(v["start_s"] < case.end_s) & (v["end_s"] > case.start_s)]
-    certainty = np.where(v["assumed"].to_numpy(bool), CERTAINTY["checkins_assumed"], CERTAINTY["checkins"])
-    return [
-        (str(a), max(int(b), case.start_s), min(int(c), case.end_s), float(d))
-        for a, b, c, d in zip(v["venue_id"], v["start_s"], v["end_s"], certainty, strict=True)
-    ]
+    start, end, assumed = visits(rows, data)
+    inside = (start < case.end_s) & (end > case.start_s)
+    certainty = np.where(assumed[inside], CERTAINTY["checkins_assumed"], CERTAINTY["checkins"])
+    return list(
+        zip(
+            rows["venue"][inside].tolist(),
+            np.maximum(start[inside], case.start_s).tolist(),
+            np.minimum(end[inside], case.end_s).tolist(),
+            certainty.tolist(),
+            strict=True,
+        )
+    )
 
 
-def _payments(rows: pd.DataFrame, data: TraceData, case: Case) -> list[tuple[str, int, int, float]]:
-    rows = rows[rows["venue_id"].notna()]
+def _payments(rows: Columns, data: TraceData, case: Case) -> list[tuple[int, int, int, float]]:
+    rows = rows.take(rows["venue"] >= 0)
     if not len(rows):
         return []
-    v = payment_visits(rows, data)
-    v = v[(v["start_s"] < case.end_s) & (v["end_s"] > case.start_s)]
+    start, end = payment_visits(rows, data)
+    inside = (start < case.end_s) & (end > case.start_s)
     return [
-        (str(a), max(int(b), case.start_s), min(int(c), case.end_s), CERTAINTY["card"])
-        for a, b, c in zip(v["venue_id"], v["start_s"], v["end_s"], strict=True)
+        (venue, lo, hi, CERTAINTY["card"])
+        for venue, lo, hi in zip(
+            rows["venue"][inside].tolist(),
+            np.maximum(start[inside], case.start_s).tolist(),
+            np.minimum(end[inside], case.end_s).tolist(),
+            strict=True,
+        )
     ]
 
 
@@ -127,28 +141,27 @@ def _cell_stops(case: Case, data: TraceData, covered: list[_Stop]) -> list[_Stop
     """Runs of one cell's records at times no other place covers."""
     if case.phone is None:
         return []
-    t, own_cells = data.cell_events.own(case.phone)
+    t, cells = data.cell_events.own_codes(case.phone)
     keep = (t >= case.start_s) & (t < case.end_s)
     if covered:
         s = np.asarray([c.start_s for c in covered])
         e = np.asarray([c.end_s for c in covered])
         keep &= ~((t[:, None] >= s[None, :]) & (t[:, None] < e[None, :])).any(axis=1)
     t = t[keep]
-    cells = own_cells[keep]
+    cells = cells[keep]
     if not len(t):
         return []
     new_run = np.r_[True, (cells[1:] != cells[:-1]) | (np.diff(t) > CELL_GAP_S)]
-    run = np.cumsum(new_run) - 1
-    first = pd.Series(t).groupby(run).min().to_numpy(np.int64)
-    last = pd.Series(t).groupby(run).max().to_numpy(np.int64)
-    run_cell = cells[new_run]
-    towers = data.towers.reindex(run_cell)
-    lat = towers["lat"].to_numpy(np.float64)
-    lon = towers["lon"].to_numpy(np.float64)
-    known = np.isfinite(lat)
-    region, district, mahalla = (towers[c].to_numpy(object) for c in ("region_id", "district_id", "mahalla_id"))
+    heads = np.flatnonzero(new_run)
+    first = np.minimum.reduceat(t, heads)
+    last = np.maximum.reduceat(t, heads)
+    run_cell = cells[heads]
+    towers = data.tower_columns
+    lat = towers["lat"][run_cell]
+    lon = towers["lon"][run_cell]
+    region, district, mahalla = (towers[c][run_cell] for c in ("region_id", "district_id", "mahalla_id"))
     stops = []
-    for k in np.flatnonzero(known):
+    for k in np.flatnonzero(np.isfinite(lat)).tolist():  # one stop per run of records
         stop = _Stop(max(int(first[k]) - CELL_PAD_S, case.start_s), min(int(last[k]) + CELL_PAD_S, case.end_s),
                      float(lat[k]), float(lon[k]), None, (region[k], district[k], mahalla[k]))  # fmt: skip
         stop.confirm("cell", CERTAINTY["cell"])
@@ -182,7 +195,3 @@ def _place(stop: _Stop, case: Case, data: TraceData, lang: Lang, areas: Any) -> 
         sources=sources,
         certainty=round(1.0 - stop.doubt, 3),
     )
-
-
-def _float(value: object) -> float:
-    return float(value)  # type: ignore[arg-type]  # pandas row values are untyped scalars

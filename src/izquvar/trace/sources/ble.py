@@ -15,10 +15,9 @@ uses immediate ≤ 55 dB (150 %), near ≤ 63 dB (100 %), medium ≤ 73 dB (50 %
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, clip, daily_sums, empty, frame
+from izquvar.trace.evidence import Case, EvidenceBatch, clip, daily_sums, empty
 from izquvar.trace.result import Source
 
 THRESHOLDS_DB = (55.0, 63.0, 73.0)
@@ -31,21 +30,21 @@ GRADES = ("close", "close", "casual", "possible")
 class BleSource:
     name: Source = "ble"
 
-    def evidence(self, case: Case, data: TraceData) -> pd.DataFrame:
-        rows = data.ble.rows(case.person)
+    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
+        rows = data.ble.rows(data.person_code(case.person))
         if not len(rows):
             return empty()
-        rows = rows[(rows["start_s"] < case.end_s) & (rows["end_s"] > case.start_s)]
+        rows = rows.take((rows["start_s"] < case.end_s) & (rows["end_s"] > case.start_s))
         if not len(rows):
             return empty()
-        attenuation = rows["attenuation_db"].to_numpy(np.float64)
+        attenuation = rows["attenuation_db"]
         bucket = np.searchsorted(np.asarray(THRESHOLDS_DB), attenuation, side="left")
-        out = frame(
+        out = EvidenceBatch.of(
             len(rows),
-            contact=rows["other"].to_numpy(object),
+            contact=data.person_names(rows["other"]),
             source="ble",
-            start_s=rows["start_s"].to_numpy(np.int64),
-            end_s=rows["end_s"].to_numpy(np.int64),
+            start_s=rows["start_s"],
+            end_s=rows["end_s"],
             attenuation_db=attenuation,
             p_near=np.asarray(P_NEAR)[bucket],
             grade=np.asarray(GRADES, dtype=object)[bucket],
@@ -53,11 +52,10 @@ class BleSource:
             detail=np.asarray(BUCKETS, dtype=object)[bucket],
         )
         out = clip(out, case)
-        weight = np.asarray(WEIGHTS)[np.searchsorted(np.asarray(THRESHOLDS_DB), out["attenuation_db"].to_numpy())]
+        weight = np.asarray(WEIGHTS)[np.searchsorted(np.asarray(THRESHOLDS_DB), out["attenuation_db"])]
         close_weight = np.where(weight >= 1.0, weight, 0.0)
         offset = int(case.profile.utc_offset.total_seconds())
-        day = (out["start_s"].to_numpy(np.int64) + offset) // 86_400
-        weighted = (out["end_s"] - out["start_s"]).to_numpy(np.float64) / 60.0 * close_weight
-        per_day = daily_sums(out["contact"].to_numpy(object), day, weighted)
-        out["qualifies"] = (per_day >= case.profile.close_minutes) & (close_weight > 0)
-        return out
+        day = (out["start_s"] + offset) // 86_400
+        weighted = (out["end_s"] - out["start_s"]).astype(np.float64) / 60.0 * close_weight
+        per_day = daily_sums(out["contact"], day, weighted)
+        return out.with_columns(qualifies=(per_day >= case.profile.close_minutes) & (close_weight > 0))

@@ -9,60 +9,63 @@ otherwise. ``p_near`` is the venue's disc share, halved for the uncertainty of t
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+import numpy.typing as npt
 
+from izquvar.trace.columnar import Columns
 from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, clip, disc_share, empty, frame, overlapping_visits
+from izquvar.trace.evidence import Case, EvidenceBatch, clip, disc_share, empty, visit_pairs
 from izquvar.trace.result import Source
 from izquvar.trace.sources.venues import SHARE_BEFORE_PAYMENT
 
 SAME_QUEUE_MIN = 5.0
+I64 = npt.NDArray[np.int64]
 
 
-def payment_visits(rows: pd.DataFrame, data: TraceData) -> pd.DataFrame:
-    """Card rows with an assumed visit ``start_s``/``end_s`` around each payment."""
-    t = rows["time_s"].to_numpy(np.int64)
-    dwell = data.venue_fact("dwell_s", rows["venue_id"].to_numpy(object))
+def payment_visits(rows: Columns, data: TraceData) -> tuple[I64, I64]:
+    """The assumed visit ``[start, end)`` around each card payment (rows with a venue)."""
+    t = rows["time_s"]
+    dwell = data.venue_facts["dwell_s"][rows["venue"]]
     before = np.rint(dwell * SHARE_BEFORE_PAYMENT).astype(np.int64)
-    return rows.assign(start_s=t - before, end_s=t + (dwell - before))
+    return t - before, t + (dwell - before)
 
 
 class CardSource:
     name: Source = "card"
 
-    def evidence(self, case: Case, data: TraceData) -> pd.DataFrame:
-        mine = data.card.rows(case.person)
-        mine = mine[mine["venue_id"].notna()]
+    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
+        person = data.person_code(case.person)
+        mine = data.card.rows(person)
+        mine = mine.take(mine["venue"] >= 0)
         if not len(mine):
             return empty()
-        found = overlapping_visits(
-            payment_visits(mine, data),
-            lambda venues: payment_visits(data.card_at.rows_of(venues), data),
-            "card_holder",
-            case,
-        )
-        if found is None:
+        my_start, my_end = payment_visits(mine, data)
+        inside = (my_start < case.end_s) & (my_end > case.start_s)
+        if not inside.any():
             return empty()
-        pairs, start, end = found
+        mine = mine.take(inside)
+        left, right = visit_pairs(mine["venue"], data.card_at, person)
+        theirs = data.card_at.columns.take(right)
+        their_start, their_end = payment_visits(theirs, data)
+        start = np.maximum(my_start[inside][left], their_start)
+        end = np.minimum(my_end[inside][left], their_end)
         keep = end > start
-        pairs, start, end = pairs[keep], start[keep], end[keep]
-        if not len(pairs):
+        if not keep.any():
             return empty()
-        venue = pairs["venue_id"].to_numpy(object)
-        gap_min = np.abs(pairs["time_s_case"].to_numpy(np.int64) - pairs["time_s"].to_numpy(np.int64)) / 60.0
-        lat, lon = data.venue_points(venue)
-        out = frame(
-            len(pairs),
-            contact=pairs["card_holder"].to_numpy(object),
+        venue = theirs["venue"][keep]
+        gap_min = np.abs(mine["time_s"][left][keep] - theirs["time_s"][keep]) / 60.0
+        facts = data.venue_facts
+        out = EvidenceBatch.of(
+            int(keep.sum()),
+            contact=data.person_names(theirs["person"][keep]),
             source="card",
-            start_s=start,
-            end_s=end,
-            venue_id=venue,
-            lat=lat,
-            lon=lon,
-            p_near=disc_share(case.profile.close_distance_m, data.venue_fact("zone_area_m2", venue)) / 2.0,
+            start_s=start[keep],
+            end_s=end[keep],
+            venue_id=data.venue_names(venue),
+            lat=facts["lat"][venue],
+            lon=facts["lon"][venue],
+            p_near=disc_share(case.profile.close_distance_m, facts["zone_area_m2"][venue]) / 2.0,
             grade=np.where(gap_min <= SAME_QUEUE_MIN, "casual", "possible"),
-            setting=data.venue_fact("category", venue),
+            setting=facts["category"][venue],
             detail=np.char.add("payments ", np.round(gap_min).astype(int).astype(str)).astype(object),
         )
         return clip(out, case)

@@ -15,14 +15,12 @@ to get tested. A cell covers hundreds of metres, so this is never more than **po
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, clip, empty, frame
+from izquvar.trace.evidence import Case, EvidenceBatch, clip, empty
 from izquvar.trace.result import Source
 from izquvar.trace.sources.card import payment_visits
 from izquvar.trace.sources.checkins import visits
@@ -31,99 +29,133 @@ MAX_PER_SITE = 200
 MAX_TOTAL = 1000
 PAD_S = 15 * 60
 P_NEAR = 0.001
+I64 = npt.NDArray[np.int64]
 
 
-def exposure_sites(case: Case, data: TraceData) -> pd.DataFrame:
-    """The case's venue visits in the window: ``venue_id``, ``start_s``, ``end_s``."""
-    parts = []
-    if len(case.stays) and "venue_id" in case.stays:
-        at = case.stays[case.stays["venue_id"].notna()]
-        parts.append(at[["venue_id", "start_s", "end_s"]])
-    checkins = data.checkins.rows(case.person)
+def exposure_sites(case: Case, data: TraceData) -> tuple[I64, I64, I64]:
+    """The case's venue visits in the window: venue codes, starts and ends (GPS stays at a venue, then
+    check-ins, then card payments)."""
+    venues, starts, ends = [], [], []
+    if len(case.stays) and "venue" in case.stays:
+        at = case.stays["venue"] >= 0
+        venues.append(case.stays["venue"][at])
+        starts.append(case.stays["start_s"][at])
+        ends.append(case.stays["end_s"][at])
+    person = data.person_code(case.person)
+    checkins = data.checkins.rows(person)
     if len(checkins):
-        parts.append(visits(checkins, data)[["venue_id", "start_s", "end_s"]])
-    card = data.card.rows(case.person)
-    card = card[card["venue_id"].notna()]
+        start, end, _ = visits(checkins, data)
+        venues.append(checkins["venue"])
+        starts.append(start)
+        ends.append(end)
+    card = data.card.rows(person)
+    card = card.take(card["venue"] >= 0)
     if len(card):
-        parts.append(payment_visits(card, data)[["venue_id", "start_s", "end_s"]])
-    if not parts:
-        return pd.DataFrame({"venue_id": [], "start_s": [], "end_s": []})
-    sites = pd.concat(parts, ignore_index=True)
-    sites = sites.assign(
-        start_s=np.maximum(sites["start_s"].to_numpy(np.int64), case.start_s),
-        end_s=np.minimum(sites["end_s"].to_numpy(np.int64), case.end_s),
-    )
-    return sites[sites["end_s"] > sites["start_s"]].reset_index(drop=True)
+        start, end = payment_visits(card, data)
+        venues.append(card["venue"])
+        starts.append(start)
+        ends.append(end)
+    if not venues:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+    venue = np.concatenate(venues).astype(np.int64)
+    start = np.maximum(np.concatenate(starts).astype(np.int64), case.start_s)
+    end = np.minimum(np.concatenate(ends).astype(np.int64), case.end_s)
+    keep = end > start
+    return venue[keep], start[keep], end[keep]
 
 
 class CellSource:
     name: Source = "cell"
 
-    def evidence(self, case: Case, data: TraceData) -> pd.DataFrame:
+    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
         if case.phone is None:
             return empty()
         events = data.cell_events
-        own_t, own_cell = events.own(case.phone)
+        own_t, own_cell = events.own_codes(case.phone)
         if not len(own_t):
             return empty()
         code = events.code_of(case.phone)
         phone_code = -1 if code is None else code
-        sites = exposure_sites(case, data)
-        parts: dict[str, list[npt.NDArray[Any]]] = {k: [] for k in ("code", "start", "end", "venue", "cell")}
-        for venue_id, start, end in sites.itertuples(index=False):
-            during = (own_t >= start - PAD_S) & (own_t <= end + PAD_S)
-            cells = [str(c) for c in np.unique(own_cell[during])]
-            found = [events.during_codes(c, int(start) - PAD_S, int(end) + PAD_S) for c in cells]
-            if not found:
-                continue
-            codes = np.concatenate([f[0] for f in found])
-            times = np.concatenate([f[1] for f in found])
-            cell_of = np.repeat(np.arange(len(cells)), [len(f[0]) for f in found])
-            others = codes != phone_code
-            codes, times, cell_of = codes[others], times[others], cell_of[others]
-            if not len(codes):
-                continue
-            # per subscriber: first and last event, how many, and the cell of its first event (listing order)
-            order = np.argsort(codes, kind="stable")
-            codes, times, cell_of = codes[order], times[order], cell_of[order]
-            heads = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-            first = np.minimum.reduceat(times, heads)
-            last = np.maximum.reduceat(times, heads)
-            count = np.diff(np.r_[heads, len(codes)])
-            subscriber = codes[heads]
-            # most events first, ties by subscriber name
-            top = np.lexsort((events.name_rank[subscriber], -count))[:MAX_PER_SITE]
-            parts["code"].append(subscriber[top])
-            parts["start"].append(np.maximum(first[top] - PAD_S, int(start)))
-            parts["end"].append(np.minimum(last[top] + PAD_S, int(end)))
-            parts["venue"].append(np.full(len(top), venue_id, dtype=object))
-            parts["cell"].append(np.asarray(cells, dtype=object)[cell_of[heads][top]])
-        if not parts["code"]:
+        site_venue, site_start, site_end = exposure_sites(case, data)
+        found = _site_subscribers(data, own_t, own_cell, phone_code, site_start, site_end)
+        if found is None:
             return empty()
-        column = {k: np.concatenate(v) for k, v in parts.items()}
-        keep = column["end"] > column["start"]
-        column = {k: v[keep] for k, v in column.items()}
-        phones = events.subscriber_names[column["code"]]
-        people = data.persons_by_phone(phones)
-        contact = np.asarray([people.get(p, p) for p in phones.tolist()], dtype=object)
-        chosen = _most_minutes(contact, column["end"] - column["start"], MAX_TOTAL)
-        venue = column["venue"][chosen]
-        lat, lon = data.venue_points(venue)
-        out = frame(
+        site, subscriber, start, end, cell = found
+        keep = end > start
+        site, subscriber, start, end, cell = site[keep], subscriber[keep], start[keep], end[keep], cell[keep]
+        contact = data.subscriber_contact[subscriber]
+        chosen = _most_minutes(contact, end - start, MAX_TOTAL)
+        venue = site_venue[site[chosen]]
+        facts = data.venue_facts
+        out = EvidenceBatch.of(
             int(chosen.sum()),
             contact=contact[chosen],
             source="cell",
-            start_s=column["start"][chosen],
-            end_s=column["end"][chosen],
-            venue_id=venue,
-            lat=lat,
-            lon=lon,
+            start_s=start[chosen],
+            end_s=end[chosen],
+            venue_id=data.venue_names(venue),
+            lat=facts["lat"][venue],
+            lon=facts["lon"][venue],
             p_near=P_NEAR,
             grade="possible",
             setting="cell",
-            detail=column["cell"][chosen],
+            detail=events.cell_ids[cell[chosen]].astype(object),
         )
         return clip(out, case)
+
+
+def _site_subscribers(
+    data: TraceData, own_t: I64, own_cell: I64, phone_code: int, site_start: I64, site_end: I64
+) -> tuple[I64, I64, I64, I64, I64] | None:
+    """Per site (vectorised over all sites): the other subscribers served by a cell that served the case during
+    the visit ±15 minutes, each with its presence (first to last event ±15 minutes, clipped to the visit) and
+    the cell of its first event; at most :data:`MAX_PER_SITE` per site, most events first, ties by name.
+    Rows: site index, subscriber code, start, end, cell code, by site then rank."""
+    events = data.cell_events
+    lo_s, hi_s = site_start - PAD_S, site_end + PAD_S
+    # the case's own records during each visit: which cells served it (each site's cells in name order)
+    a = np.searchsorted(own_t, lo_s, side="left")
+    b = np.searchsorted(own_t, hi_s, side="right")
+    own_rows, own_site = _ranges(a, b)
+    if not len(own_rows):
+        return None
+    n_cells = len(events.cell_ids)
+    pair = np.unique(own_site * n_cells + own_cell[own_rows])
+    pair_site, pair_cell = pair // n_cells, pair % n_cells
+    # everyone's records of those cells during the visit, by site, then cell, then time
+    lo, hi = events.in_intervals(pair_cell, lo_s[pair_site], hi_s[pair_site])
+    rows, pair_of = _ranges(lo, hi)
+    codes = events.subscriber[rows]
+    others = codes != phone_code
+    rows, pair_of, codes = rows[others], pair_of[others], codes[others]
+    if not len(rows):
+        return None
+    site = pair_site[pair_of]
+    times = events.time_s[rows]
+    # per (site, subscriber): first and last event, how many, and the cell of its first listed event
+    order = np.argsort(site * len(events.subscriber_names) + codes, kind="stable")
+    site, codes, times, cell = site[order], codes[order], times[order], pair_cell[pair_of][order]
+    heads = np.flatnonzero(np.r_[True, (codes[1:] != codes[:-1]) | (site[1:] != site[:-1])])
+    first = np.minimum.reduceat(times, heads)
+    last = np.maximum.reduceat(times, heads)
+    count = np.diff(np.r_[heads, len(codes)])
+    site, subscriber, cell = site[heads], codes[heads], cell[heads]
+    # most events first, ties by subscriber name, at most MAX_PER_SITE per site
+    top = np.lexsort((events.name_rank[subscriber], -count, site))
+    site_first = np.searchsorted(site[top], site[top], side="left")
+    top = top[np.arange(len(top)) - site_first < MAX_PER_SITE]
+    site = site[top]
+    start = np.maximum(first[top] - PAD_S, site_start[site])
+    end = np.minimum(last[top] + PAD_S, site_end[site])
+    return site, subscriber[top], start, end, cell[top]
+
+
+def _ranges(lo: I64, hi: I64) -> tuple[I64, I64]:
+    """The positions of the ranges ``[lo[k], hi[k])`` concatenated, and the ``k`` of each."""
+    counts = np.maximum(hi - lo, 0)
+    owner = np.repeat(np.arange(len(lo), dtype=np.int64), counts)
+    starts = np.cumsum(counts) - counts
+    return np.arange(len(owner), dtype=np.int64) - starts[owner] + lo[owner], owner
 
 
 def _most_minutes(

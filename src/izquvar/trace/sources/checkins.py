@@ -9,59 +9,66 @@ covers of one zone; grade casual (Korea notified everyone in the venue's log for
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+import numpy.typing as npt
 
+from izquvar.trace.columnar import Columns
 from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, clip, disc_share, empty, frame, overlapping_visits
+from izquvar.trace.evidence import Case, EvidenceBatch, clip, disc_share, empty, visit_pairs
 from izquvar.trace.result import Source
 
+I64 = npt.NDArray[np.int64]
 
-def visits(rows: pd.DataFrame, data: TraceData) -> pd.DataFrame:
-    """Check-in rows with ``start_s``/``end_s`` (assumed dwell when there is no check-out)."""
-    start = rows["check_in_s"].to_numpy(np.int64)
-    dwell = data.venue_fact("dwell_s", rows["venue_id"].to_numpy(object))
-    out = rows["check_out_s"].to_numpy(dtype=np.float64, na_value=np.nan)
-    end = np.where(np.isfinite(out), out, start + dwell).astype(np.int64)
-    result = rows.assign(start_s=start, end_s=np.maximum(end, start + 60), assumed=~np.isfinite(out))
-    return result
+
+def visits(rows: Columns, data: TraceData) -> tuple[I64, I64, npt.NDArray[np.bool_]]:
+    """Start, end and whether the end is assumed (no check-out: the category's dwell) of check-in rows."""
+    start = rows["check_in_s"]
+    dwell = data.venue_facts["dwell_s"][rows["venue"]]
+    out = rows["check_out_s"]
+    known = np.isfinite(out)
+    end = np.where(known, out, start + dwell).astype(np.int64)
+    return start, np.maximum(end, start + 60), ~known
 
 
 class CheckinSource:
     name: Source = "checkins"
 
-    def evidence(self, case: Case, data: TraceData) -> pd.DataFrame:
-        mine = data.checkins.rows(case.person)
+    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
+        person = data.person_code(case.person)
+        mine = data.checkins.rows(person)
         if not len(mine):
             return empty()
-        found = overlapping_visits(
-            visits(mine, data), lambda venues: visits(data.checkins_at.rows_of(venues), data), "person", case
-        )
-        if found is None:
+        my_start, my_end, my_assumed = visits(mine, data)
+        inside = (my_start < case.end_s) & (my_end > case.start_s)
+        if not inside.any():
             return empty()
-        pairs, start, end = found
-        zc = pairs["zone_case"].to_numpy(dtype=np.float64, na_value=np.nan)
-        zo = pairs["zone"].to_numpy(dtype=np.float64, na_value=np.nan)
+        mine = mine.take(inside)
+        my_start, my_end, my_assumed = my_start[inside], my_end[inside], my_assumed[inside]
+        left, right = visit_pairs(mine["venue"], data.checkins_at, person)
+        theirs = data.checkins_at.columns.take(right)
+        their_start, their_end, their_assumed = visits(theirs, data)
+        start = np.maximum(my_start[left], their_start)
+        end = np.minimum(my_end[left], their_end)
+        zc = mine["zone"][left]
+        zo = theirs["zone"]
         other_zone = np.isfinite(zc) & np.isfinite(zo) & (zc != zo)
         keep = (end > start) & ~other_zone
-        pairs, start, end = pairs[keep], start[keep], end[keep]
-        if not len(pairs):
+        if not keep.any():
             return empty()
-        venue = pairs["venue_id"].to_numpy(object)
-        area = data.venue_fact("zone_area_m2", venue)
-        lat, lon = data.venue_points(venue)
-        assumed = pairs["assumed_case"].to_numpy(bool) | pairs["assumed"].to_numpy(bool)
-        out = frame(
-            len(pairs),
-            contact=pairs["person"].to_numpy(object),
+        venue = theirs["venue"][keep]
+        facts = data.venue_facts
+        assumed = my_assumed[left][keep] | their_assumed[keep]
+        out = EvidenceBatch.of(
+            int(keep.sum()),
+            contact=data.person_names(theirs["person"][keep]),
             source="checkins",
-            start_s=start,
-            end_s=end,
-            venue_id=venue,
-            lat=lat,
-            lon=lon,
-            p_near=disc_share(case.profile.close_distance_m, area),
+            start_s=start[keep],
+            end_s=end[keep],
+            venue_id=data.venue_names(venue),
+            lat=facts["lat"][venue],
+            lon=facts["lon"][venue],
+            p_near=disc_share(case.profile.close_distance_m, facts["zone_area_m2"][venue]),
             grade="casual",
-            setting=data.venue_fact("category", venue),
+            setting=facts["category"][venue],
             detail=np.where(assumed, "assumed_dwell", "checked_out"),
         )
         return clip(out, case)

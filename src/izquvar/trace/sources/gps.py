@@ -16,11 +16,10 @@ Rules:
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from izquvar.trace.colocation import encounters
 from izquvar.trace.data import TraceData, seconds
-from izquvar.trace.evidence import Case, clip, empty, frame
+from izquvar.trace.evidence import Case, EvidenceBatch, clip, empty
 from izquvar.trace.result import Source
 
 QUERY_M = 50.0
@@ -33,7 +32,7 @@ TOGETHER_SIGMAS = 2.5
 class GpsSource:
     name: Source = "gps"
 
-    def evidence(self, case: Case, data: TraceData) -> pd.DataFrame:
+    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
         if data.stays.n_stays == 0 or not len(case.stays):
             return empty()
         radius = min(QUERY_M, data.stays.max_distance_m)
@@ -51,17 +50,21 @@ class GpsSource:
         keep = d <= r + TOGETHER_SIGMAS * sigma
         s2 = (sigma / np.sqrt(2.0)) ** 2
         p_near = (1.0 - np.exp(-r * r / (2.0 * s2))) * np.exp(-(np.maximum(d - r, 0.0) ** 2) / (2.0 * s2))
-        venue = np.where(pd.isna(col["contact_venue_id"]), col["case_venue_id"], col["contact_venue_id"])
-        venue = np.asarray(venue, dtype=object)
-        same_venue = np.asarray(col["case_venue_id"] == col["contact_venue_id"], dtype=bool)
-        at_venue = pd.notna(venue)
+        case_venue = np.asarray(col["case_venue_id"], dtype=object)
+        contact_venue = np.asarray(col["contact_venue_id"], dtype=object)
+        venue = np.where(_missing(contact_venue), case_venue, contact_venue)
+        same_venue = np.asarray(case_venue == contact_venue, dtype=bool)
+        at_venue = ~_missing(venue)
+        # a missing venue beside known ones is NaN, as pandas' string column of the former evidence frame gave
+        missing: object = np.nan if at_venue.any() else None
+        venue = np.where(at_venue, venue, np.asarray(missing, dtype=object))
         zones = np.where(at_venue, data.venue_fact("zones", np.where(at_venue, venue, "")), 1.0)
         p_near = np.where(at_venue, p_near / zones, p_near)
         setting = np.where(at_venue, data.venue_fact("category", np.where(at_venue, venue, "")), "nearby")
-        setting = np.where(at_venue & ~same_venue & pd.notna(col["case_venue_id"]), "nearby", setting)
+        setting = np.where(at_venue & ~same_venue & ~_missing(case_venue), "nearby", setting)
         home = _near_home(case, col["case_lat"].astype(np.float64), col["case_lon"].astype(np.float64))
         setting = np.where(home & ~at_venue, "home", setting)
-        out = frame(
+        out = EvidenceBatch.of(
             len(d),
             contact=col["contact"].astype(object),
             source="gps",
@@ -76,7 +79,12 @@ class GpsSource:
             setting=setting.astype(object),
             detail=np.char.add("±", np.round(sigma, 1).astype(str)).astype(object),
         )
-        return clip(out[keep].reset_index(drop=True), case)
+        return clip(out.take(keep), case)
+
+
+def _missing(values: np.ndarray) -> np.ndarray:
+    """Where an Arrow string column (as numpy objects) has no value."""
+    return np.asarray(np.equal(values, np.asarray(None, dtype=object)), dtype=bool)
 
 
 def _near_home(case: Case, lat: np.ndarray, lon: np.ndarray, radius_m: float = 100.0) -> np.ndarray:

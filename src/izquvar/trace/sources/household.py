@@ -11,11 +11,10 @@ listed with detail ``gps_not_home`` and fusion counts none of its time.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from izquvar.geo.distance import haversine_m
 from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, clip, empty, frame, qualify_by_day
+from izquvar.trace.evidence import Case, EvidenceBatch, clip, empty, qualify_by_day
 from izquvar.trace.result import Source
 
 #: Local hours at home together: (start hour, end hour) blocks of each day.
@@ -27,18 +26,17 @@ P_NEAR = 0.9
 class HouseholdSource:
     name: Source = "household"
 
-    def evidence(self, case: Case, data: TraceData) -> pd.DataFrame:
-        me = data.people.rows(case.person)
-        if not len(me):
+    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
+        household = data.household_of(case.person)
+        if household < 0:
             return empty()
-        members = data.households.rows(str(me["household"].iloc[0]))
-        members = members[members["person"] != case.person]
-        if not len(members):
-            return empty()
-        if not case.local_days():
+        members = data.people.members.rows(household)
+        members = members.take(members["person"] != data.person_code(case.person))
+        days = case.local_days()
+        if not len(members) or not days:
             return empty()
         starts, ends = [], []
-        for day in case.local_days():
+        for day in days:
             midnight = int(case.profile.local_midnight(day).timestamp())
             for lo, hi in HOME_BLOCKS:
                 starts.append(midnight + lo * 3600)
@@ -46,29 +44,28 @@ class HouseholdSource:
         block_start = np.asarray(starts, dtype=np.int64)
         block_end = np.asarray(ends, dtype=np.int64)
         case_away = _away(data, case.person, case.home, block_start, block_end)
-        columns: dict[str, list[np.ndarray]] = {k: [] for k in ("contact", "lat", "lon", "away", "start", "end")}
-        for person, lat, lon in members[["person", "home_lat", "home_lon"]].itertuples(index=False):
-            home = (
-                case.home
-                if case.home is not None
-                else ((float(lat), float(lon)) if pd.notna(lat) and pd.notna(lon) else None)
-            )
-            n = len(block_start)
-            columns["contact"].append(np.full(n, str(person), dtype=object))
-            columns["lat"].append(np.full(n, np.nan if home is None else home[0]))
-            columns["lon"].append(np.full(n, np.nan if home is None else home[1]))
-            columns["away"].append(case_away | _away(data, str(person), home, block_start, block_end))
-            columns["start"].append(block_start)
-            columns["end"].append(block_end)
-        away = np.concatenate(columns["away"])
-        rows = frame(
+        names = data.person_names(members["person"]).tolist()
+        lats, lons = members["home_lat"].tolist(), members["home_lon"].tolist()
+        n = len(block_start)
+        lat = np.empty(len(names) * n)
+        lon = np.empty(len(names) * n)
+        away = np.empty(len(names) * n, dtype=bool)
+        for k, person in enumerate(names):  # per member (a household's few people), not per row
+            if case.home is not None:
+                home: tuple[float, float] | None = case.home
+            else:
+                home = (lats[k], lons[k]) if lats[k] == lats[k] and lons[k] == lons[k] else None
+            lat[k * n : (k + 1) * n] = np.nan if home is None else home[0]
+            lon[k * n : (k + 1) * n] = np.nan if home is None else home[1]
+            away[k * n : (k + 1) * n] = case_away | _away(data, person, home, block_start, block_end)
+        rows = EvidenceBatch.of(
             len(away),
-            contact=np.concatenate(columns["contact"]),
+            contact=np.repeat(np.asarray(names, dtype=object), n),
             source="household",
-            start_s=np.concatenate(columns["start"]),
-            end_s=np.concatenate(columns["end"]),
-            lat=np.concatenate(columns["lat"]),
-            lon=np.concatenate(columns["lon"]),
+            start_s=np.tile(block_start, len(names)),
+            end_s=np.tile(block_end, len(names)),
+            lat=lat,
+            lon=lon,
             p_near=np.where(away, 0.0, P_NEAR),
             grade=np.where(away, "possible", "close").astype(object),
             qualifies=~away,

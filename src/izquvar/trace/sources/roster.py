@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, clip, disc_share, empty, frame, qualify_by_day
+from izquvar.trace.evidence import Case, EvidenceBatch, clip, disc_share, empty, qualify_by_day
 from izquvar.trace.result import Source
-from izquvar.trace.sources.venues import M2_PER_PERSON, point
+from izquvar.trace.sources.venues import M2_PER_PERSON
 
 #: Assumed local hours of presence when no data says otherwise.
 HOURS = {"school_class": (8, 13), "department": (9, 18)}
@@ -32,35 +31,37 @@ CLOSE_PROBABILITY = 0.5
 class RosterSource:
     name: Source = "roster"
 
-    def evidence(self, case: Case, data: TraceData) -> pd.DataFrame:
-        groups = data.rosters.rows(case.person)
+    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
+        person = data.person_code(case.person)
+        groups = data.rosters.by_person.rows(person)
         if not len(groups):
             return empty()
-        frames = []
-        for group_id, kind, venue_id in groups[["group_id", "group_kind", "venue_id"]].itertuples(index=False):
-            members = data.roster_groups.rows(str(group_id))
-            members = members[members["person"] != case.person]
+        batches = []
+        rows = zip(groups["group"].tolist(), groups["kind"].tolist(), groups["venue"].tolist(), strict=True)
+        for group, kind, venue in rows:
+            members = data.rosters.by_group.rows(group)["person"]
+            members = members[members != person]
             if len(members):
-                frames.append(self._group(case, data, str(kind), str(venue_id), members, str(group_id)))
-        frames = [f for f in frames if len(f)]
-        return pd.concat(frames, ignore_index=True) if frames else empty()
+                batches.append(self._group(case, data, group, str(kind), venue, members))
+        return EvidenceBatch.concat([b for b in batches if len(b)])
 
     def _group(
-        self, case: Case, data: TraceData, kind: str, venue_id: str, members: pd.DataFrame, group_id: str
-    ) -> pd.DataFrame:
+        self, case: Case, data: TraceData, group: int, kind: str, venue: int, members: npt.NDArray[np.int64]
+    ) -> EvidenceBatch:
+        group_id = str(data.rosters.groups.names[group])
+        venue_id = str(data.venue_ids.names[venue])
         lo_h, hi_h = HOURS.get(kind, HOURS["department"])
         days = case.local_days()
         if not days:
             return empty()
         mid = np.asarray([int(case.profile.local_midnight(d).timestamp()) for d in days], dtype=np.int64)
         weekday = np.asarray([d.weekday() in WEEKDAYS for d in days])
-        case_start, case_end, case_known = _presence(data, case.person, venue_id, mid, lo_h, hi_h, weekday)
-        area = group_area_m2(data, venue_id, len(members) + 1)
+        case_start, case_end, case_known = _presence(data, case.person, venue, mid, lo_h, hi_h, weekday)
+        area = group_area_m2(data, venue, len(members) + 1)
         p_day = float(disc_share(case.profile.close_distance_m, area))
-        where = point(data.venues, venue_id)
         people, starts, ends, bases, likely = [], [], [], [], []
-        for person in members["person"].astype(str):
-            s, e, known = _presence(data, person, venue_id, mid, lo_h, hi_h, weekday)
+        for person in data.person_names(members).tolist():  # per member, not per row
+            s, e, known = _presence(data, person, venue, mid, lo_h, hi_h, weekday)
             start = np.maximum(case_start, s)
             end = np.minimum(case_end, e)
             together = end > start
@@ -77,15 +78,15 @@ class RosterSource:
         if not people:
             return empty()
         close = np.concatenate(likely)
-        out = frame(
+        out = EvidenceBatch.of(
             len(close),
             contact=np.concatenate(people),
             source="roster",
             start_s=np.concatenate(starts),
             end_s=np.concatenate(ends),
             venue_id=venue_id,
-            lat=np.nan if where is None else where[0],
-            lon=np.nan if where is None else where[1],
+            lat=data.venue_facts["lat"][venue],
+            lon=data.venue_facts["lon"][venue],
             p_near=p_day,
             grade=np.where(close, "close", "casual").astype(object),
             qualifies=close,
@@ -95,17 +96,17 @@ class RosterSource:
         return qualify_by_day(clip(out, case), case)
 
 
-def group_area_m2(data: TraceData, venue_id: str, members: int) -> float:
+def group_area_m2(data: TraceData, venue: int, members: int) -> float:
     """The room a group uses: its members times the venue category's area per person (the group is what fills
     the room, unlike the venue's capacity, which counts every shift and every room)."""
-    category = str(data.venue_fact("category", [venue_id])[0])
+    category = str(data.venue_facts["category"][venue])
     return max(members, 1) * M2_PER_PERSON.get(category, M2_PER_PERSON["other"])
 
 
 def _presence(
     data: TraceData,
     person: str,
-    venue_id: str,
+    venue: int,
     midnights: np.ndarray,
     lo_h: int,
     hi_h: int,
@@ -120,7 +121,7 @@ def _presence(
         return start, end, known
     s = stays["start_s"].astype(np.int64)
     e = stays["end_s"].astype(np.int64)
-    here = np.asarray(stays["venue_id"] == venue_id, dtype=bool)
+    here = np.asarray(stays["venue"] == venue, dtype=bool)
     day_lo = midnights[:, None]
     day_hi = midnights[:, None] + 86_400
     # daytime stays only: a night at home that spills past midnight says nothing about the school day

@@ -23,11 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
-from izquvar.geo.distance import to_metres
+from izquvar.geo.distance import haversine_m, to_metres
 from izquvar.trace.data import TraceData, index_seconds
-from izquvar.trace.evidence import Case, clip, disc_share, empty, frame
+from izquvar.trace.evidence import Case, EvidenceBatch, clip, disc_share, empty
 from izquvar.trace.index import cell_key
 from izquvar.trace.result import Source
 
@@ -52,85 +51,89 @@ class _Stays:
 class VisitSource:
     name: Source = "gps"
 
-    def evidence(self, case: Case, data: TraceData) -> pd.DataFrame:
-        frames = [self._as_guest(case, data), self._as_host(case, data)]
-        frames = [f for f in frames if len(f)]
-        if not frames:
+    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
+        batches = [self._as_guest(case, data), self._as_host(case, data)]
+        batches = [b for b in batches if len(b)]
+        if not batches:
             return empty()
-        rows = clip(pd.concat(frames, ignore_index=True), case)
+        rows = clip(EvidenceBatch.concat(batches), case)
         # expected close minutes, recomputed on the time left inside the window
-        minutes = (rows["end_s"] - rows["start_s"]).to_numpy(np.float64) / 60.0
-        rows["qualifies"] = minutes * rows["p_near"].to_numpy(np.float64) >= case.profile.close_minutes
-        return rows
+        minutes = (rows["end_s"] - rows["start_s"]).astype(np.float64) / 60.0
+        return rows.with_columns(qualifies=minutes * rows["p_near"] >= case.profile.close_minutes)
 
-    def _as_guest(self, case: Case, data: TraceData) -> pd.DataFrame:
+    def _as_guest(self, case: Case, data: TraceData) -> EvidenceBatch:
         """The case's stays at other households' homes → the hosts."""
         stays = case.stays
         if not len(stays) or not len(data.homes):
             return empty()
-        minutes = (stays["end_s"] - stays["start_s"]).to_numpy(np.float64) / 60.0
-        sigma = _sigma(stays["accuracy_m"].to_numpy(np.float64), stays["n_pings"].to_numpy(np.float64))
-        candidate = stays["venue_id"].isna().to_numpy(bool) & (minutes >= MIN_MINUTES)
-        me = data.people.rows(case.person)
-        own = str(me["household"].iloc[0]) if len(me) else None
-        parts = []
-        for k in np.flatnonzero(candidate):
-            lat, lon = float(stays["lat"].iloc[k]), float(stays["lon"].iloc[k])
-            household, distance = _nearest_home(data, lat, lon)
+        minutes = (stays["end_s"] - stays["start_s"]).astype(np.float64) / 60.0
+        sigma = _sigma(stays["accuracy_m"].astype(np.float64), stays["n_pings"].astype(np.float64))
+        candidate = (stays["venue"] < 0) & (minutes >= MIN_MINUTES)
+        own_code = data.household_of(case.person)
+        own = str(data.people.households.names[own_code]) if own_code >= 0 else None
+        hosts_of, stay_of, distances = [], [], []
+        lats, lons = stays["lat"].astype(np.float64).tolist(), stays["lon"].astype(np.float64).tolist()
+        for k in np.flatnonzero(candidate).tolist():  # the case's few long stays away from venues
+            household, distance = _nearest_home(data, lats[k], lons[k])
             if household is None or household == own or distance > _radius(float(sigma[k])):
                 continue
-            hosts = data.households.rows(household)["person"].astype(str).to_numpy(object)
-            p_near = float(disc_share(case.profile.close_distance_m, M2_PER_OCCUPANT * (len(hosts) + 1)))
-            span = float(minutes[k])
-            parts.append(
-                frame(
-                    len(hosts),
-                    contact=hosts,
-                    source="gps",
-                    start_s=int(stays["start_s"].iloc[k]),
-                    end_s=int(stays["end_s"].iloc[k]),
-                    lat=lat,
-                    lon=lon,
-                    distance_m=distance,
-                    p_near=p_near,
-                    grade="casual",
-                    qualifies=span * p_near >= case.profile.close_minutes,
-                    setting="visit",
-                    detail="case_visited",
-                )
-            )
-        return pd.concat(parts, ignore_index=True) if parts else empty()
+            hosts_of.append(data.people.members.rows(data.people.households.code(household))["person"])
+            stay_of.append(k)
+            distances.append(distance)
+        if not hosts_of:
+            return empty()
+        n_hosts = np.asarray([len(h) for h in hosts_of], dtype=np.int64)
+        occupants = np.repeat(n_hosts + 1, n_hosts)
+        stay = np.repeat(np.asarray(stay_of, dtype=np.int64), n_hosts)
+        p_near = disc_share(case.profile.close_distance_m, M2_PER_OCCUPANT * occupants.astype(np.float64))
+        return EvidenceBatch.of(
+            len(stay),
+            contact=data.person_names(np.concatenate(hosts_of)),
+            source="gps",
+            start_s=stays["start_s"][stay],
+            end_s=stays["end_s"][stay],
+            lat=stays["lat"][stay],
+            lon=stays["lon"][stay],
+            distance_m=np.repeat(np.asarray(distances), n_hosts),
+            p_near=p_near,
+            grade="casual",
+            qualifies=minutes[stay] * p_near >= case.profile.close_minutes,
+            setting="visit",
+            detail="case_visited",
+        )
 
-    def _as_host(self, case: Case, data: TraceData) -> pd.DataFrame:
+    def _as_host(self, case: Case, data: TraceData) -> EvidenceBatch:
         """Other people's stays at the case's home → the guests."""
         if case.home is None or data.stays.n_stays == 0:
             return empty()
         near = _stays_near(data, case.home, MAX_RADIUS_M, case.start_s, case.end_s)
-        me = data.people.rows(case.person)
-        household = set(data.households.rows(str(me["household"].iloc[0]))["person"]) if len(me) else set()
+        household_code = data.household_of(case.person)
+        household = data.people.members.rows(household_code)["person"] if household_code >= 0 else np.empty(0, np.int64)
+        household_names = set(data.person_names(household).tolist())
         keep = (
             (near.end_s - near.start_s >= MIN_MINUTES * 60)
-            & (near.distance_m <= np.vectorize(_radius, otypes=[np.float64])(near.sigma_m))
-            & ~np.isin(near.person, list(household | {case.person}))
+            & (near.distance_m <= np.minimum(HOME_SIZE_M + SIGMAS * near.sigma_m, MAX_RADIUS_M))
+            & ~np.isin(near.person, list(household_names | {case.person}))
         )
         if not keep.any():
             return empty()
         person = near.person[keep]
-        homes = [data.home_of(str(p)) for p in person]
-        from izquvar.geo.distance import haversine_m
-
-        lives_here = np.asarray(
-            [h is not None and float(haversine_m(h[0], h[1], *case.home)) <= OWN_HOME_M for h in homes], dtype=bool
-        )
+        codes = data.persons.encode_values(person)
+        safe = np.maximum(codes, 0)
+        lat = np.where(codes >= 0, data.people.home_lat[safe], np.nan)
+        lon = np.where(codes >= 0, data.people.home_lon[safe], np.nan)
+        registered = np.isfinite(lat) & np.isfinite(lon)
+        distance_home = haversine_m(np.where(registered, lat, 0.0), np.where(registered, lon, 0.0), *case.home)
+        lives_here = registered & (distance_home <= OWN_HOME_M)
         start, end = near.start_s[keep][~lives_here], near.end_s[keep][~lives_here]
         person = person[~lives_here]
         if not len(person):
             return empty()
         start, end = _while_case_home(case, start, end)
-        occupants = max(len(household), 1) + 1
+        occupants = max(len(household_names), 1) + 1
         p_near = float(disc_share(case.profile.close_distance_m, M2_PER_OCCUPANT * occupants))
         minutes = (end - start) / 60.0
-        out = frame(
+        out = EvidenceBatch.of(
             len(person),
             contact=person,
             source="gps",
@@ -145,7 +148,7 @@ class VisitSource:
             setting="visit",
             detail="visited_case",
         )
-        return out[out["end_s"] > out["start_s"]].reset_index(drop=True)
+        return out.take(out["end_s"] > out["start_s"])
 
 
 def _project(lat: float, lon: float) -> tuple[float, float]:
@@ -211,8 +214,8 @@ def _stays_near(data: TraceData, point: tuple[float, float], radius_m: float, st
     e = index_seconds(index.end_s[pos])
     d = np.hypot(index.x_dm[pos] - x_dm, index.y_dm[pos] - y_dm) / 10.0
     keep = (s < end_s) & (e > start_s) & (d <= radius_m)
-    if "venue_id" in data.stay_columns:
-        keep &= pd.isna(data.stay_columns["venue_id"][pos])
+    if "venue" in data.stay_columns:
+        keep &= data.stay_columns["venue"][pos] < 0
     pos = pos[keep]
     accuracy = data.stay_columns["accuracy_m"][pos].astype(np.float64) if "accuracy_m" in data.stay_columns else 25.0
     pings = data.stay_columns["n_pings"][pos].astype(np.float64) if "n_pings" in data.stay_columns else 1.0
@@ -228,12 +231,10 @@ def _while_case_home(
     stays = case.stays
     if not len(stays) or case.home is None:
         return start, end
-    from izquvar.geo.distance import haversine_m
-
-    lat, lon = stays["lat"].to_numpy(np.float64), stays["lon"].to_numpy(np.float64)
+    lat, lon = stays["lat"].astype(np.float64), stays["lon"].astype(np.float64)
     home = np.asarray(haversine_m(lat, lon, *case.home) <= OWN_HOME_M, dtype=bool)
-    cs = stays["start_s"].to_numpy(np.int64)
-    ce = stays["end_s"].to_numpy(np.int64)
+    cs = stays["start_s"]
+    ce = stays["end_s"]
     lo = np.maximum(start[:, None], cs[None, :])
     hi = np.minimum(end[:, None], ce[None, :])
     overlap = np.where(hi > lo, hi - lo, 0)

@@ -1,0 +1,181 @@
+"""The store's person-keyed feeds as grouped numpy tables with integer codes, built once at load.
+
+Why: per case, a source needs "this person's check-ins", "everyone's check-ins at these venues", "this
+household's members". Each is one CSR slice of a :class:`~izquvar.trace.columnar.Grouped` table keyed by an
+integer code (person, venue, household, roster group), with the rows in the order the rules have always read
+them (by key, then time, ties in load order). Strings are encoded once here with Arrow (C++), not per case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from izquvar.trace.columnar import Grouped
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+ArrowColumn: TypeAlias = "pa.ChunkedArray[Any] | pa.Array[Any]"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Distinct string ids and their integer codes (``-1``: unknown or missing)."""
+
+    names: npt.NDArray[np.object_]
+    codes: dict[str, int]
+
+    @classmethod
+    def of(cls, columns: Sequence[ArrowColumn], first: Sequence[str] = ()) -> Vocabulary:
+        """The ids of ``first`` (in that order, codes ``0..``), then every other id of ``columns``, sorted."""
+        seen = pa.chunked_array([c for col in columns for c in _chunks(col)], type=pa.string())
+        distinct = pc.unique(seen.drop_null()) if len(seen) else pa.array([], pa.string())
+        head = pa.array(list(first), pa.string())
+        rest = distinct.filter(pc.invert(pc.is_in(distinct, value_set=head))) if len(head) else distinct
+        rest = rest.take(pc.sort_indices(rest))
+        names = np.asarray([*first, *rest.to_pylist()], dtype=object)
+        return cls(names, {name: k for k, name in enumerate(names.tolist())})
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.codes
+
+    def code(self, name: object) -> int:
+        return self.codes.get(name, -1) if isinstance(name, str) else -1
+
+    def encode(self, column: ArrowColumn) -> I64:
+        """Codes of a whole column (vectorised in Arrow)."""
+        if not len(self.names):
+            return np.full(len(column), -1, dtype=np.int64)
+        found = pc.index_in(column, value_set=pa.array(self.names.tolist(), pa.string()))
+        return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+    def encode_values(self, values: npt.ArrayLike) -> I64:
+        """Codes of a few ids (a dict lookup each): for per-case arrays of tens of ids."""
+        codes = self.codes
+        items = np.asarray(values, dtype=object).tolist()
+        return np.asarray([codes.get(v, -1) if isinstance(v, str) else -1 for v in items], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class People:
+    """The registry by person code (first registration of a person wins), and households' members."""
+
+    household: I64
+    phone: npt.NDArray[np.object_]
+    home_lat: F64
+    home_lon: F64
+    #: Registered people by household code, in registry order: ``person``, ``home_lat``, ``home_lon``.
+    members: Grouped
+    households: Vocabulary
+
+    @classmethod
+    def build(cls, table: pa.Table, persons: Vocabulary) -> People:
+        households = Vocabulary.of([table.column("household")])
+        person = persons.encode(table.column("person"))
+        household = households.encode(table.column("household"))
+        lat = _floats(table.column("home_lat"))
+        lon = _floats(table.column("home_lon"))
+        phones = np.asarray(table.column("phone").to_numpy(zero_copy_only=False), dtype=object)
+        n = len(persons)
+        _, first = np.unique(person, return_index=True)
+        first = first[person[first] >= 0]
+        by_person = person[first]
+        out_household = np.full(n, -1, dtype=np.int64)
+        out_phone = np.full(n, None, dtype=object)
+        out_lat = np.full(n, np.nan)
+        out_lon = np.full(n, np.nan)
+        out_household[by_person] = household[first]
+        out_phone[by_person] = phones[first]
+        out_lat[by_person] = lat[first]
+        out_lon[by_person] = lon[first]
+        members = Grouped.build({"person": person, "home_lat": lat, "home_lon": lon}, household, len(households))
+        return cls(out_household, out_phone, out_lat, out_lon, members, households)
+
+
+@dataclass(frozen=True)
+class Rosters:
+    """Roster memberships by person and by group; groups and kinds as codes into their names."""
+
+    by_person: Grouped  # group, kind, venue
+    by_group: Grouped  # person
+    groups: Vocabulary
+
+    @classmethod
+    def build(cls, table: pa.Table, persons: Vocabulary, venues: Vocabulary) -> Rosters:
+        groups = Vocabulary.of([table.column("group_id")])
+        group = groups.encode(table.column("group_id"))
+        person = persons.encode(table.column("person"))
+        venue = venues.encode(table.column("venue_id"))
+        kind = np.asarray(table.column("group_kind").to_numpy(zero_copy_only=False), dtype=object)
+        columns = {"group": group, "venue": venue, "kind": kind}
+        return cls(
+            by_person=Grouped.build(columns, person, len(persons)),
+            by_group=Grouped.build({"person": person}, group, len(groups)),
+            groups=groups,
+        )
+
+
+def checkin_columns(table: pa.Table, persons: Vocabulary, venues: Vocabulary) -> dict[str, npt.NDArray[Any]]:
+    """Check-ins: ``person``, ``venue`` codes, ``check_in_s``, ``check_out_s`` (NaN when missing), ``zone``."""
+    from izquvar.trace.data import seconds
+
+    check_out = table.column("check_out").cast(pa.timestamp("us", tz="UTC"))
+    micros = np.asarray(check_out.to_numpy(zero_copy_only=False)).astype("datetime64[us]")
+    out = np.floor_divide(micros.astype(np.int64), 1_000_000).astype(np.float64)
+    out[np.isnat(micros)] = np.nan
+    return {
+        "person": persons.encode(table.column("person")),
+        "venue": venues.encode(table.column("venue_id")),
+        "check_in_s": seconds(table.column("check_in")),
+        "check_out_s": out,
+        "zone": _floats(table.column("zone")),
+    }
+
+
+def card_columns(table: pa.Table, persons: Vocabulary, venues: Vocabulary) -> dict[str, npt.NDArray[Any]]:
+    """Card payments: ``person``, ``venue`` code (-1: no venue), ``time_s``."""
+    from izquvar.trace.data import seconds
+
+    return {
+        "person": persons.encode(table.column("card_holder")),
+        "venue": venues.encode(table.column("venue_id")),
+        "time_s": seconds(table.column("time")),
+    }
+
+
+def ble_columns(table: pa.Table, persons: Vocabulary) -> dict[str, npt.NDArray[Any]]:
+    """Each encounter once per side (``person``, ``other``), so one person's encounters are one slice."""
+    from izquvar.trace.data import seconds
+
+    start = seconds(table.column("time"))
+    end = start + np.asarray(table.column("duration_s").to_numpy(zero_copy_only=False), dtype=np.int64)
+    a = persons.encode(table.column("person_a"))
+    b = persons.encode(table.column("person_b"))
+    attenuation = _floats(table.column("attenuation_db"))
+    return {
+        "person": np.concatenate([a, b]),
+        "other": np.concatenate([b, a]),
+        "start_s": np.concatenate([start, start]),
+        "end_s": np.concatenate([end, end]),
+        "attenuation_db": np.concatenate([attenuation, attenuation]),
+    }
+
+
+def _floats(column: ArrowColumn) -> F64:
+    """A numeric column as float64, NaN where missing."""
+    return np.asarray(column.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _chunks(column: ArrowColumn) -> list[pa.Array[Any]]:
+    if isinstance(column, pa.ChunkedArray):
+        return [c.cast(pa.string()) for c in column.chunks]
+    return [column.cast(pa.string())]
