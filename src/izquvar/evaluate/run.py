@@ -10,19 +10,27 @@ false positive) is traced from its specimen date either way.
 ``onset="infected"`` goes beyond the issue's "every confirmed case" to get a larger sample from a small
 simulation: every infected person with a symptom onset or a positive specimen in the truth, dated as with
 ``"truth"``, whether or not the store's lab results confirm them.
+
+``ceiling=True`` adds :mod:`izquvar.evaluate.ceiling` for the same cases and windows: which feeds link the
+true close contacts at all, and the most recall any tracer could reach at precision 0.80 with these feeds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+import pyarrow as pa
+
 from izquvar.errors import NotFound
+from izquvar.evaluate.ceiling import Ceiling
+from izquvar.evaluate.ceiling import ceiling as measure_ceiling
 from izquvar.evaluate.metrics import InfectorScore, Score, score_close, score_infectors, true_close_contacts
-from izquvar.evaluate.truth import Pseudonymiser, SimTruth
+from izquvar.evaluate.truth import Pseudonymiser, SimTruth, read_truth_stays
 from izquvar.outbreak.cases import Case, LabSource, cases_from_lab
 from izquvar.outbreak.chains import candidate_links
 from izquvar.outbreak.protocol import CaseTracer
@@ -47,9 +55,11 @@ class Evaluation:
     onset: OnsetMode
     trace_seconds: float
     seconds: float
+    #: What the feeds could tell at best (only when asked for: it reads every feed again).
+    ceiling: Ceiling | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "schema_version": EVALUATION_VERSION,
             "people": self.people,
             "days": self.days,
@@ -64,10 +74,18 @@ class Evaluation:
             "cases_per_second": round(self.traced / self.trace_seconds, 1) if self.trace_seconds else None,
             "seconds": round(self.seconds, 3),
         }
+        if self.ceiling is not None:
+            out["ceiling"] = self.ceiling.to_json()
+        return out
 
 
 class EvaluationStore(LabSource, Pseudonymiser, Protocol):
-    """What evaluation needs from a store: lab results and the pseudonym key."""
+    """What evaluation needs from a store: its tables (lab results; every feed for the ceiling) and the
+    pseudonym key."""
+
+    def table(
+        self, kind: str, columns: Sequence[str] | None = None, days: Iterable[dt.date] | None = None
+    ) -> pa.Table: ...
 
 
 def evaluation_cases(store: LabSource, truth: SimTruth, onset: OnsetMode) -> list[Case]:
@@ -101,8 +119,10 @@ def evaluate(
     tracer: CaseTracer,
     onset: OnsetMode = "truth",
     progress: bool = False,
+    ceiling: bool = False,
 ) -> Evaluation:
-    """Trace every confirmed case and score the close contacts and the chains against the truth."""
+    """Trace every confirmed case and score the close contacts and the chains against the truth (and, with
+    ``ceiling``, measure what the feeds could tell at best)."""
     began = time.perf_counter()
     truth = SimTruth.load(sim_dir).pseudonymised(store)
     cases = evaluation_cases(store, truth, onset)
@@ -116,6 +136,10 @@ def evaluate(
     close, any_class, per_source = score_close(flat["contacts"], truth_pairs)
     links = candidate_links(flat["cases"], flat["contacts"], flat["evidence"], truth.utc_offset)
     infectors = score_infectors(flat["cases"], flat["contacts"], links, truth.infections)
+    bound = None
+    if ceiling:
+        stays = read_truth_stays(sim_dir, store, persons=_persons(truth_pairs))
+        bound = measure_ceiling(store, flat["cases"], truth, stays, flat["contacts"])
     return Evaluation(
         people=truth.people,
         days=truth.days,
@@ -128,4 +152,12 @@ def evaluate(
         onset=onset,
         trace_seconds=trace_seconds,
         seconds=time.perf_counter() - began,
+        ceiling=bound,
     )
+
+
+def _persons(pairs: pa.Table) -> pa.Array[Any]:
+    """Everyone in the (case, contact) pairs: whose truth stays say where the pairs met."""
+    both = pa.concat_arrays([pairs.column("case").combine_chunks(), pairs.column("contact").combine_chunks()])
+    unique: pa.Array[Any] = both.unique()
+    return unique

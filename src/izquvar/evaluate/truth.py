@@ -10,10 +10,11 @@ import datetime as dt
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
 from izquvar.errors import InvalidInput, NotFound
@@ -93,6 +94,24 @@ class SimTruth:
             p: (None if a else d, s, i)
             for p, a, d, s, i in zip(persons, asymptomatic, days, specimen, isolation, strict=True)
         }
+
+
+def read_truth_stays(sim_dir: Path, store: Pseudonymiser, persons: pa.Array[Any] | None = None) -> pa.Table:
+    """``truth/stays`` (person, venue, zone, start, end, kind) with persons as store pseudonyms: where everyone
+    really was. ``persons`` (pseudonyms) keeps only their stays. Each distinct raw identifier is hashed once."""
+    sim_dir = Path(sim_dir)
+    try:
+        config = json.loads((sim_dir / "simulation.json").read_text(encoding="utf-8"))["config"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise NotFound(f"{sim_dir}: not a readable simulator output ({exc}).") from exc
+    fmt = "csv" if config.get("format") == "csv" else "parquet"
+    stays = _read(sim_dir / "truth" / "stays", "stays", fmt)
+    encoded = cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(stays.column("person").combine_chunks()))
+    named = pa.DictionaryArray.from_arrays(encoded.indices, store.pseudonyms(encoded.dictionary)).dictionary_decode()
+    stays = stays.set_column(stays.schema.get_field_index("person"), "person", named)
+    if persons is not None:
+        stays = stays.filter(pc.is_in(stays.column("person"), value_set=persons))
+    return stays
 
 
 def _read(path: Path, name: str, fmt: str) -> pa.Table:
