@@ -302,7 +302,8 @@ def _true_days(cases: pa.Table, truth: SimTruth) -> pd.DataFrame:
 
 def _settings(days: pd.DataFrame, stays: pa.Table, store: FeedStore, utc_offset: dt.timedelta) -> pd.DataFrame:
     """Where each true (case, contact, day) met: the place of their longest time together in the truth stays,
-    as a venue category, ``household`` (the home both live in) or ``home visit`` (someone else's home)."""
+    as a venue category, ``household`` (the home both live in), ``home visit`` (someone else's home), ``other``
+    (a place the store does not know) or ``unknown`` (the truth stays never put them in one place that day)."""
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -330,7 +331,8 @@ def _settings(days: pd.DataFrame, stays: pa.Table, store: FeedStore, utc_offset:
                 WHEN p.venue IS NULL THEN 'unknown'
                 WHEN v.category IS NOT NULL THEN v.category
                 WHEN hc.household = p.venue AND hk.household = p.venue THEN 'household'
-                ELSE 'home visit' END AS setting
+                WHEN p.venue IN (SELECT household FROM people) THEN 'home visit'
+                ELSE 'other' END AS setting
             FROM d LEFT JOIN place p USING ("case", contact, day)
             LEFT JOIN venues v ON v.venue_id = p.venue
             LEFT JOIN people hc ON hc.person = d."case"

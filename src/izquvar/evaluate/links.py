@@ -78,7 +78,8 @@ LINK_COLUMNS: dict[str, str] = {
     "checkin_zone": "same, unknown (a zone missing) or other (different zones scanned)",
     "card_gap_min": "smallest gap between two payments at one venue, minutes",
     "card_category": "venue category of that payment",
-    "venue_min": "minutes both were at one venue by a mix of feeds (GPS venue stay, check-in, card payment)",
+    "venue_min": "longest time both were at one venue by a mix of feeds (GPS venue stay, check-in, card payment; "
+    "the feeds overlap one another, so their times are not added up), minutes",
     "venue_category": "venue category of the longest such overlap",
     "cell_events": "case's operator events that had the other on the same cell within 30 minutes",
 }
@@ -408,7 +409,7 @@ SELECT "case", contact, day,
   END AS checkin_zone,
   min(v1) FILTER (WHERE link = 'card') AS card_gap_min,
   arg_min(label, v1) FILTER (WHERE link = 'card') AS card_category,
-  {_capped("venue", "v1")} AS venue_min,
+  max(v1) FILTER (WHERE link = 'venue') AS venue_min,
   arg_max(label, v1) FILTER (WHERE link = 'venue') AS venue_category,
   max(v1) FILTER (WHERE link = 'cell')::BIGINT AS cell_events
 FROM links
