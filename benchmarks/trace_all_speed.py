@@ -1,15 +1,17 @@
 """Bulk tracing speed: how long ``trace_all`` takes for an outbreak of many cases (issue target: 10,000 in < 60 s).
 
-    python benchmarks/trace_all_speed.py --store STORE [--cases 1000] [--seed 1] [--json]
+    python benchmarks/trace_all_speed.py --store STORE [--cases 1000] [--workers N] [--seed 1] [--json]
     python benchmarks/trace_all_speed.py --people 20000 --days 14 [--cases 1000]    # simulates a store first
 
 Cases are drawn at random (seeded) among the store's registered people, each with an onset drawn uniformly
 from the days with data (so windows fall inside the data), and run through ``trace_all`` exactly as the CLI
-does (tracing, chains, clusters, exposure sites, Parquet output; no second-degree tracing). Reported:
+does (tracing in ``--workers`` processes, default every core; chains, clusters, exposure sites, Parquet
+output; no second-degree tracing). Reported:
 
-* tracer load time (once per run), tracing time and cases/s, of which the tracer's own time (the sum of
-  ``Tracer.trace`` alone on the first 200 cases, mean, median, p99) and izquvar.outbreak's flattening of those
-  results into tables (per case);
+* tracer load time (once per run), tracing time and cases/s; then, in this process on the first 200 cases,
+  the stages of one case: ``Tracer.trace`` (the pydantic result; mean, median, p99), ``Tracer.trace_columns``
+  (what bulk runs call), of which fusion, the building of the pydantic contacts from the columns, and
+  izquvar.outbreak's flattening of the columns into tables (per case);
 * the population steps (chains, clusters, sites, writing) time;
 * the extrapolation to 10,000 cases: 10,000 / (cases/s) + population steps × 10,000 / cases (linear, which is
   pessimistic for the joins). Run with ``--cases 10000`` to measure instead of extrapolating.
@@ -25,6 +27,7 @@ import json
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,6 +36,7 @@ from izquvar.outbreak.tables import TraceTables
 from izquvar.simulate.config import SimConfig
 from izquvar.simulate.run import simulate
 from izquvar.store import EmbeddedStore, open_store
+from izquvar.trace import tracer as tracer_module
 from izquvar.trace.tracer import Tracer
 
 TARGET_CASES = 10_000
@@ -66,6 +70,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument("--cases", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=None, help="tracing processes (default: every core)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="izquvar-bulk-") as scratch:
@@ -75,14 +80,16 @@ def main() -> None:
         tracer = Tracer.from_store(store)
         load_s = time.perf_counter() - began
         tracer.trace(cases[0].person, cases[0].onset)  # compile the kernels outside the timing
-        run = trace_all(tracer, cases, Path(scratch) / "run", as_of=dt.date.today())
-        tracer_times, flatten_s = _tracer_seconds(tracer, cases[: min(200, len(cases))])
+        run = trace_all(tracer, cases, Path(scratch) / "run", as_of=dt.date.today(), workers=args.workers)
+        stages = _stage_seconds(tracer, cases[: min(200, len(cases))])
+        tracer_times, flatten_s = stages["trace"], float(np.mean(stages["flatten"]))
         per_case_tracer = float(np.mean(tracer_times))
         per_case_total = run.trace_seconds / run.traced  # tracer + flattening, as trace_all runs them
         population_s = run.seconds - run.trace_seconds
         extrapolated = TARGET_CASES * per_case_total + population_s * TARGET_CASES / run.traced
         figures = {
             "cases": run.traced,
+            "workers": run.parameters["workers"],
             "people": int(store.table("people", ["person"]).num_rows),
             "tracer_load_s": round(load_s, 2),
             "trace_s": round(run.trace_seconds, 2),
@@ -91,16 +98,24 @@ def main() -> None:
             "tracer_ms_median": round(float(np.median(tracer_times)) * 1000, 2),
             "tracer_ms_p99": round(float(np.percentile(tracer_times, 99)) * 1000, 2),
             "flatten_ms_per_case": round(flatten_s * 1000, 2),
+            "trace_columns_ms_per_case": round(float(np.mean(stages["trace_columns"])) * 1000, 2),
+            "fuse_ms_per_case": round(float(np.mean(stages["fuse"])) * 1000, 2),
+            "models_ms_per_case": round(float(np.mean(stages["models"])) * 1000, 2),
             "population_steps_s": round(population_s, 2),
             "contacts": run.contacts,
             "extrapolated_10000_cases_s": round(extrapolated, 1),
             "target_s": 60,
         }
         print(
-            f"{run.traced:,} cases traced in {run.trace_seconds:.1f} s ({run.cases_per_second:.1f} cases/s; tracer "
-            f"mean {per_case_tracer * 1000:.1f} ms/case, median {figures['tracer_ms_median']} ms, "
-            f"flattening {figures['flatten_ms_per_case']} ms/case); "
-            f"chains, clusters, sites and output {population_s:.1f} s; tracer load {load_s:.1f} s"
+            f"{run.traced:,} cases traced in {run.trace_seconds:.1f} s by {figures['workers']} worker(s) "
+            f"({run.cases_per_second:.1f} cases/s); chains, clusters, sites and output {population_s:.1f} s; "
+            f"tracer load {load_s:.1f} s"
+        )
+        print(
+            f"one case, one process: Tracer.trace mean {per_case_tracer * 1000:.1f} ms (median "
+            f"{figures['tracer_ms_median']} ms); trace_columns {figures['trace_columns_ms_per_case']} ms, of which "
+            f"fusion {figures['fuse_ms_per_case']} ms; pydantic contacts {figures['models_ms_per_case']} ms; "
+            f"flattening {figures['flatten_ms_per_case']} ms"
         )
         print(f"10,000 cases: {extrapolated:.0f} s {'measured' if run.traced >= TARGET_CASES else 'extrapolated'}"
               " (target < 60 s)")  # fmt: skip
@@ -108,19 +123,42 @@ def main() -> None:
             print(json.dumps(figures))
 
 
-def _tracer_seconds(tracer: Tracer, cases: list[Case]) -> tuple[list[float], float]:
-    """The tracer alone on the same cases, wall clock per case; then the flattening of those results alone."""
-    times, results = [], []
+def _stage_seconds(tracer: Tracer, cases: list[Case]) -> dict[str, list[float]]:
+    """Wall clock per case of each stage, on the same cases: ``trace`` (the pydantic result, as one case is
+    answered), ``trace_columns`` (as bulk runs trace) and within it ``fuse``, then ``models`` (the pydantic
+    contacts built from those columns) and ``flatten`` (the columns into tables, as ``trace_all`` does)."""
+    stages: dict[str, list[float]] = {k: [] for k in ("trace", "trace_columns", "fuse", "models", "flatten")}
+    fuse_contacts = tracer_module.fuse_contacts
+
+    def timed_fuse(*args: Any) -> Any:
+        began = time.perf_counter()
+        fused = fuse_contacts(*args)
+        stages["fuse"].append(time.perf_counter() - began)
+        return fused
+
+    tables = TraceTables()
     for case in cases:
         began = time.perf_counter()
-        results.append(tracer.trace(case.person, case.onset, case.isolation))
-        times.append(time.perf_counter() - began)
+        tracer.trace(case.person, case.onset, case.isolation)
+        stages["trace"].append(time.perf_counter() - began)
+        tracer_module.fuse_contacts = timed_fuse
+        try:
+            began = time.perf_counter()
+            trace = tracer.trace_columns(case.person, case.onset, case.isolation)
+            stages["trace_columns"].append(time.perf_counter() - began)
+        finally:
+            tracer_module.fuse_contacts = fuse_contacts
+        began = time.perf_counter()
+        trace.contacts.models()
+        stages["models"].append(time.perf_counter() - began)
+        began = time.perf_counter()
+        tables.add_trace(trace)
+        stages["flatten"].append(time.perf_counter() - began)
     began = time.perf_counter()
-    tables = TraceTables()
-    for result in results:
-        tables.add(result)
-    tables.tables()
-    return times, (time.perf_counter() - began) / len(results)
+    tables.tables()  # the conversion of the last rows, spread over the cases
+    spent = time.perf_counter() - began
+    stages["flatten"] = [s + spent / len(cases) for s in stages["flatten"]]
+    return stages
 
 
 if __name__ == "__main__":

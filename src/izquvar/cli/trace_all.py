@@ -60,6 +60,8 @@ def _identified(path: Path | None) -> list[str]:
 @click.option("--second-degree/--no-second-degree", default=False,
               help="Also trace every close contact for second-degree contacts (slower).")  # fmt: skip
 @click.option("--lang", type=click.Choice(LANGS), default="en", help="Language of explanations.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Processes tracing at once; default: every core. Outputs do not depend on it.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 def trace_all_command(
@@ -70,6 +72,7 @@ def trace_all_command(
     identified_path: Path | None,
     second_degree: bool,
     lang: Lang,
+    workers: int | None,
     as_json: bool,
     progress: bool | None,
 ) -> None:
@@ -86,7 +89,7 @@ def trace_all_command(
     target = out if out is not None else store.root / "outbreak" / now.strftime("%Y%m%dT%H%M%SZ")
     show_progress = (sys.stderr.isatty() if progress is None else progress) and not as_json
     tracer = Tracer.from_store(store, lang=lang)
-    run = trace_all(tracer, cases, target, publication, identified, second_degree, show_progress, lang)
+    run = trace_all(tracer, cases, target, publication, identified, second_degree, show_progress, lang, workers)
     if as_json:
         click.echo(json.dumps(run.to_json(), indent=2))
     else:

@@ -20,9 +20,10 @@ Persons are pseudonyms throughout; docs/outbreak.md documents every column.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,7 +40,8 @@ from izquvar.outbreak.cases import Case
 from izquvar.outbreak.chains import candidate_links, chains
 from izquvar.outbreak.clusters import clusters
 from izquvar.outbreak.exposure_sites import exposure_sites, public_sites
-from izquvar.outbreak.protocol import CaseTracer
+from izquvar.outbreak.pool import default_workers, trace_in_pool
+from izquvar.outbreak.protocol import CaseTracer, ColumnarTracer
 from izquvar.outbreak.second_degree import second_degree
 from izquvar.outbreak.tables import TraceTables
 
@@ -83,30 +85,52 @@ class OutbreakRun:
 
 
 @contextmanager
-def _bar(enabled: bool, total: int, what: str) -> Iterator[Any]:
+def _bar(enabled: bool, total: int, what: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar; what it yields takes how many steps are done so far."""
     if not enabled:
-        yield lambda: None
+        yield lambda done: None
         return
     columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=False) as progress:
         task = progress.add_task(what, total=total)
-        yield lambda: progress.advance(task)
+        yield lambda done: progress.update(task, completed=done)
 
 
 def trace_cases(
-    tracer: CaseTracer, cases: Sequence[Case], progress: bool = False, lang: Lang = "en"
+    tracer: CaseTracer, cases: Sequence[Case], progress: bool = False, lang: Lang = "en", workers: int = 1
 ) -> tuple[TraceTables, list[str]]:
-    """Trace each case once; persons the data does not know are listed, not fatal."""
-    tables = TraceTables()
+    """Trace each case once, in ``workers`` processes (see :mod:`.pool`); persons the data does not know are
+    listed, not fatal. The tables are the same, row for row, whatever the number of workers."""
+    if workers < 1:
+        raise InvalidInput(f"trace-all: workers must be at least 1, got {workers}.")
+    with _bar(progress, len(cases), "tracing cases") as done:
+        if workers > 1 and len(cases) > 1:
+            return trace_in_pool(tracer, cases, lang, min(workers, len(cases)), done)
+        tables = TraceTables()
+        counter = itertools.count(1)
+        missing = trace_into(tracer, cases, lang, tables, lambda: done(next(counter)))
+        return tables, missing
+
+
+def trace_into(
+    tracer: CaseTracer, cases: Sequence[Case], lang: Lang, tables: TraceTables, tick: Callable[[], None]
+) -> list[str]:
+    """Trace ``cases`` in this process into ``tables`` (as columns when the tracer offers them); ``tick()`` after
+    each case. Returns the persons the data does not know; any other error names the case it stopped at."""
     missing: list[str] = []
-    with _bar(progress, len(cases), "tracing cases") as advance:
-        for case in cases:
-            try:
+    for case in cases:
+        try:
+            if isinstance(tracer, ColumnarTracer):
+                tables.add_trace(tracer.trace_columns(case.person, case.onset, case.isolation, lang=lang))
+            else:
                 tables.add(tracer.trace(case.person, case.onset, case.isolation, lang=lang))
-            except NotFound:
-                missing.append(case.person)
-            advance()
-    return tables, missing
+        except NotFound:
+            missing.append(case.person)
+        except Exception as error:
+            error.add_note(f"while tracing case {case.person!r} (onset {case.onset})")
+            raise
+        tick()
+    return missing
 
 
 def trace_all(
@@ -118,15 +142,18 @@ def trace_all(
     with_second_degree: bool = False,
     progress: bool = False,
     lang: Lang = "en",
+    workers: int | None = None,
 ) -> OutbreakRun:
-    """Trace every case and write contacts, chains, clusters and exposure sites under ``out``."""
+    """Trace every case and write contacts, chains, clusters and exposure sites under ``out``. ``workers``:
+    processes tracing at once (default: every core); the outputs are the same whatever their number."""
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise InvalidInput(f"trace-all: {out} is not empty; choose a new output directory.")
     if len({c.person for c in cases}) != len(cases):
         raise InvalidInput("trace-all: a person is listed as a case more than once.")
+    workers = default_workers() if workers is None else workers
     began = time.perf_counter()
-    tables, missing = trace_cases(tracer, cases, progress, lang)
+    tables, missing = trace_cases(tracer, cases, progress, lang, workers)
     trace_seconds = time.perf_counter() - began
     flat = tables.tables()
     links = candidate_links(flat["cases"], flat["contacts"], flat["evidence"])
@@ -143,12 +170,14 @@ def trace_all(
     second: pa.Table | None = None
     if with_second_degree:
         persons = len(set(values(where(flat["contacts"], "klass", "close"), "contact")))
-        with _bar(progress, persons, "tracing close contacts") as advance:
-            second = second_degree(tracer, flat["cases"], flat["contacts"], advance=advance)
+        with _bar(progress, persons, "tracing close contacts") as done:
+            counter = itertools.count(1)
+            second = second_degree(tracer, flat["cases"], flat["contacts"], advance=lambda: done(next(counter)))
         outputs["second_degree"] = second
     out.mkdir(parents=True, exist_ok=True)
     for name, table in outputs.items():
-        pq.write_table(table, out / f"{name}.parquet")
+        # one chunk per column: how a table was chunked (per flush, per worker batch) must not change the file
+        pq.write_table(table.combine_chunks(), out / f"{name}.parquet")
     published = public_sites(sites)
     (out / "exposure_sites.json").write_text(
         json.dumps({"as_of": as_of.isoformat(), "sites": published}, ensure_ascii=False, indent=2) + "\n",
@@ -172,7 +201,7 @@ def trace_all(
         second_degree=None if second is None else len(set(values(second, "second"))),
         trace_seconds=round(trace_seconds, 3),
         seconds=round(time.perf_counter() - began, 3),
-        parameters={"second_degree": with_second_degree, "lang": lang},
+        parameters={"second_degree": with_second_degree, "lang": lang, "workers": workers},
     )
     (out / "summary.json").write_text(json.dumps(run.to_json(), indent=2) + "\n", encoding="utf-8")
     return run

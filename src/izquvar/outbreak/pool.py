@@ -1,0 +1,143 @@
+"""Tracing many cases on every core: forked worker processes share the loaded tracer, return Arrow tables.
+
+Why processes and fork: a trace is Python and numpy glue around short numba kernels, so threads would
+serialise on the interpreter lock. Forked after the tracer is loaded, each worker starts with the tracer's
+tables and its memory-mapped stay index already in (shared, copy-on-write) memory: nothing is pickled or loaded
+again. Cases go out in contiguous batches; each worker returns a batch's four tables (Arrow, pickled as IPC
+buffers) and the parent appends them in case order, so the tables equal a serial run's row for row.
+
+A shared counter, bumped by the workers after every case, drives the progress bar one case at a time. An error
+in a worker is raised in the parent as the worker raised it (its traceback attached as the cause, a note naming
+the case); a worker that dies outright (out of memory, killed) surfaces as ``BrokenProcessPool``.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import multiprocessing
+import os
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.sharedctypes import Synchronized
+
+import pyarrow as pa
+
+from izquvar.i18n import Lang
+from izquvar.outbreak.cases import Case
+from izquvar.outbreak.protocol import CaseTracer
+from izquvar.outbreak.tables import TraceTables
+
+#: Most cases a worker traces before it hands its tables back (fewer when that would starve a worker).
+MAX_BATCH = 64
+#: Batches per worker at least, so that a slow batch (a case with thousands of contacts) does not leave the
+#: other workers idle at the end.
+BATCHES_PER_WORKER = 8
+#: How often the parent refreshes the progress bar while it waits for the next batch, seconds.
+POLL_S = 0.1
+
+
+def default_workers() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def batches(n: int, workers: int) -> list[tuple[int, int]]:
+    """``[first, stop)`` case ranges covering ``0..n`` in order."""
+    size = max(1, min(MAX_BATCH, math.ceil(n / (workers * BATCHES_PER_WORKER))))
+    return [(first, min(first + size, n)) for first in range(0, n, size)]
+
+
+@dataclass(frozen=True)
+class _Worker:
+    """What a worker process inherits from the parent at fork."""
+
+    tracer: CaseTracer
+    cases: Sequence[Case]
+    lang: Lang
+    done: Synchronized[int]
+
+    def tick(self) -> None:
+        with self.done.get_lock():
+            self.done.value += 1
+
+
+_WORKER: _Worker | None = None
+
+
+def _start(worker: _Worker) -> None:
+    global _WORKER
+    _WORKER = worker
+
+
+def _trace_batch(first: int, stop: int) -> tuple[dict[str, pa.Table], list[str]]:
+    """In a worker: trace cases ``first..stop`` of the run; their tables and the persons the store lacks."""
+    from izquvar.outbreak.run import trace_into
+
+    worker = _WORKER
+    assert worker is not None, "a batch runs only in a worker started by trace_in_pool"
+    tables = TraceTables()
+    missing = trace_into(worker.tracer, worker.cases[first:stop], worker.lang, tables, worker.tick)
+    return tables.tables(), missing
+
+
+def trace_in_pool(
+    tracer: CaseTracer,
+    cases: Sequence[Case],
+    lang: Lang,
+    workers: int,
+    progress: Callable[[int], None],
+) -> tuple[TraceTables, list[str]]:
+    """Trace ``cases`` in ``workers`` forked processes; ``progress(n)`` is told how many cases are done so far."""
+    context = multiprocessing.get_context("fork")
+    done: Synchronized[int] = context.Value("q", 0)
+    tables = TraceTables()
+    missing: list[str] = []
+    with ProcessPoolExecutor(workers, context, _start, (_Worker(tracer, cases, lang, done),)) as pool:
+        with _forking():  # with the fork start method, the first submit forks every worker
+            futures = [pool.submit(_trace_batch, first, stop) for first, stop in batches(len(cases), workers)]
+        try:
+            for future in futures:
+                batch_tables, batch_missing = _wait(future, lambda: progress(done.value))
+                tables.add_tables(batch_tables)
+                missing.extend(batch_missing)
+                progress(done.value)
+        except BrokenProcessPool as error:
+            error.add_note("a tracing worker process died (out of memory or killed?); --workers 1 traces in one")
+            raise
+        finally:
+            for future in futures:
+                future.cancel()
+    return tables, missing
+
+
+def _wait(
+    future: Future[tuple[dict[str, pa.Table], list[str]]], idle: Callable[[], None]
+) -> tuple[dict[str, pa.Table], list[str]]:
+    while True:
+        try:
+            return future.result(timeout=POLL_S)
+        except TimeoutError:
+            idle()
+
+
+@contextmanager
+def _forking() -> Iterator[None]:
+    """While the workers are forked, every object alive is moved to the collector's permanent generation, so
+    that collections in the workers do not touch (and so copy) the parent's pages; Python's warning that
+    forking a process with threads may deadlock is not raised. Why that is safe here: the threads are those of
+    native pools (Arrow, DuckDB) that the workers never use; numba kernels here are compiled without threads."""
+    gc.freeze()
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r".*fork\(\) may lead to deadlocks", category=DeprecationWarning)
+            yield
+    finally:
+        gc.unfreeze()
