@@ -33,14 +33,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import duckdb
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from izquvar.evaluate.links import LINKS, FeedStore, daily_links, local_day_range
+from izquvar.evaluate.links import LINKS, FeedStore, connect, daily_links, local_day_range
 from izquvar.evaluate.truth import SimTruth
 from izquvar.localtime import local_midnight
 from izquvar.trace.sources.ble import THRESHOLDS_DB
@@ -278,7 +277,7 @@ def _within_data(cases: pa.Table, truth: SimTruth) -> pa.Table:
 def _true_days(cases: pa.Table, truth: SimTruth) -> pd.DataFrame:
     """(case, contact, day, minutes): true close contacts on each local day of each case's window."""
     windows = local_day_range(cases, truth.utc_offset)
-    con = duckdb.connect()
+    con = connect()
     try:
         con.register("windows", windows)
         con.register("truth", truth.close_contacts.select(["person_a", "person_b", "day", "minutes"]))
@@ -304,7 +303,7 @@ def _settings(days: pd.DataFrame, stays: pa.Table, store: FeedStore, utc_offset:
     """Where each true (case, contact, day) met: the place of their longest time together in the truth stays,
     as a venue category, ``household`` (the home both live in), ``home visit`` (someone else's home), ``other``
     (a place the store does not know) or ``unknown`` (the truth stays never put them in one place that day)."""
-    con = duckdb.connect()
+    con = connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.register("days", days[["case", "contact", "day"]])
@@ -383,7 +382,7 @@ def _ordered_counts(values: pd.Series) -> dict[str, int]:
 
 def _pair_features(links: pd.DataFrame) -> pd.DataFrame:
     """One row per linked (case, contact): the strongest value of each feature over the window's days."""
-    con = duckdb.connect()
+    con = connect()
     try:
         con.register("links", links)
         pairs: pd.DataFrame = con.sql(

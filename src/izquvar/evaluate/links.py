@@ -85,9 +85,18 @@ LINK_COLUMNS: dict[str, str] = {
 }
 
 
+def connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection in UTC that never draws a progress bar: evaluation output is often JSON on
+    stdout, which DuckDB's bar (drawn for queries over two seconds) would corrupt."""
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
 def local_day_range(cases: pa.Table, utc_offset: dt.timedelta) -> pa.Table:
     """``person``, ``day_lo``, ``day_hi``: the local days (days since 1970-01-01) each case's window touches."""
-    con = duckdb.connect()
+    con = connect()
     try:
         con.register("cases", cases.select(["person", "window_start", "window_end"]))
         off = int(utc_offset.total_seconds())
@@ -114,7 +123,7 @@ def daily_links(store: FeedStore, cases: pa.Table, utc_offset: dt.timedelta) -> 
     lo = int(pc.min(days.column("day_lo")).as_py())
     hi = int(pc.max(days.column("day_hi")).as_py())
     utc_days = [dt.date(1970, 1, 1) + dt.timedelta(days=d) for d in range(lo - 1, hi + 2)]
-    con = duckdb.connect()
+    con = connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.register("windows", days)
@@ -129,7 +138,7 @@ def daily_links(store: FeedStore, cases: pa.Table, utc_offset: dt.timedelta) -> 
 
 
 def _empty() -> pa.Table:
-    con = duckdb.connect()
+    con = connect()
     try:
         con.execute(
             'CREATE TABLE links ("case" VARCHAR, contact VARCHAR, day BIGINT, link VARCHAR, v1 DOUBLE, '

@@ -26,6 +26,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from izquvar.evaluate.links import connect
+
 #: Source rows of the evaluation table: the issue's names and the trace sources behind each.
 SOURCE_GROUPS: dict[str, tuple[str, ...]] = {
     "GPS": ("gps",),
@@ -97,7 +99,7 @@ WHERE CAST(t.day AS TIMESTAMPTZ) - to_seconds({offset_s}) < c.window_end
 
 def true_close_contacts(cases: pa.Table, truth: pa.Table, utc_offset: dt.timedelta) -> pa.Table:
     """(case, contact) pairs of the truth within each case's window, by local day."""
-    con = duckdb.connect()
+    con = connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.register("cases", cases.select(["person", "window_start", "window_end"]))
@@ -114,7 +116,7 @@ def true_close_contacts(cases: pa.Table, truth: pa.Table, utc_offset: dt.timedel
 
 def score_close(contacts: pa.Table, truth_pairs: pa.Table) -> tuple[Score, Score, dict[str, Score]]:
     """Overall close-class score, any-class recall, and the per-source scores."""
-    con = duckdb.connect()
+    con = connect()
     try:
         con.register("contacts", contacts.select(["case", "contact", "klass", "sources"]))
         con.register("truth", truth_pairs)
@@ -142,7 +144,7 @@ def score_close(contacts: pa.Table, truth_pairs: pa.Table) -> tuple[Score, Score
 
 def score_infectors(cases: pa.Table, contacts: pa.Table, candidates: pa.Table, infections: pa.Table) -> InfectorScore:
     """How often tracing links a case to its true infector, and how often the chain rule picks it."""
-    con = duckdb.connect()
+    con = connect()
     try:
         con.register("cases", cases.select(["person"]))
         con.register("contacts", contacts.select(["case", "contact"]))
