@@ -51,8 +51,7 @@ def colocated(
 ) -> pa.Table:
     """One row per person who spent at least ``min_minutes`` within ``distance_m`` of ``person`` during
     ``[start, end)``, most minutes first (ties in name order). Columns: :data:`CONTACT_SCHEMA`."""
-    if not (isinstance(min_minutes, int | float) and math.isfinite(min_minutes) and min_minutes >= 0):
-        raise InvalidInput(f"min_minutes must be a non-negative number, got {min_minutes!r}")
+    _check_min_minutes(min_minutes)
     query = _prepare(index, person, start, end, distance_m)
     if query is None:
         return CONTACT_SCHEMA.empty_table()
@@ -86,23 +85,7 @@ def encounters(
     """The evidence behind :func:`colocated`: one row per (case stay, contact stay) encounter of the contacts
     it returns, by contact and overlap start, with both stays' times, the clipped overlap, the distance and
     the index's carried columns (prefixed ``case_`` and ``contact_``)."""
-    contacts = colocated(index, person, start, end, distance_m, min_minutes)
-    query = _prepare(index, person, start, end, distance_m)
-    if query is None or contacts.num_rows == 0:
-        case_pos = other_pos = ov_start = ov_end = d2 = np.empty(0, dtype=np.int64)
-    else:
-        own, w0, w1, pid, max_d2, ring, cell_dm = query
-        case_pos, other_pos, ov_start, ov_end, d2 = _scan(
-            own, w0, w1, pid, max_d2, ring, cell_dm, index.cell_keys, index.cell_offsets, index.person,
-            index.x_dm, index.y_dm, index.start_s, index.end_s, index.run_max_end,
-        )  # fmt: skip
-        other_pid = index.person[other_pos].astype(np.int64)
-        wanted = np.asarray([index.person_id(str(p)) for p in contacts.column("person").to_pylist()])
-        keep = np.isin(other_pid, wanted.astype(np.int64))
-        order = np.lexsort((ov_start[keep], other_pid[keep]))
-        case_pos, other_pos, ov_start, ov_end, d2 = (
-            a[keep][order] for a in (case_pos, other_pos, ov_start, ov_end, d2)
-        )
+    case_pos, other_pos, ov_start, ov_end, d2 = encounter_positions(index, person, start, end, distance_m, min_minutes)
     columns: dict[str, pa.Array[Any] | pa.ChunkedArray[Any]] = {
         "contact": index.persons.take(index.person[other_pos].astype(np.int64)),
         "case_start": _timestamps(index.start_s[case_pos]),
@@ -119,6 +102,46 @@ def encounters(
             columns[f"case_{name}"] = column.take(case_pos)
             columns[f"contact_{name}"] = column.take(other_pos)
     return pa.Table.from_pydict(columns)
+
+
+def encounter_positions(
+    index: StayIndex,
+    person: str,
+    start: datetime,
+    end: datetime,
+    distance_m: float,
+    min_minutes: float = 15.0,
+) -> tuple[I64, I64, I64, I64, I64]:
+    """:func:`encounters` as index positions, without Arrow: the case's and the contact's stay positions, the
+    overlap ``[start, end)`` in index seconds and the squared distance (dm²), by contact id and overlap start.
+    Why: a trace reads a few columns of these rows; building an Arrow table of every carried column first
+    cost more than the query."""
+    _check_min_minutes(min_minutes)
+    empty = np.empty(0, dtype=np.int64)
+    query = _prepare(index, person, start, end, distance_m)
+    if query is None:
+        return empty, empty, empty, empty, empty
+    own, w0, w1, pid, max_d2, ring, cell_dm = query
+    wanted = _contacts(
+        own, w0, w1, pid, max_d2, ring, cell_dm, math.ceil(min_minutes * 60.0),
+        index.cell_keys, index.cell_offsets, index.person, index.x_dm, index.y_dm,
+        index.start_s, index.end_s, index.run_max_end,
+    )[0]  # fmt: skip
+    if not len(wanted):
+        return empty, empty, empty, empty, empty
+    case_pos, other_pos, ov_start, ov_end, d2 = _scan(
+        own, w0, w1, pid, max_d2, ring, cell_dm, index.cell_keys, index.cell_offsets, index.person,
+        index.x_dm, index.y_dm, index.start_s, index.end_s, index.run_max_end,
+    )  # fmt: skip
+    other_pid = index.person[other_pos].astype(np.int64)
+    keep = np.isin(other_pid, wanted.astype(np.int64))
+    order = np.lexsort((ov_start[keep], other_pid[keep]))
+    return case_pos[keep][order], other_pos[keep][order], ov_start[keep][order], ov_end[keep][order], d2[keep][order]
+
+
+def _check_min_minutes(min_minutes: float) -> None:
+    if not (isinstance(min_minutes, int | float) and math.isfinite(min_minutes) and min_minutes >= 0):
+        raise InvalidInput(f"min_minutes must be a non-negative number, got {min_minutes!r}")
 
 
 # ---------------------------------------------------------------------- internals

@@ -234,6 +234,8 @@ class TraceData:
     #: The stay index's carried columns as numpy arrays (cell order), for per-person slices without Arrow, and
     #: ``venue``: the code of ``venue_id`` in :attr:`venue_ids` (-1: no venue).
     stay_columns: dict[str, npt.NDArray[Any]]
+    #: The stay index's person names by its person id (what a contact found by GPS is called).
+    stay_persons: npt.NDArray[np.object_]
     homes: Homes
     #: Registered phone pseudonym → person (the last registration of a phone wins, as in :meth:`persons_by_phone`).
     phone_person: dict[str, str]
@@ -310,6 +312,7 @@ class TraceData:
             data_end_s=max(ends),
             data_start_s=min(starts) if starts else 0,
             stay_columns=stay_columns,
+            stay_persons=np.asarray(stays.persons.to_pylist(), dtype=object),
             homes=Homes.build(people),
             phone_person=phone_person,
             subscriber_contact=np.asarray(

@@ -24,7 +24,7 @@ from izquvar.i18n import Lang
 from izquvar.trace.columnar import Columns
 from izquvar.trace.data import TraceData
 from izquvar.trace.evidence import Case
-from izquvar.trace.fuse import SOURCE_ORDER, area_ref, venue_ref
+from izquvar.trace.fuse import SOURCE_ORDER, area_ref, trusted, venue_ref
 from izquvar.trace.result import AreaRef, Place, Source
 from izquvar.trace.sources.card import payment_visits
 from izquvar.trace.sources.checkins import visits
@@ -77,7 +77,24 @@ def case_places(case: Case, data: TraceData, lang: Lang, areas: Any) -> list[Pla
             match.confirm(source, certainty)
     stops.extend(_cell_stops(case, data, stops))
     stops.sort(key=lambda s: (s.start_s, s.end_s))
-    return [_place(s, case, data, lang, areas) for s in stops]
+    area_refs = _AreaRefs(areas, lang)
+    return [_place(s, case, data, area_refs) for s in stops]
+
+
+class _AreaRefs:
+    """Area references of one trace, each made once: a path visits the same few areas again and again, and the
+    models are immutable, so places share them."""
+
+    def __init__(self, areas: Any, lang: Lang) -> None:
+        self.areas, self.lang = areas, lang
+        self.made: dict[tuple[object, object, object], AreaRef] = {}
+
+    def of(self, ids: tuple[object, object, object]) -> AreaRef:
+        ref = self.made.get(ids)
+        if ref is None:
+            ref = area_ref(self.areas, *ids, self.lang) or AreaRef()
+            self.made[ids] = ref
+        return ref
 
 
 def _gps_stops(case: Case) -> list[_Stop]:
@@ -169,7 +186,7 @@ def _cell_stops(case: Case, data: TraceData, covered: list[_Stop]) -> list[_Stop
     return stops
 
 
-def _place(stop: _Stop, case: Case, data: TraceData, lang: Lang, areas: Any) -> Place:
+def _place(stop: _Stop, case: Case, data: TraceData, area_refs: _AreaRefs) -> Place:
     venue = venue_ref(data, stop.venue_id)
     if venue is not None:
         setting = venue.category
@@ -181,17 +198,21 @@ def _place(stop: _Stop, case: Case, data: TraceData, lang: Lang, areas: Any) -> 
         setting = "visit"
     else:
         setting = "unknown"
-    area = area_ref(areas, *stop.areas, lang)
     sources: list[Source] = [s for s in SOURCE_ORDER if s in stop.sources]
-    return Place(
-        start=dt.datetime.fromtimestamp(stop.start_s, dt.UTC),
-        end=dt.datetime.fromtimestamp(stop.end_s, dt.UTC),
-        minutes=round((stop.end_s - stop.start_s) / 60.0, 2),
-        lat=stop.lat,
-        lon=stop.lon,
-        venue=venue,
-        setting=setting,
-        area=area if area is not None else AreaRef(),
-        sources=sources,
-        certainty=round(1.0 - stop.doubt, 3),
+    # every field is already of its model type and within its bounds (stops end after they start, points come
+    # from validated feeds): built as fusion builds contacts, without re-validating each place
+    return trusted(
+        Place,
+        {
+            "start": dt.datetime.fromtimestamp(stop.start_s, dt.UTC),
+            "end": dt.datetime.fromtimestamp(stop.end_s, dt.UTC),
+            "minutes": round((stop.end_s - stop.start_s) / 60.0, 2),
+            "lat": stop.lat,
+            "lon": stop.lon,
+            "venue": venue,
+            "setting": setting,
+            "area": area_refs.of(stop.areas),
+            "sources": sources,
+            "certainty": round(1.0 - stop.doubt, 3),
+        },
     )

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from izquvar.trace.colocation import encounters
-from izquvar.trace.data import TraceData, seconds
+from izquvar.trace.colocation import encounter_positions
+from izquvar.trace.data import TraceData, index_seconds
 from izquvar.trace.evidence import Case, EvidenceBatch, clip, empty
 from izquvar.trace.result import Source
 
@@ -36,55 +36,57 @@ class GpsSource:
         if data.stays.n_stays == 0 or not len(case.stays):
             return empty()
         radius = min(QUERY_M, data.stays.max_distance_m)
-        pairs = encounters(data.stays, case.person, case.start, case.end, radius, MIN_MINUTES)
-        if pairs.num_rows == 0:
+        mine, theirs, ov_start, ov_end, d2 = encounter_positions(
+            data.stays, case.person, case.start, case.end, radius, MIN_MINUTES
+        )
+        if not len(mine):
             return empty()
-        col = {name: pairs.column(name).to_numpy(zero_copy_only=False) for name in pairs.column_names}
-        d = col["distance_m"].astype(np.float64)
+        stay = data.stay_columns
+        venue_of = stay["venue"]
+        case_venue, contact_venue = venue_of[mine], venue_of[theirs]
+        venue = np.where(contact_venue < 0, case_venue, contact_venue)
+        # a missing venue beside known ones is NaN, as the pandas string column of the former evidence frame had it
+        missing: object = np.nan if (venue >= 0).any() else None
+        d = np.sqrt(d2.astype(np.float64)) / 10.0
         sigma = np.sqrt(
-            col["case_accuracy_m"].astype(np.float64) ** 2 / np.maximum(col["case_n_pings"], 1)
-            + col["contact_accuracy_m"].astype(np.float64) ** 2 / np.maximum(col["contact_n_pings"], 1)
+            stay["accuracy_m"][mine].astype(np.float64) ** 2 / np.maximum(stay["n_pings"][mine], 1)
+            + stay["accuracy_m"][theirs].astype(np.float64) ** 2 / np.maximum(stay["n_pings"][theirs], 1)
         )
         sigma = np.maximum(sigma, SIGMA_FLOOR_M)
         r = case.profile.close_distance_m
         keep = d <= r + TOGETHER_SIGMAS * sigma
+        if not keep.any():
+            return empty()
+        mine, theirs, ov_start, ov_end = mine[keep], theirs[keep], ov_start[keep], ov_end[keep]
+        d, sigma, venue = d[keep], sigma[keep], venue[keep]
+        case_venue, contact_venue = case_venue[keep], contact_venue[keep]
         s2 = (sigma / np.sqrt(2.0)) ** 2
         p_near = (1.0 - np.exp(-r * r / (2.0 * s2))) * np.exp(-(np.maximum(d - r, 0.0) ** 2) / (2.0 * s2))
-        case_venue = np.asarray(col["case_venue_id"], dtype=object)
-        contact_venue = np.asarray(col["contact_venue_id"], dtype=object)
-        venue = np.where(_missing(contact_venue), case_venue, contact_venue)
-        same_venue = np.asarray(case_venue == contact_venue, dtype=bool)
-        at_venue = ~_missing(venue)
-        # a missing venue beside known ones is NaN, as pandas' string column of the former evidence frame gave
-        missing: object = np.nan if at_venue.any() else None
-        venue = np.where(at_venue, venue, np.asarray(missing, dtype=object))
-        zones = np.where(at_venue, data.venue_fact("zones", np.where(at_venue, venue, "")), 1.0)
-        p_near = np.where(at_venue, p_near / zones, p_near)
-        setting = np.where(at_venue, data.venue_fact("category", np.where(at_venue, venue, "")), "nearby")
-        setting = np.where(at_venue & ~same_venue & ~_missing(case_venue), "nearby", setting)
-        home = _near_home(case, col["case_lat"].astype(np.float64), col["case_lon"].astype(np.float64))
-        setting = np.where(home & ~at_venue, "home", setting)
+        at_venue = venue >= 0
+        facts = data.venue_facts
+        p_near = np.where(at_venue, p_near / np.where(at_venue, facts["zones"][venue], 1.0), p_near)
+        setting = np.where(at_venue, facts["category"][venue], "nearby")
+        setting = np.where(at_venue & (case_venue != contact_venue) & (case_venue >= 0), "nearby", setting)
+        case_lat, case_lon = stay["lat"][mine].astype(np.float64), stay["lon"][mine].astype(np.float64)
+        setting = np.where(_near_home(case, case_lat, case_lon) & ~at_venue, "home", setting)
+        venue_id = data.venue_names(venue)
+        venue_id[~at_venue] = missing
         out = EvidenceBatch.of(
             len(d),
-            contact=col["contact"].astype(object),
+            contact=data.stay_persons[data.stays.person[theirs]],
             source="gps",
-            start_s=seconds(pairs.column("overlap_start")),
-            end_s=seconds(pairs.column("overlap_end")),
-            venue_id=venue,
-            lat=(col["case_lat"] + col["contact_lat"]) / 2.0,
-            lon=(col["case_lon"] + col["contact_lon"]) / 2.0,
+            start_s=index_seconds(ov_start),
+            end_s=index_seconds(ov_end),
+            venue_id=venue_id,
+            lat=(stay["lat"][mine] + stay["lat"][theirs]) / 2.0,
+            lon=(stay["lon"][mine] + stay["lon"][theirs]) / 2.0,
             distance_m=d,
             p_near=p_near,
             grade=np.where(p_near >= 0.5, "close", "casual"),
             setting=setting.astype(object),
             detail=np.char.add("±", np.round(sigma, 1).astype(str)).astype(object),
         )
-        return clip(out.take(keep), case)
-
-
-def _missing(values: np.ndarray) -> np.ndarray:
-    """Where an Arrow string column (as numpy objects) has no value."""
-    return np.asarray(np.equal(values, np.asarray(None, dtype=object)), dtype=bool)
+        return clip(out, case)
 
 
 def _near_home(case: Case, lat: np.ndarray, lon: np.ndarray, radius_m: float = 100.0) -> np.ndarray:
