@@ -74,6 +74,7 @@ def _world() -> FakeStore:
         _person("F", "H8", (41.40, 69.30), "pF"),  # only a shared cell (not a contact)
         _person("P", "H9", (41.41, 69.31)),  # paid at the restaurant an hour after C (not a contact)
         _person("N", "H10", (41.42, 69.32)),  # a stranger on the bus: no feed links them
+        _person("Q", "H11", (41.43, 69.33)),  # another classmate, never near C
     ]
     return FakeStore(
         {
@@ -81,6 +82,7 @@ def _world() -> FakeStore:
             "rosters": [
                 {"person": "C", "group_id": "5A", "group_kind": "school_class", "venue_id": "S1", "zone": None},
                 {"person": "R", "group_id": "5A", "group_kind": "school_class", "venue_id": "S1", "zone": None},
+                {"person": "Q", "group_id": "5A", "group_kind": "school_class", "venue_id": "S1", "zone": None},
             ],
             "venues": [
                 {
@@ -203,7 +205,7 @@ def test_every_link_of_the_world_is_found_on_its_day() -> None:
     links = daily_links(_world(), _cases(), OFFSET).to_pylist()
     by = {(r["contact"], r["day"] - EPOCH_DAY0): r for r in links}
     assert by[("H", 0)]["household"] and by[("H", 2)]["household_size"] == 2  # every day of the window
-    assert by[("R", 1)]["roster"] == "school_class" and by[("R", 1)]["roster_size"] == 2
+    assert by[("R", 1)]["roster"] == "school_class" and by[("R", 1)]["roster_size"] == 3
     assert by[("B", 1)]["ble_near_min"] == pytest.approx(20.0) and by[("B", 1)]["ble_db"] == 58.0
     g = by[("G", 1)]
     assert g["gps_min"] == pytest.approx(60.0) and g["gps_near_min"] == pytest.approx(60.0)
@@ -217,7 +219,7 @@ def test_every_link_of_the_world_is_found_on_its_day() -> None:
     assert by[("L", 2)]["cell_events"] == 1 and by[("F", 2)]["cell_events"] == 1
     assert not any(r["contact"] in ("N", "C") for r in links)
     # G's GPS, K's check-in and P's payment also put them at the restaurant with C; nobody else is linked
-    assert {r["contact"] for r in links} == set(TRACED)
+    assert {r["contact"] for r in links} == {*TRACED, "Q"}
 
 
 def test_gps_time_together_is_split_at_local_midnight() -> None:
@@ -241,28 +243,31 @@ def test_link_shares_settings_bound_and_rule_gaps_of_the_world() -> None:
     assert bound.settings["home visit"] == {"visit": 1}
     assert bound.settings["bus"] == {"none": 1}
     assert bound.settings["unknown"] == {"roster": 1, "bluetooth": 1, "gps": 1, "checkins": 1, "cell": 1}
-    # 9 linked pairs, 7 of them true; N is linked by nothing
-    assert bound.any_link_recall == pytest.approx(7 / 8) and bound.any_link_precision == pytest.approx(7 / 9)
+    # 10 linked pairs, 7 of them true; N is linked by nothing
+    assert bound.any_link_recall == pytest.approx(7 / 8) and bound.any_link_precision == pytest.approx(7 / 10)
     assert bound.non_cell_link_recall == pytest.approx(6 / 8)
-    fine = bound.oracles["fine"]
-    # every true pair has a signature of its own; F (cell only) and P (card + venue) have share 0
-    assert fine.recall_at[0.8] == pytest.approx(7 / 8) and fine.from_small_signatures == 1.0
-    coarse = bound.oracles["coarse"]
-    # coarse: L and F are both "cell" (share 1/2); the six other true pairs have signatures of share 1. At
-    # precision 0.9 the oracle adds a part x of "cell": (6 + x) / (6 + 2x) = 0.9 -> x = 3/4 of
-    # a true pair; at 0.8 all of "cell" fits (7/8 = 0.875)
-    assert coarse.recall_at[0.9] == pytest.approx((6 + 0.75) / 8)
-    assert coarse.recall_at[0.8] == pytest.approx(7 / 8)
+    # fine and coarse alike: H, V, B, G and K have signatures of share 1; R and Q share "school class" (1/2), L
+    # and F share "cell" (1/2), P (card + venue) has share 0. At precision 0.9 the oracle adds a part x of one
+    # share-1/2 signature: (5 + x) / (5 + 2x) = 0.9 -> x = 5/8 of a true pair; at 0.8 one whole and a part of
+    # the other: (6 + x) / (7 + 2x) = 0.8 -> x = 2/3; at 0.5 both whole (7 of 9 candidates).
+    for name in ("fine", "coarse"):
+        oracle = bound.oracles[name]
+        assert oracle.recall_at[0.9] == pytest.approx((5 + 5 / 8) / 8)
+        assert oracle.recall_at[0.8] == pytest.approx((6 + 2 / 3) / 8)
+        assert oracle.recall_at[0.5] == pytest.approx(7 / 8)
+        assert oracle.from_small_signatures == 1.0
     assert bound.gaps is not None
     assert bound.gaps.pairs == 2 and bound.gaps.by_link == {"household": 0, "roster": 1, "bluetooth": 0, "gps": 0,
                                                             "checkins": 1}  # fmt: skip
     assert bound.gaps.by_tracer_class == {"casual": 2}
+    assert bound.gaps.clear_precision == {"household": 1.0, "roster": 0.5, "bluetooth": 1.0, "gps": 1.0,
+                                          "checkins": 1.0}  # fmt: skip
     assert [(e["contact"], e["clear_links"]) for e in bound.gaps.examples] == [("R", ["roster"]), ("K", ["checkins"])]
     assert bound.unlisted_by_tracer == {"none": 1} and bound.tracer_close_unlinked == 0
     # the tracer: 4 close, all true -> recall 4/8 at precision 1; the oracle does at least as well there
     assert bound.tracer_recall == pytest.approx(0.5) and bound.tracer_precision == 1.0
     assert bound.oracle_at_tracer_precision is not None and bound.oracle_at_tracer_precision >= 0.5
-    assert json.loads(json.dumps(bound.to_json()))["recall_ceiling"] == pytest.approx(0.875)
+    assert json.loads(json.dumps(bound.to_json()))["recall_ceiling"] == pytest.approx((6 + 2 / 3) / 8, abs=1e-4)
 
 
 def test_windows_are_cut_to_the_simulated_days() -> None:

@@ -96,12 +96,16 @@ class RuleGaps:
     by_link: dict[str, int]
     by_tracer_class: dict[str, int]
     examples: list[dict[str, Any]]
+    #: Per clear link: of all pairs it links clearly on some day of the window, the share truly close. A rule
+    #: "this link alone makes a contact close" would have this precision: low means the gap is not a bug.
+    clear_precision: dict[str, float | None]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "pairs": self.pairs,
             "by_link": self.by_link,
             "by_tracer_class": self.by_tracer_class,
+            "clear_link_precision": {k: None if v is None else round(v, 4) for k, v in self.clear_precision.items()},
             "examples": self.examples,
         }
 
@@ -248,7 +252,7 @@ def ceiling(
             if tracer_precision is None
             else oracle_recall(fine_signatures(pairs), pairs["true"].to_numpy(bool), n_true, tracer_precision)
         ),
-        gaps=rule_gaps(day_rows, traced),
+        gaps=rule_gaps(day_rows, traced, clear_precision(links, true_keys)),
         unlisted_by_tracer=_ordered_counts(unlisted["strongest"].fillna(NO_LINK)),
         tracer_close_unlinked=int(close["strongest"].isna().sum()),
     )
@@ -583,9 +587,24 @@ def _clear(day_rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def rule_gaps(day_rows: pd.DataFrame, traced: pd.DataFrame) -> RuleGaps:
+def clear_precision(links: pd.DataFrame, true_keys: pd.DataFrame) -> dict[str, float | None]:
+    """Per clear link: the share of the (case, contact) pairs it links clearly on some window day that are true
+    close contacts (``links``: :func:`~izquvar.evaluate.links.daily_links` rows)."""
+    flags = _clear(links).groupby([links["case"].to_numpy(), links["contact"].to_numpy()]).any()
+    flags.index.names = ["case", "contact"]
+    truth = flags.reset_index().merge(true_keys.assign(true=True), on=["case", "contact"], how="left")
+    is_true = truth["true"].fillna(False).astype(bool).to_numpy()
+    out: dict[str, float | None] = {}
+    for link in flags.columns:
+        clear = truth[link].to_numpy(bool)
+        out[str(link)] = float(is_true[clear].mean()) if clear.any() else None
+    return out
+
+
+def rule_gaps(day_rows: pd.DataFrame, traced: pd.DataFrame, precision: dict[str, float | None]) -> RuleGaps:
     """True pairs with a clear link on a close day that the tracer (``traced``: case, contact, klass) does not
-    class close; counts per link (a pair under each of its clear links) and per tracer class, and examples."""
+    class close; counts per link (a pair under each of its clear links) and per tracer class, and examples (a
+    few per link). ``precision``: :func:`clear_precision`."""
     clear = _clear(day_rows)
     names = [f"clear_{link}" for link in clear.columns]
     rows = day_rows.join(clear.set_axis(names, axis=1))[clear.any(axis=1).to_numpy()]
@@ -594,8 +613,12 @@ def rule_gaps(day_rows: pd.DataFrame, traced: pd.DataFrame) -> RuleGaps:
     gaps = rows[rows["klass"] != "close"]
     flags = gaps.groupby(["case", "contact"])[names].any()
     klass = gaps.drop_duplicates(["case", "contact"])["klass"].value_counts()
-    ordered = gaps.assign(rank=gaps["strongest"].map(_RANK)).sort_values(["rank", "case", "contact", "day"])
-    shown = ordered.drop_duplicates(["case", "contact"]).head(EXAMPLES)
+    first = gaps.sort_values(["case", "contact", "day"]).drop_duplicates(["case", "contact"])
+    picked: list[int] = []
+    for name in names:  # a few of each kind of gap, not the first few of the commonest kind
+        with_link = flags[name].reindex(pd.MultiIndex.from_frame(first[["case", "contact"]])).to_numpy(bool)
+        picked.extend(i for i in first.index[with_link][: max(1, EXAMPLES // len(names))] if i not in picked)
+    shown = first.loc[picked[:EXAMPLES]]
     pair_flags = flags.loc[pd.MultiIndex.from_frame(shown[["case", "contact"]])].to_numpy(bool)
     examples = [
         {
@@ -619,6 +642,7 @@ def rule_gaps(day_rows: pd.DataFrame, traced: pd.DataFrame) -> RuleGaps:
         )
     ]
     return RuleGaps(
+        clear_precision=precision,
         pairs=len(flags),
         by_link={link: int(flags[name].sum()) for link, name in zip(clear.columns, names, strict=True)},
         by_tracer_class={str(k): int(v) for k, v in klass.items()},
