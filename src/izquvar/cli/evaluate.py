@@ -133,6 +133,10 @@ def print_ceiling(bound: Ceiling, console: Console) -> None:
             + "; tracer class "
             + ", ".join(f"{k} {v}" for k, v in gaps.by_tracer_class.items())
         )
+        console.print(
+            "precision of 'this clear link alone makes a contact close': "
+            + ", ".join(f"{k} {_rate(v)}" for k, v in gaps.clear_precision.items())
+        )
     if bound.unlisted_by_tracer is not None:
         console.print(
             "true close contacts the tracer lists in no class, by strongest link in the window: "
