@@ -51,7 +51,8 @@ TARGET_PRECISION = 0.8
 CLEAR_MINUTES = 15.0
 #: Signatures with fewer candidates than this are where the oracle may memorise the sample.
 SMALL_SIGNATURE = 5
-EXAMPLES = 8
+EXAMPLES = 10
+EXAMPLES_PER_LINK = 2
 NO_LINK = "none"
 _EPOCH = dt.date(1970, 1, 1)
 
@@ -617,7 +618,7 @@ def rule_gaps(day_rows: pd.DataFrame, traced: pd.DataFrame, precision: dict[str,
     picked: list[int] = []
     for name in names:  # a few of each kind of gap, not the first few of the commonest kind
         with_link = flags[name].reindex(pd.MultiIndex.from_frame(first[["case", "contact"]])).to_numpy(bool)
-        picked.extend(i for i in first.index[with_link][: max(1, EXAMPLES // len(names))] if i not in picked)
+        picked.extend(i for i in first.index[with_link][:EXAMPLES_PER_LINK] if i not in picked)
     shown = first.loc[picked[:EXAMPLES]]
     pair_flags = flags.loc[pd.MultiIndex.from_frame(shown[["case", "contact"]])].to_numpy(bool)
     examples = [
