@@ -378,6 +378,20 @@ class TraceData:
             columns[name] = values[own]
         return columns
 
+    def stay_rows(self, persons: list[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Positions of several people's stays in the stay index (each person's by start) and, for each, the
+        index into ``persons`` it belongs to: one gather for a household's or a class's members."""
+        index = self.stays
+        ids = [index.person_id(p) for p in persons]
+        known = np.asarray([k for k, pid in enumerate(ids) if pid is not None], dtype=np.int64)
+        pids = np.asarray([pid for pid in ids if pid is not None], dtype=np.int64)
+        lo = index.person_offsets[pids].astype(np.int64)
+        hi = index.person_offsets[pids + 1].astype(np.int64)
+        counts = hi - lo
+        owner = np.repeat(np.arange(len(pids), dtype=np.int64), counts)
+        at = np.arange(len(owner), dtype=np.int64) - (np.cumsum(counts) - counts)[owner] + lo[owner]
+        return np.asarray(index.person_stays[at], dtype=np.int64), known[owner]
+
     def person_names(self, codes: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
         """Pseudonyms of person codes."""
         return self.persons.names[codes]

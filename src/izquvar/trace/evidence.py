@@ -56,6 +56,9 @@ _DTYPES = {
 }
 
 
+_SCHEMA = [(name, default, _DTYPES.get(name, object)) for name, default in COLUMNS.items()]
+
+
 class EvidenceBatch(Columns):
     """One source's evidence rows as numpy columns: every name of :data:`COLUMNS`, in that order."""
 
@@ -66,10 +69,12 @@ class EvidenceBatch(Columns):
         if unknown:
             raise KeyError(f"not evidence columns: {sorted(unknown)}")
         data: dict[str, npt.NDArray[Any]] = {}
-        for name, default in COLUMNS.items():
+        for name, default, dtype in _SCHEMA:
             value = columns.get(name, default)
-            dtype = _DTYPES.get(name, object)
-            data[name] = np.full(n, value, dtype=dtype) if np.ndim(value) == 0 else np.asarray(value, dtype=dtype)
+            if isinstance(value, list | tuple) or (isinstance(value, np.ndarray) and value.ndim):
+                data[name] = np.asarray(value, dtype=dtype)
+            else:
+                data[name] = np.full(n, value, dtype=dtype)
         return cls(data, n)
 
     def take(self, rows: npt.NDArray[Any] | slice) -> EvidenceBatch:
@@ -176,26 +181,31 @@ def clip(rows: EvidenceBatch, case: Case) -> EvidenceBatch:
     return rows.with_columns(start_s=start, end_s=end).take(end > start)
 
 
-def qualify_by_day(rows: EvidenceBatch, case: Case) -> EvidenceBatch:
+def qualify_by_day(rows: EvidenceBatch, case: Case, contact: npt.NDArray[np.int64] | None = None) -> EvidenceBatch:
     """Keep ``qualifies`` only where the qualifying rows of a contact add up to the close minutes on their local
     day: a membership (household, roster) is close for the time actually spent together, so a block cut to a
-    few minutes by the window or the data's end does not make a close contact."""
+    few minutes by the window or the data's end does not make a close contact. ``contact``: the rows' person
+    codes, when the source has them (grouping by them is grouping by name, without hashing strings)."""
     if not len(rows):
         return rows
     offset = int(case.profile.utc_offset.total_seconds())
     day = (rows["start_s"] + offset) // 86_400
     qualifies = rows["qualifies"]
     minutes = np.where(qualifies, (rows["end_s"] - rows["start_s"]).astype(np.float64), 0.0)
-    daily = daily_sums(rows["contact"], day, minutes / 60.0)
+    daily = daily_sums(rows["contact"] if contact is None else contact, day, minutes / 60.0)
     return rows.with_columns(qualifies=qualifies & (daily >= case.profile.close_minutes))
 
 
 def daily_sums(
-    contact: npt.NDArray[np.object_], day: npt.NDArray[np.int64], values: npt.NDArray[np.float64]
+    contact: npt.NDArray[Any], day: npt.NDArray[np.int64], values: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
     """Per row, the sum of ``values`` over its (contact, day): a grouped transform, summed in row order with
-    Kahan compensation exactly as pandas sums a group, so that thresholds on it decide as before."""
-    who, _ = pd.factorize(contact)
+    Kahan compensation exactly as pandas sums a group, so that thresholds on it decide as before. ``contact``
+    may be names or integer codes (codes group alike and cost no string hashing)."""
+    if contact.dtype.kind in "iu":
+        who = np.unique(contact, return_inverse=True)[1]
+    else:
+        who, _ = pd.factorize(contact)
     pair, group = np.unique(who.astype(np.int64) * (int(day.max() - day.min()) + 1) + (day - day.min()),
                             return_inverse=True)  # fmt: skip
     group = group.astype(np.int64)

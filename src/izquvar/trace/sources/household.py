@@ -11,10 +11,11 @@ listed with detail ``gps_not_home`` and fusion counts none of its time.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from izquvar.geo.distance import haversine_m
-from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, EvidenceBatch, clip, empty, qualify_by_day
+from izquvar.trace.data import TraceData, index_seconds
+from izquvar.trace.evidence import Case, EvidenceBatch, empty, qualify_by_day
 from izquvar.trace.result import Source
 
 #: Local hours at home together: (start hour, end hour) blocks of each day.
@@ -35,37 +36,35 @@ class HouseholdSource:
         days = case.local_days()
         if not len(members) or not days:
             return empty()
-        starts, ends = [], []
-        for day in days:
-            midnight = int(case.profile.local_midnight(day).timestamp())
-            for lo, hi in HOME_BLOCKS:
-                starts.append(midnight + lo * 3600)
-                ends.append(midnight + hi * 3600)
-        block_start = np.asarray(starts, dtype=np.int64)
-        block_end = np.asarray(ends, dtype=np.int64)
-        case_away = _away(data, case.person, case.home, block_start, block_end)
-        names = data.person_names(members["person"]).tolist()
-        lats, lons = members["home_lat"].tolist(), members["home_lon"].tolist()
-        n = len(block_start)
-        lat = np.empty(len(names) * n)
-        lon = np.empty(len(names) * n)
-        away = np.empty(len(names) * n, dtype=bool)
-        for k, person in enumerate(names):  # per member (a household's few people), not per row
-            if case.home is not None:
-                home: tuple[float, float] | None = case.home
-            else:
-                home = (lats[k], lons[k]) if lats[k] == lats[k] and lons[k] == lons[k] else None
-            lat[k * n : (k + 1) * n] = np.nan if home is None else home[0]
-            lon[k * n : (k + 1) * n] = np.nan if home is None else home[1]
-            away[k * n : (k + 1) * n] = case_away | _away(data, person, home, block_start, block_end)
+        midnights = np.asarray([int(case.profile.local_midnight(day).timestamp()) for day in days], dtype=np.int64)
+        block_start = (midnights[:, None] + np.asarray([lo * 3600 for lo, _ in HOME_BLOCKS])).reshape(-1)
+        block_end = (midnights[:, None] + np.asarray([hi * 3600 for _, hi in HOME_BLOCKS])).reshape(-1)
+        # each member's home: the case's, else the member's own registered one
+        lat, lon = members["home_lat"], members["home_lon"]
+        if case.home is not None:
+            lat, lon = np.full(len(members), case.home[0]), np.full(len(members), case.home[1])
+        known = np.isfinite(lat) & np.isfinite(lon)
+        lat, lon = np.where(known, lat, np.nan), np.where(known, lon, np.nan)
+        names = data.person_names(members["person"])
+        case_lat, case_lon = case.home if case.home is not None else (np.nan, np.nan)
+        homes = (np.r_[case.home is not None, known], np.r_[case_lat, lat], np.r_[case_lon, lon])
+        away = _away(data, [case.person, *names.tolist()], *homes, block_start, block_end)
+        away = away[1:] | away[0]  # the case away or the member away: not home together
+        # clipped to the window before the rows are made: every member shares the blocks
+        start, end = np.maximum(block_start, case.start_s), np.minimum(block_end, case.end_s)
+        inside = end > start
+        n, m = int(inside.sum()), len(members)
+        if not n:
+            return empty()
+        away = away[:, inside].reshape(-1)
         rows = EvidenceBatch.of(
-            len(away),
-            contact=np.repeat(np.asarray(names, dtype=object), n),
+            n * m,
+            contact=np.repeat(names, n),
             source="household",
-            start_s=np.tile(block_start, len(names)),
-            end_s=np.tile(block_end, len(names)),
-            lat=lat,
-            lon=lon,
+            start_s=np.broadcast_to(start[inside], (m, n)).reshape(-1),
+            end_s=np.broadcast_to(end[inside], (m, n)).reshape(-1),
+            lat=np.repeat(lat, n),
+            lon=np.repeat(lon, n),
             p_near=np.where(away, 0.0, P_NEAR),
             grade=np.where(away, "possible", "close").astype(object),
             qualifies=~away,
@@ -73,25 +72,36 @@ class HouseholdSource:
             # contradicted blocks stay listed (fusion ignores them) so that reports can say so
             detail=np.where(away, "gps_not_home", "registry").astype(object),
         )
-        return qualify_by_day(clip(rows, case), case)
+        return qualify_by_day(rows, case, contact=np.repeat(members["person"], n))
 
 
 def _away(
-    data: TraceData, person: str, home: tuple[float, float] | None, starts: np.ndarray, ends: np.ndarray
-) -> np.ndarray:
-    """Per block: GPS has stays of ``person`` then and none of them is at home."""
-    away = np.zeros(len(starts), dtype=bool)
-    if home is None:
+    data: TraceData,
+    persons: list[str],
+    has_home: npt.NDArray[np.bool_],
+    home_lat: npt.NDArray[np.float64],
+    home_lon: npt.NDArray[np.float64],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """Per person and block: GPS has stays of the person then and none of them is at the person's home (never
+    for a person without a known home)."""
+    away = np.zeros((len(persons), len(starts)), dtype=bool)
+    rows, owner = data.stay_rows([p for p, h in zip(persons, has_home.tolist(), strict=True) if h])
+    if not len(rows):
         return away
-    stays = data.stay_arrays(person, int(starts.min()), int(ends.max()))
-    if stays is None or not len(stays["start_s"]):
-        return away
-    at_home = haversine_m(stays["lat"].astype(np.float64), stays["lon"].astype(np.float64), home[0], home[1])
-    at_home = np.asarray(at_home <= HOME_RADIUS_M)
-    s = stays["start_s"].astype(np.int64)
-    e = stays["end_s"].astype(np.int64)
-    overlap = (s[None, :] < ends[:, None]) & (e[None, :] > starts[:, None])
-    seen = overlap.any(axis=1)
-    home_seen = (overlap & at_home.astype(bool)[None, :]).any(axis=1)
-    away_blocks: np.ndarray = np.asarray(seen & ~home_seen, dtype=bool)
-    return away_blocks
+    owner = np.flatnonzero(has_home)[owner]
+    stays = data.stays
+    s, e = index_seconds(stays.start_s[rows]), index_seconds(stays.end_s[rows])
+    inside = (s < ends.max()) & (e > starts.min())
+    rows, owner, s, e = rows[inside], owner[inside], s[inside], e[inside]
+    lat = data.stay_columns["lat"][rows].astype(np.float64)
+    lon = data.stay_columns["lon"][rows].astype(np.float64)
+    at_home = np.asarray(haversine_m(lat, lon, home_lat[owner], home_lon[owner]) <= HOME_RADIUS_M, dtype=bool)
+    overlap = (s[:, None] < ends[None, :]) & (e[:, None] > starts[None, :])
+    seen = np.zeros_like(away)
+    home_seen = np.zeros_like(away)
+    np.logical_or.at(seen, owner, overlap)
+    np.logical_or.at(home_seen, owner, overlap & at_home[:, None])
+    result: npt.NDArray[np.bool_] = seen & ~home_seen
+    return result
