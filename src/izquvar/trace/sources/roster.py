@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, EvidenceBatch, clip, disc_share, empty, qualify_by_day
+from izquvar.trace.data import TraceData, index_seconds
+from izquvar.trace.evidence import Case, EvidenceBatch, disc_share, empty, qualify_by_day
 from izquvar.trace.result import Source
 from izquvar.trace.sources.venues import M2_PER_PERSON
 
@@ -56,34 +56,34 @@ class RosterSource:
             return empty()
         mid = np.asarray([int(case.profile.local_midnight(d).timestamp()) for d in days], dtype=np.int64)
         weekday = np.asarray([d.weekday() in WEEKDAYS for d in days])
-        case_start, case_end, case_known = _presence(data, case.person, venue, mid, lo_h, hi_h, weekday)
+        names = data.person_names(members)
+        # presence per person (the case first, then each member) and day
+        s, e, known = _presence(data, [case.person, *names.tolist()], venue, mid, lo_h, hi_h, weekday)
         area = group_area_m2(data, venue, len(members) + 1)
         p_day = float(disc_share(case.profile.close_distance_m, area))
-        people, starts, ends, bases, likely = [], [], [], [], []
-        for person in data.person_names(members).tolist():  # per member, not per row
-            s, e, known = _presence(data, person, venue, mid, lo_h, hi_h, weekday)
-            start = np.maximum(case_start, s)
-            end = np.minimum(case_end, e)
-            together = end > start
-            n_days = int(together.sum())
-            if n_days == 0:
-                continue
-            p_any = 1.0 - (1.0 - p_day) ** n_days
-            basis = np.where(case_known & known, "gps", np.where(case_known | known, "gps+schedule", "schedule"))
-            people.append(np.full(n_days, person, dtype=object))
-            starts.append(start[together])
-            ends.append(end[together])
-            bases.append(basis[together])
-            likely.append(np.full(n_days, p_any >= CLOSE_PROBABILITY))
-        if not people:
+        start = np.maximum(s[0], s[1:])
+        end = np.minimum(e[0], e[1:])
+        together = end > start
+        n_days = together.sum(axis=1)
+        # the chance of a close day among the shared ones, as Python floats (exactly the former arithmetic)
+        likely_by_count = {n: 1.0 - (1.0 - p_day) ** n >= CLOSE_PROBABILITY for n in set(n_days.tolist())}
+        likely = np.asarray([likely_by_count[n] for n in n_days.tolist()], dtype=bool)
+        basis = np.where(known[0] & known[1:], "gps", np.where(known[0] | known[1:], "gps+schedule", "schedule"))
+        member = np.repeat(np.arange(len(members)), len(mid)).reshape(len(members), len(mid))[together]
+        start, end, basis = start[together], end[together], basis[together]
+        # clipped to the window before the rows are made
+        start, end = np.maximum(start, case.start_s), np.minimum(end, case.end_s)
+        inside = end > start
+        if not inside.any():
             return empty()
-        close = np.concatenate(likely)
+        member, start, end, basis = member[inside], start[inside], end[inside], basis[inside]
+        close = likely[member]
         out = EvidenceBatch.of(
-            len(close),
-            contact=np.concatenate(people),
+            len(member),
+            contact=names[member],
             source="roster",
-            start_s=np.concatenate(starts),
-            end_s=np.concatenate(ends),
+            start_s=start,
+            end_s=end,
             venue_id=venue_id,
             lat=data.venue_facts["lat"][venue],
             lon=data.venue_facts["lon"][venue],
@@ -91,9 +91,9 @@ class RosterSource:
             grade=np.where(close, "close", "casual").astype(object),
             qualifies=close,
             setting=kind,
-            detail=np.char.add(f"{group_id};", np.concatenate(bases).astype(str)).astype(object),
+            detail=np.char.add(f"{group_id};", basis.astype(str)).astype(object),
         )
-        return qualify_by_day(clip(out, case), case)
+        return qualify_by_day(out, case, contact=members[member])
 
 
 def group_area_m2(data: TraceData, venue: int, members: int) -> float:
@@ -105,32 +105,40 @@ def group_area_m2(data: TraceData, venue: int, members: int) -> float:
 
 def _presence(
     data: TraceData,
-    person: str,
+    persons: list[str],
     venue: int,
-    midnights: np.ndarray,
+    midnights: npt.NDArray[np.int64],
     lo_h: int,
     hi_h: int,
-    weekday: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per day: presence interval at the venue (empty when absent) and whether GPS, not the schedule, says so."""
-    start = np.where(weekday, midnights + lo_h * 3600, 0)
-    end = np.where(weekday, midnights + hi_h * 3600, 0)
-    known: npt.NDArray[np.bool_] = np.zeros(len(midnights), dtype=bool)
-    stays = data.stay_arrays(person, int(midnights.min()), int(midnights.max()) + 86_400)
-    if stays is None or not len(stays["start_s"]):
-        return start, end, known
-    s = stays["start_s"].astype(np.int64)
-    e = stays["end_s"].astype(np.int64)
-    here = np.asarray(stays["venue"] == venue, dtype=bool)
-    day_lo = midnights[:, None]
-    day_hi = midnights[:, None] + 86_400
+    weekday: npt.NDArray[np.bool_],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Per person and day: presence interval at the venue (empty when absent) and whether GPS, not the
+    schedule, says so. A person's GPS decides a day when it has daytime stays then: at the venue, their hours
+    there; elsewhere only, absent."""
+    shape = (len(persons), len(midnights))
+    start = np.broadcast_to(np.where(weekday, midnights + lo_h * 3600, 0), shape).copy()
+    end = np.broadcast_to(np.where(weekday, midnights + hi_h * 3600, 0), shape).copy()
+    seen = np.zeros(shape, dtype=bool)
+    rows, owner = data.stay_rows(persons)
+    stays = data.stays
+    s, e = index_seconds(stays.start_s[rows]), index_seconds(stays.end_s[rows])
+    inside = (s < int(midnights.max()) + 86_400) & (e > int(midnights.min()))
+    rows, owner, s, e = rows[inside], owner[inside], s[inside], e[inside]
+    if not len(rows):
+        return start, end, seen
+    here = data.stay_columns["venue"][rows] == venue
+    day_lo = midnights[None, :]
+    day_hi = day_lo + 86_400
     # daytime stays only: a night at home that spills past midnight says nothing about the school day
-    overlap = (s[None, :] < day_lo + hi_h * 3600) & (e[None, :] > day_lo + lo_h * 3600)
-    seen = overlap.any(axis=1)
-    at_venue = overlap & here[None, :]
-    first = np.where(at_venue, np.maximum(s[None, :], day_lo), np.iinfo(np.int64).max).min(axis=1)
-    last = np.where(at_venue, np.minimum(e[None, :], day_hi), 0).max(axis=1)
-    present = at_venue.any(axis=1)
+    overlap = (s[:, None] < day_lo + hi_h * 3600) & (e[:, None] > day_lo + lo_h * 3600)
+    at_venue = overlap & here[:, None]
+    first = np.full(shape, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.zeros(shape, dtype=np.int64)
+    present = np.zeros(shape, dtype=bool)
+    np.logical_or.at(seen, owner, overlap)
+    np.logical_or.at(present, owner, at_venue)
+    np.minimum.at(first, owner, np.where(at_venue, np.maximum(s[:, None], day_lo), np.iinfo(np.int64).max))
+    np.maximum.at(last, owner, np.where(at_venue, np.minimum(e[:, None], day_hi), 0))
     start = np.where(present, first, np.where(seen, 0, start))
     end = np.where(present, last, np.where(seen, 0, end))
-    return start, end, np.asarray(seen, dtype=bool)
+    return start, end, seen
