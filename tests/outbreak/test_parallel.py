@@ -21,8 +21,8 @@ from outbreak_builders import DAY0, CaseSpec, FakeTracer, Meeting, at
 
 from izquvar.errors import InvalidInput
 from izquvar.outbreak import Case, trace_all
-from izquvar.outbreak.pool import batches, trace_in_pool
 from izquvar.outbreak.run import trace_cases
+from izquvar.outbreak.tracing import batches, trace_in_pool
 from izquvar.simulate import SimConfig, simulate
 from izquvar.store import open_store
 from izquvar.trace.result import TraceResult

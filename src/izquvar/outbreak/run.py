@@ -20,30 +20,27 @@ Persons are pseudonyms throughout; docs/outbreak.md documents every column.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from izquvar.errors import InvalidInput, NotFound
+from izquvar.errors import InvalidInput
 from izquvar.i18n import Lang
-from izquvar.outbreak._arrow import values, where
+from izquvar.outbreak._arrow import values
 from izquvar.outbreak.cases import Case
 from izquvar.outbreak.chains import candidate_links, chains
 from izquvar.outbreak.clusters import clusters
 from izquvar.outbreak.exposure_sites import exposure_sites, public_sites
-from izquvar.outbreak.pool import default_workers, trace_in_pool
-from izquvar.outbreak.protocol import CaseTracer, ColumnarTracer
+from izquvar.outbreak.protocol import CaseTracer
 from izquvar.outbreak.second_degree import second_degree
 from izquvar.outbreak.tables import TraceTables
+from izquvar.outbreak.tracing import default_workers, progress_bar, trace_many
 
 SUMMARY_VERSION = "izquvar.outbreak/1"
 
@@ -84,53 +81,13 @@ class OutbreakRun:
         return data
 
 
-@contextmanager
-def _bar(enabled: bool, total: int, what: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar; what it yields takes how many steps are done so far."""
-    if not enabled:
-        yield lambda done: None
-        return
-    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=False) as progress:
-        task = progress.add_task(what, total=total)
-        yield lambda done: progress.update(task, completed=done)
-
-
 def trace_cases(
     tracer: CaseTracer, cases: Sequence[Case], progress: bool = False, lang: Lang = "en", workers: int = 1
 ) -> tuple[TraceTables, list[str]]:
-    """Trace each case once, in ``workers`` processes (see :mod:`.pool`); persons the data does not know are
+    """Trace each case once, in ``workers`` processes (see :mod:`.tracing`); persons the data does not know are
     listed, not fatal. The tables are the same, row for row, whatever the number of workers."""
-    if workers < 1:
-        raise InvalidInput(f"trace-all: workers must be at least 1, got {workers}.")
-    with _bar(progress, len(cases), "tracing cases") as done:
-        if workers > 1 and len(cases) > 1:
-            return trace_in_pool(tracer, cases, lang, min(workers, len(cases)), done)
-        tables = TraceTables()
-        counter = itertools.count(1)
-        missing = trace_into(tracer, cases, lang, tables, lambda: done(next(counter)))
-        return tables, missing
-
-
-def trace_into(
-    tracer: CaseTracer, cases: Sequence[Case], lang: Lang, tables: TraceTables, tick: Callable[[], None]
-) -> list[str]:
-    """Trace ``cases`` in this process into ``tables`` (as columns when the tracer offers them); ``tick()`` after
-    each case. Returns the persons the data does not know; any other error names the case it stopped at."""
-    missing: list[str] = []
-    for case in cases:
-        try:
-            if isinstance(tracer, ColumnarTracer):
-                tables.add_trace(tracer.trace_columns(case.person, case.onset, case.isolation, lang=lang))
-            else:
-                tables.add(tracer.trace(case.person, case.onset, case.isolation, lang=lang))
-        except NotFound:
-            missing.append(case.person)
-        except Exception as error:
-            error.add_note(f"while tracing case {case.person!r} (onset {case.onset})")
-            raise
-        tick()
-    return missing
+    with progress_bar(progress, len(cases), "tracing cases") as done:
+        return trace_many(tracer, cases, lang, workers, done)
 
 
 def trace_all(
@@ -169,10 +126,7 @@ def trace_all(
     }
     second: pa.Table | None = None
     if with_second_degree:
-        persons = len(set(values(where(flat["contacts"], "klass", "close"), "contact")))
-        with _bar(progress, persons, "tracing close contacts") as done:
-            counter = itertools.count(1)
-            second = second_degree(tracer, flat["cases"], flat["contacts"], advance=lambda: done(next(counter)))
+        second = second_degree(tracer, flat["cases"], flat["contacts"], progress=progress, workers=workers)
         outputs["second_degree"] = second
     out.mkdir(parents=True, exist_ok=True)
     for name, table in outputs.items():

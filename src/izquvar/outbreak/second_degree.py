@@ -14,14 +14,17 @@ traced in their own right.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection
+from collections.abc import Collection
+from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from izquvar.errors import NotFound
 from izquvar.localtime import UZBEKISTAN_UTC_OFFSET
 from izquvar.outbreak._arrow import schema, values, where
+from izquvar.outbreak.cases import Case
 from izquvar.outbreak.protocol import CaseTracer
+from izquvar.outbreak.tracing import progress_bar, trace_many
 
 DAYS_BEFORE_ONSET = 2
 SECOND_DEGREE_SCHEMA = schema(
@@ -42,10 +45,39 @@ def second_degree(
     contacts: pa.Table,
     classes: Collection[str] = ("close",),
     utc_offset: dt.timedelta = UZBEKISTAN_UTC_OFFSET,
-    advance: Callable[[], None] | None = None,
+    progress: bool = False,
+    workers: int = 1,
 ) -> pa.Table:
-    """Second-degree contacts reached through each first-degree close contact."""
+    """Second-degree contacts reached through each first-degree close contact (traced in ``workers`` processes,
+    like the cases; the table does not depend on their number)."""
     known_cases = set(values(cases, "person"))
+    exposed, index_case = exposures(cases, contacts, utc_offset, known_cases)
+    with progress_bar(progress, len(exposed), "tracing close contacts") as done:
+        tables, _missing = trace_many(tracer, exposed, "en", workers, done)
+    found = tables.table("contacts")
+    keep = pc.and_(
+        pc.is_in(found.column("klass"), value_set=pa.array(sorted(classes), pa.string())),
+        pc.and_(
+            pc.invert(pc.is_in(found.column("contact"), value_set=pa.array(sorted(known_cases), pa.string()))),
+            pc.not_equal(found.column("contact"), found.column("case")),
+        ),
+    )
+    found = found.filter(keep)
+    traced = values(found, "case")
+    columns: dict[str, pa.Array[Any] | pa.ChunkedArray[Any]] = {
+        "case": pa.array([index_case[person] for person in traced], pa.string()),
+        "contact": found.column("case"),
+        "second": found.column("contact"),
+        **{name: found.column(name) for name in ("klass", "risk", "minutes", "first_seen", "sources")},
+    }
+    return pa.Table.from_pydict(columns, schema=SECOND_DEGREE_SCHEMA)
+
+
+def exposures(
+    cases: pa.Table, contacts: pa.Table, utc_offset: dt.timedelta, known_cases: set[str]
+) -> tuple[list[Case], dict[str, str]]:
+    """The close contacts to trace (by pseudonym), each once from its earliest exposure, as cases whose window
+    is ``[local midnight of that day, quarantine day)``; and the case each was exposed to."""
     quarantine: dict[str, dt.date] = {
         p: (iso or onset + dt.timedelta(days=1))
         for p, onset, iso in zip(
@@ -61,28 +93,14 @@ def second_degree(
             continue
         if person not in earliest or seen < earliest[person][0]:
             earliest[person] = (seen, case)
-    columns: dict[str, list[object]] = {f.name: [] for f in SECOND_DEGREE_SCHEMA}
+    exposed: list[Case] = []
+    index_case: dict[str, str] = {}
     for person in sorted(earliest):
         seen, case = earliest[person]
         exposure_day = (seen + utc_offset).date()
         isolation = quarantine[case]
-        if advance is not None:
-            advance()
         if isolation <= exposure_day:
             continue
-        try:
-            result = tracer.trace(person, exposure_day + dt.timedelta(days=DAYS_BEFORE_ONSET), isolation)
-        except NotFound:
-            continue
-        for found in result.contacts:
-            if found.klass not in classes or found.person in known_cases or found.person == person:
-                continue
-            columns["case"].append(case)
-            columns["contact"].append(person)
-            columns["second"].append(found.person)
-            columns["klass"].append(found.klass)
-            columns["risk"].append(found.risk)
-            columns["minutes"].append(found.minutes)
-            columns["first_seen"].append(found.first_seen.astimezone(dt.UTC))
-            columns["sources"].append(list(found.sources))
-    return pa.Table.from_pydict(columns, schema=SECOND_DEGREE_SCHEMA)
+        exposed.append(Case(exposure_day + dt.timedelta(days=DAYS_BEFORE_ONSET), person, isolation))
+        index_case[person] = case
+    return exposed, index_case

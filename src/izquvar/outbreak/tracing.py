@@ -1,4 +1,4 @@
-"""Tracing many cases on every core: forked worker processes share the loaded tracer, return Arrow tables.
+"""Tracing many cases into tables, in this process or on every core (forked workers share the loaded tracer).
 
 Why processes and fork: a trace is Python and numpy glue around short numba kernels, so threads would
 serialise on the interpreter lock. Forked after the tracer is loaded, each worker starts with the tracer's
@@ -14,6 +14,7 @@ the case); a worker that dies outright (out of memory, killed) surfaces as ``Bro
 from __future__ import annotations
 
 import gc
+import itertools
 import math
 import multiprocessing
 import os
@@ -26,10 +27,12 @@ from dataclasses import dataclass
 from multiprocessing.sharedctypes import Synchronized
 
 import pyarrow as pa
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from izquvar.errors import InvalidInput, NotFound
 from izquvar.i18n import Lang
 from izquvar.outbreak.cases import Case
-from izquvar.outbreak.protocol import CaseTracer
+from izquvar.outbreak.protocol import CaseTracer, ColumnarTracer
 from izquvar.outbreak.tables import TraceTables
 
 #: Most cases a worker traces before it hands its tables back (fewer when that would starve a worker).
@@ -39,6 +42,54 @@ MAX_BATCH = 64
 BATCHES_PER_WORKER = 8
 #: How often the parent refreshes the progress bar while it waits for the next batch, seconds.
 POLL_S = 0.1
+
+
+def trace_many(
+    tracer: CaseTracer, cases: Sequence[Case], lang: Lang, workers: int, progress: Callable[[int], None]
+) -> tuple[TraceTables, list[str]]:
+    """Trace ``cases`` into tables, in ``workers`` processes; the persons the data does not know are listed.
+    ``progress(n)`` hears how many cases are done. The tables are the same whatever the number of workers."""
+    if workers < 1:
+        raise InvalidInput(f"trace-all: workers must be at least 1, got {workers}.")
+    if workers > 1 and len(cases) > 1:
+        return trace_in_pool(tracer, cases, lang, min(workers, len(cases)), progress)
+    tables = TraceTables()
+    counter = itertools.count(1)
+    missing = trace_into(tracer, cases, lang, tables, lambda: progress(next(counter)))
+    return tables, missing
+
+
+def trace_into(
+    tracer: CaseTracer, cases: Sequence[Case], lang: Lang, tables: TraceTables, tick: Callable[[], None]
+) -> list[str]:
+    """Trace ``cases`` in this process into ``tables`` (as columns when the tracer offers them); ``tick()`` after
+    each case. Returns the persons the data does not know; any other error names the case it stopped at."""
+    missing: list[str] = []
+    for case in cases:
+        try:
+            if isinstance(tracer, ColumnarTracer):
+                tables.add_trace(tracer.trace_columns(case.person, case.onset, case.isolation, lang=lang))
+            else:
+                tables.add(tracer.trace(case.person, case.onset, case.isolation, lang=lang))
+        except NotFound:
+            missing.append(case.person)
+        except Exception as error:
+            error.add_note(f"while tracing case {case.person!r} (onset {case.onset})")
+            raise
+        tick()
+    return missing
+
+
+@contextmanager
+def progress_bar(enabled: bool, total: int, what: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on the terminal (or nothing); what it yields takes how many steps are done so far."""
+    if not enabled:
+        yield lambda done: None
+        return
+    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=False) as progress:
+        task = progress.add_task(what, total=total)
+        yield lambda done: progress.update(task, completed=done)
 
 
 def default_workers() -> int:
@@ -79,8 +130,6 @@ def _start(worker: _Worker) -> None:
 
 def _trace_batch(first: int, stop: int) -> tuple[dict[str, pa.Table], list[str]]:
     """In a worker: trace cases ``first..stop`` of the run; their tables and the persons the store lacks."""
-    from izquvar.outbreak.run import trace_into
-
     worker = _WORKER
     assert worker is not None, "a batch runs only in a worker started by trace_in_pool"
     tables = TraceTables()
@@ -95,7 +144,7 @@ def trace_in_pool(
     workers: int,
     progress: Callable[[int], None],
 ) -> tuple[TraceTables, list[str]]:
-    """Trace ``cases`` in ``workers`` forked processes; ``progress(n)`` is told how many cases are done so far."""
+    """:func:`trace_many` in ``workers`` forked processes."""
     context = multiprocessing.get_context("fork")
     done: Synchronized[int] = context.Value("q", 0)
     tables = TraceTables()

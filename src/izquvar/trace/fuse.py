@@ -90,9 +90,15 @@ def fuse_columns(
 
 
 def fuse_contacts(
-    evidence: dict[str, npt.NDArray[Any]], case: Case, data: TraceData, lang: Lang, areas: Any
+    evidence: dict[str, npt.NDArray[Any]],
+    case: Case,
+    data: TraceData,
+    lang: Lang,
+    areas: Any,
+    venue_cache: VenueCache | None = None,
 ) -> FusedContacts:
-    """:func:`fuse_columns` as columns (:class:`FusedContacts`): no per-row Python objects."""
+    """:func:`fuse_columns` as columns (:class:`FusedContacts`): no per-row Python objects. ``venue_cache``
+    keeps venue references across traces of one load (a venue's area names are looked up once per language)."""
     if not len(evidence["contact"]):
         return FusedContacts.empty()
     ev = _split_columns(evidence, case.profile)
@@ -160,7 +166,7 @@ def fuse_contacts(
     contradicted = np.bincount(code[~counted], minlength=n)
 
     venue_of, venue_ids = _factorize(ev["venue_id"])
-    refs = _Refs(data, lang, areas)
+    refs = _Refs(data, lang, areas, venue_cache)
     known = [refs.venue(v) for v in venue_ids.tolist()]
     # per venue code (the last slot: rows without a venue), the id and the name results show
     shown_id = np.full(len(known) + 1, None, dtype=object)
@@ -185,8 +191,7 @@ def fuse_contacts(
     position[order] = np.arange(n)
     row_position = position[code]
     rows = np.lexsort((start, row_position))
-    distance = _finite(ev["distance_m"][rows])
-    distance[np.isfinite(distance)] = [round(d, 1) for d in distance[np.isfinite(distance)].tolist()]
+    distance = _rounded(_finite(ev["distance_m"][rows]), 1)
     return FusedContacts(
         person=_strings(contacts[order]),
         klass=klass,
@@ -217,6 +222,8 @@ def fuse_contacts(
     )
 
 
+#: Per language, each venue id's references as results show them (``None`` for an unknown venue).
+VenueCache = dict[str, dict[object, tuple[VenueRef | None, AreaRef | None]]]
 #: The columns of :attr:`FusedContacts.evidence`, in the order of :class:`Evidence`'s fields.
 EVIDENCE_FIELDS = (
     "source", "start_s", "end_s", "minutes", "venue_id", "lat", "lon", "distance_m", "attenuation_db", "detail"
@@ -274,7 +281,7 @@ class FusedContacts:
     def models(self) -> list[Contact]:
         """The contacts as the result's pydantic models (values already checked: built without validation)."""
         ev = self.evidence
-        stamps = np.unique(np.concatenate([ev["start_s"], ev["end_s"]])).tolist()
+        stamps = np.unique(np.concatenate([ev["start_s"], ev["end_s"], self.first_seen_s, self.last_seen_s])).tolist()
         when = dict(zip(stamps, map(_utc, stamps), strict=True))  # each instant's datetime made once
         no_venue: tuple[None, None] = (None, None)
         refs = [self.venues.get(v, no_venue) if v is not None else no_venue for v in ev["venue_id"].tolist()]
@@ -316,8 +323,8 @@ class FusedContacts:
                     "strongest_attenuation_db": None if strongest != strongest else strongest,
                     "setting": setting,
                     "sources": list(_SOURCES_OF_MASK[mask]),
-                    "first_seen": _utc(first),
-                    "last_seen": _utc(last),
+                    "first_seen": when[first],
+                    "last_seen": when[last],
                     "explanation": line,
                     "evidence": rows[bounds[i] : bounds[i + 1]],
                 },
@@ -368,19 +375,32 @@ def _finite(values: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
 
 
 def _rounded(values: npt.NDArray[np.float64], digits: int) -> npt.NDArray[np.float64]:
-    """Python's ``round`` (correctly rounded, unlike ``np.round``) of every finite value; results show these."""
-    out = values.copy()
+    """Python's ``round(v, digits)`` of every finite value, vectorised (results show these values).
+
+    ``round`` rounds the exact binary value half to even, then takes the double nearest that decimal;
+    ``np.round`` rounds ``v × 10^digits`` as computed in floating point. The two agree unless that product lies
+    within a few ulps of a half (2.675 → 267.49999999999997): such values, rare, are left to ``round`` itself.
+    Otherwise ``rint`` gives the same integer ``k`` and ``k / 10^digits``, correctly rounded division, is the
+    double nearest the decimal."""
+    out = values.astype(np.float64, copy=True)
     finite = np.isfinite(out)
-    out[finite] = [round(v, digits) for v in out[finite].tolist()]
+    scale = 10.0**digits
+    scaled = out[finite] * scale
+    halfway = np.abs(scaled - np.floor(scaled) - 0.5) <= 4 * np.spacing(np.abs(scaled))
+    exact = np.rint(scaled) / scale
+    exact[halfway] = [round(v, digits) for v in out[finite][halfway].tolist()]
+    out[finite] = exact
     return out
 
 
 class _Refs:
     """Venue and area references of one trace, each built once however many rows name them."""
 
-    def __init__(self, data: TraceData, lang: Lang, areas: Any) -> None:
+    def __init__(self, data: TraceData, lang: Lang, areas: Any, cache: VenueCache | None = None) -> None:
         self.data, self.lang, self.areas = data, lang, areas
-        self._venues: dict[object, tuple[VenueRef | None, AreaRef | None]] = {}
+        self._venues: dict[object, tuple[VenueRef | None, AreaRef | None]] = (
+            {} if cache is None else cache.setdefault(lang, {})
+        )
 
     def venue(self, venue_id: object) -> tuple[VenueRef | None, AreaRef | None]:
         if venue_id not in self._venues:

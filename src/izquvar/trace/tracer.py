@@ -24,7 +24,7 @@ from izquvar.store.manifest import load_manifest
 from izquvar.trace.data import TraceData
 from izquvar.trace.disease import COVID19, DiseaseProfile
 from izquvar.trace.evidence import Case, EvidenceSource, evidence_columns
-from izquvar.trace.fuse import SOURCE_ORDER, FusedContacts, fuse_contacts
+from izquvar.trace.fuse import SOURCE_ORDER, FusedContacts, VenueCache, fuse_contacts
 from izquvar.trace.places import case_places
 from izquvar.trace.result import CaseRef, Place, Source, TraceResult, TraceSummary
 from izquvar.trace.sources import default_sources
@@ -53,6 +53,8 @@ class Tracer:
         self.sources = tuple(sources) if sources is not None else default_sources()
         self.lang = _lang(lang)
         self.areas = area_index(store.table("areas"))
+        #: Venue references made so far, shared by this tracer's traces (one TraceData load).
+        self._venues: VenueCache = {}
 
     @classmethod
     def from_store(
@@ -122,7 +124,7 @@ class Tracer:
         )
         frames = [source.evidence(case, self.data) for source in self.sources]
         evidence = evidence_columns([f for f in frames if len(f)], exclude=pseudonym)
-        contacts = fuse_contacts(evidence, case, self.data, language, self.areas)
+        contacts = fuse_contacts(evidence, case, self.data, language, self.areas, self._venues)
         places = case_places(case, self.data, language, self.areas)
         used = set(evidence["source"].tolist())
         for place in places:
