@@ -109,8 +109,12 @@ class Grouped:
         valid = (codes >= 0) & (codes + 1 < len(self.offsets))
         safe = np.where(valid, codes, 0)
         lo = np.where(valid, self.offsets[safe], 0)
-        counts = np.where(valid, self.offsets[safe + 1] - lo, 0)
-        owner = np.repeat(np.arange(len(codes), dtype=np.int64), counts)
-        starts = np.cumsum(counts) - counts
-        rows = np.arange(len(owner), dtype=np.int64) - starts[owner] + lo[owner]
-        return rows, owner
+        return ranges(lo, np.where(valid, self.offsets[safe + 1], 0))
+
+
+def ranges(lo: I64, hi: I64) -> tuple[I64, I64]:
+    """The positions of the ranges ``[lo[k], hi[k])`` concatenated, and the ``k`` each belongs to."""
+    counts = np.maximum(np.asarray(hi, dtype=np.int64) - lo, 0)
+    owner = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    starts = np.cumsum(counts) - counts
+    return np.arange(len(owner), dtype=np.int64) - starts[owner] + np.asarray(lo, dtype=np.int64)[owner], owner

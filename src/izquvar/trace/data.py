@@ -22,7 +22,7 @@ from izquvar.errors import NotFound, StoreError
 from izquvar.store.embedded import EmbeddedStore
 from izquvar.store.layout import MANIFEST_FILE
 from izquvar.store.manifest import load_manifest
-from izquvar.trace.columnar import Columns, Grouped
+from izquvar.trace.columnar import Columns, Grouped, ranges
 from izquvar.trace.index import EPOCH_US, StayIndex
 from izquvar.trace.tables import People, Rosters, Vocabulary, ble_columns, card_columns, checkin_columns
 
@@ -183,10 +183,11 @@ class Homes:
     keys: I64
     x: F64
     y: F64
-    household: npt.NDArray[np.object_]
+    #: Household code (:attr:`People.households`) of each home.
+    household: I64
 
     @classmethod
-    def build(cls, people: pd.DataFrame, cell_m: float = 100.0) -> Homes:
+    def build(cls, people: pd.DataFrame, households: Vocabulary, cell_m: float = 100.0) -> Homes:
         from izquvar.geo.distance import to_metres
         from izquvar.trace.index import cell_key
 
@@ -195,7 +196,8 @@ class Homes:
         x, y = to_metres(homes["home_lat"].to_numpy(np.float64), homes["home_lon"].to_numpy(np.float64))
         keys = cell_key(np.floor_divide(x, cell_m).astype(np.int64), np.floor_divide(y, cell_m).astype(np.int64))
         order = np.argsort(keys, kind="stable")
-        return cls(cell_m, keys[order], x[order], y[order], homes["household"].to_numpy(object)[order])
+        household = households.encode_values(homes["household"].to_numpy(object))
+        return cls(cell_m, keys[order], x[order], y[order], household[order])
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -236,6 +238,8 @@ class TraceData:
     stay_columns: dict[str, npt.NDArray[Any]]
     #: The stay index's person names by its person id (what a contact found by GPS is called).
     stay_persons: npt.NDArray[np.object_]
+    #: The stay index's persons as codes of :attr:`persons` (-1: known only to GPS).
+    stay_person_code: npt.NDArray[np.int64]
     homes: Homes
     #: Registered phone pseudonym → person (the last registration of a phone wins, as in :meth:`persons_by_phone`).
     phone_person: dict[str, str]
@@ -279,6 +283,7 @@ class TraceData:
         towers = _located(store, store.table("towers").to_pandas()).set_index("cell_id")
         people = people_table.to_pandas()
         phone_person = _phone_person(people)
+        registry = People.build(people_table, persons)
         ends = [int(index_seconds(stays.end_s).max()) if stays.n_stays else 0]
         ends += [int(cell_events.time_s.max())] if len(cell_events.time_s) else []
         ends += [int(ble["end_s"].max())] if len(ble["end_s"]) else []
@@ -294,7 +299,7 @@ class TraceData:
             venues=venues,
             persons=persons,
             venue_ids=venue_ids,
-            people=People.build(people_table, persons),
+            people=registry,
             rosters=Rosters.build(rosters, persons, venue_ids),
             checkins=Grouped.build(checkin, checkin["person"], n_persons, checkin["check_in_s"]),
             checkins_at=Grouped.build(checkin, checkin["venue"], n_venues, checkin["check_in_s"]),
@@ -313,7 +318,8 @@ class TraceData:
             data_start_s=min(starts) if starts else 0,
             stay_columns=stay_columns,
             stay_persons=np.asarray(stays.persons.to_pylist(), dtype=object),
-            homes=Homes.build(people),
+            stay_person_code=persons.encode(stays.persons),
+            homes=Homes.build(people, registry.households),
             phone_person=phone_person,
             subscriber_contact=np.asarray(
                 [phone_person.get(n, n) for n in cell_events.subscriber_names.tolist()], dtype=object
@@ -385,11 +391,7 @@ class TraceData:
         ids = [index.person_id(p) for p in persons]
         known = np.asarray([k for k, pid in enumerate(ids) if pid is not None], dtype=np.int64)
         pids = np.asarray([pid for pid in ids if pid is not None], dtype=np.int64)
-        lo = index.person_offsets[pids].astype(np.int64)
-        hi = index.person_offsets[pids + 1].astype(np.int64)
-        counts = hi - lo
-        owner = np.repeat(np.arange(len(pids), dtype=np.int64), counts)
-        at = np.arange(len(owner), dtype=np.int64) - (np.cumsum(counts) - counts)[owner] + lo[owner]
+        at, owner = ranges(index.person_offsets[pids].astype(np.int64), index.person_offsets[pids + 1].astype(np.int64))
         return np.asarray(index.person_stays[at], dtype=np.int64), known[owner]
 
     def person_names(self, codes: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:

@@ -78,7 +78,15 @@ def case_places(case: Case, data: TraceData, lang: Lang, areas: Any) -> list[Pla
     stops.extend(_cell_stops(case, data, stops))
     stops.sort(key=lambda s: (s.start_s, s.end_s))
     area_refs = _AreaRefs(areas, lang)
-    return [_place(s, case, data, area_refs) for s in stops]
+    gps_only = [k for k, s in enumerate(stops) if s.sources == {"gps"}]
+    at_home = at_someones_home(
+        data,
+        np.asarray([stops[k].lat for k in gps_only], dtype=np.float64),
+        np.asarray([stops[k].lon for k in gps_only], dtype=np.float64),
+        np.asarray([stops[k].sigma_m for k in gps_only], dtype=np.float64),
+    )
+    visited = set(np.asarray(gps_only, dtype=np.int64)[at_home].tolist())
+    return [_place(s, case, data, area_refs, k in visited) for k, s in enumerate(stops)]
 
 
 class _AreaRefs:
@@ -186,7 +194,8 @@ def _cell_stops(case: Case, data: TraceData, covered: list[_Stop]) -> list[_Stop
     return stops
 
 
-def _place(stop: _Stop, case: Case, data: TraceData, area_refs: _AreaRefs) -> Place:
+def _place(stop: _Stop, case: Case, data: TraceData, area_refs: _AreaRefs, at_a_home: bool) -> Place:
+    """The place of a stop; ``at_a_home``: a GPS-only stop at someone's registered home."""
     venue = venue_ref(data, stop.venue_id)
     if venue is not None:
         setting = venue.category
@@ -194,7 +203,7 @@ def _place(stop: _Stop, case: Case, data: TraceData, area_refs: _AreaRefs) -> Pl
         setting = "area"
     elif case.home is not None and float(haversine_m(stop.lat, stop.lon, case.home[0], case.home[1])) <= HOME_RADIUS_M:
         setting = "home"
-    elif stop.sources == {"gps"} and at_someones_home(data, stop.lat, stop.lon, stop.sigma_m):
+    elif at_a_home:
         setting = "visit"
     else:
         setting = "unknown"

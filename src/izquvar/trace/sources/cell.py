@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from izquvar.trace.columnar import ranges
 from izquvar.trace.data import TraceData
 from izquvar.trace.evidence import Case, EvidenceBatch, clip, empty
 from izquvar.trace.result import Source
@@ -116,7 +117,7 @@ def _site_subscribers(
     # the case's own records during each visit: which cells served it (each site's cells in name order)
     a = np.searchsorted(own_t, lo_s, side="left")
     b = np.searchsorted(own_t, hi_s, side="right")
-    own_rows, own_site = _ranges(a, b)
+    own_rows, own_site = ranges(a, b)
     if not len(own_rows):
         return None
     n_cells = len(events.cell_ids)
@@ -124,7 +125,7 @@ def _site_subscribers(
     pair_site, pair_cell = pair // n_cells, pair % n_cells
     # everyone's records of those cells during the visit, by site, then cell, then time
     lo, hi = events.in_intervals(pair_cell, lo_s[pair_site], hi_s[pair_site])
-    rows, pair_of = _ranges(lo, hi)
+    rows, pair_of = ranges(lo, hi)
     codes = events.subscriber[rows]
     others = codes != phone_code
     rows, pair_of, codes = rows[others], pair_of[others], codes[others]
@@ -148,14 +149,6 @@ def _site_subscribers(
     start = np.maximum(first[top] - PAD_S, site_start[site])
     end = np.minimum(last[top] + PAD_S, site_end[site])
     return site, subscriber[top], start, end, cell[top]
-
-
-def _ranges(lo: I64, hi: I64) -> tuple[I64, I64]:
-    """The positions of the ranges ``[lo[k], hi[k])`` concatenated, and the ``k`` of each."""
-    counts = np.maximum(hi - lo, 0)
-    owner = np.repeat(np.arange(len(lo), dtype=np.int64), counts)
-    starts = np.cumsum(counts) - counts
-    return np.arange(len(owner), dtype=np.int64) - starts[owner] + lo[owner], owner
 
 
 def _most_minutes(

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from izquvar.geo.distance import haversine_m, to_metres
+from izquvar.trace.columnar import ranges
 from izquvar.trace.data import TraceData, index_seconds
 from izquvar.trace.evidence import Case, EvidenceBatch, clip, disc_share, empty
 from izquvar.trace.index import cell_key
@@ -41,7 +42,7 @@ OWN_HOME_M = 150.0
 
 @dataclass(frozen=True)
 class _Stays:
-    person: npt.NDArray[np.object_]
+    person: npt.NDArray[np.int64]
     start_s: npt.NDArray[np.int64]
     end_s: npt.NDArray[np.int64]
     distance_m: npt.NDArray[np.float64]
@@ -68,33 +69,28 @@ class VisitSource:
             return empty()
         minutes = (stays["end_s"] - stays["start_s"]).astype(np.float64) / 60.0
         sigma = _sigma(stays["accuracy_m"].astype(np.float64), stays["n_pings"].astype(np.float64))
-        candidate = (stays["venue"] < 0) & (minutes >= MIN_MINUTES)
-        own_code = data.household_of(case.person)
-        own = str(data.people.households.names[own_code]) if own_code >= 0 else None
-        hosts_of, stay_of, distances = [], [], []
-        lats, lons = stays["lat"].astype(np.float64).tolist(), stays["lon"].astype(np.float64).tolist()
-        for k in np.flatnonzero(candidate).tolist():  # the case's few long stays away from venues
-            household, distance = _nearest_home(data, lats[k], lons[k])
-            if household is None or household == own or distance > _radius(float(sigma[k])):
-                continue
-            hosts_of.append(data.people.members.rows(data.people.households.code(household))["person"])
-            stay_of.append(k)
-            distances.append(distance)
-        if not hosts_of:
+        candidate = np.flatnonzero((stays["venue"] < 0) & (minutes >= MIN_MINUTES))
+        lat, lon = stays["lat"].astype(np.float64)[candidate], stays["lon"].astype(np.float64)[candidate]
+        household, distance = nearest_homes(data, lat, lon)
+        own = data.household_of(case.person)
+        hosted = (household >= 0) & (household != own) & (distance <= _radius(sigma[candidate]))
+        if not hosted.any():
             return empty()
-        n_hosts = np.asarray([len(h) for h in hosts_of], dtype=np.int64)
-        occupants = np.repeat(n_hosts + 1, n_hosts)
-        stay = np.repeat(np.asarray(stay_of, dtype=np.int64), n_hosts)
-        p_near = disc_share(case.profile.close_distance_m, M2_PER_OCCUPANT * occupants.astype(np.float64))
+        rows, owner = data.people.members.positions(household[hosted])
+        hosts = data.people.members.columns["person"][rows]
+        n_hosts = np.bincount(owner, minlength=int(hosted.sum()))
+        stay = candidate[hosted][owner]
+        occupants = (n_hosts + 1)[owner].astype(np.float64)
+        p_near = disc_share(case.profile.close_distance_m, M2_PER_OCCUPANT * occupants)
         return EvidenceBatch.of(
             len(stay),
-            contact=data.person_names(np.concatenate(hosts_of)),
+            contact=data.person_names(hosts),
             source="gps",
             start_s=stays["start_s"][stay],
             end_s=stays["end_s"][stay],
             lat=stays["lat"][stay],
             lon=stays["lon"][stay],
-            distance_m=np.repeat(np.asarray(distances), n_hosts),
+            distance_m=distance[hosted][owner],
             p_near=p_near,
             grade="casual",
             qualifies=minutes[stay] * p_near >= case.profile.close_minutes,
@@ -110,23 +106,25 @@ class VisitSource:
         household_code = data.household_of(case.person)
         household = data.people.members.rows(household_code)["person"] if household_code >= 0 else np.empty(0, np.int64)
         household_names = set(data.person_names(household).tolist())
+        ids = [data.stays.person_id(p) for p in household_names | {case.person}]
+        residents = np.asarray([i for i in ids if i is not None], dtype=np.int64)
         keep = (
             (near.end_s - near.start_s >= MIN_MINUTES * 60)
-            & (near.distance_m <= np.minimum(HOME_SIZE_M + SIGMAS * near.sigma_m, MAX_RADIUS_M))
-            & ~np.isin(near.person, list(household_names | {case.person}))
+            & (near.distance_m <= _radius(near.sigma_m))
+            & ~np.isin(near.person, residents)
         )
         if not keep.any():
             return empty()
         person = near.person[keep]
-        codes = data.persons.encode_values(person)
+        codes = data.stay_person_code[person]
         safe = np.maximum(codes, 0)
         lat = np.where(codes >= 0, data.people.home_lat[safe], np.nan)
         lon = np.where(codes >= 0, data.people.home_lon[safe], np.nan)
         registered = np.isfinite(lat) & np.isfinite(lon)
         distance_home = haversine_m(np.where(registered, lat, 0.0), np.where(registered, lon, 0.0), *case.home)
-        lives_here = registered & (distance_home <= OWN_HOME_M)
-        start, end = near.start_s[keep][~lives_here], near.end_s[keep][~lives_here]
-        person = person[~lives_here]
+        guest = ~(registered & (distance_home <= OWN_HOME_M))
+        start, end = near.start_s[keep][guest], near.end_s[keep][guest]
+        person = person[guest]
         if not len(person):
             return empty()
         start, end = _while_case_home(case, start, end)
@@ -135,13 +133,13 @@ class VisitSource:
         minutes = (end - start) / 60.0
         out = EvidenceBatch.of(
             len(person),
-            contact=person,
+            contact=data.stay_persons[person],
             source="gps",
             start_s=start,
             end_s=end,
             lat=case.home[0],
             lon=case.home[1],
-            distance_m=near.distance_m[keep][~lives_here],
+            distance_m=near.distance_m[keep][guest],
             p_near=p_near,
             grade="casual",
             qualifies=minutes * p_near >= case.profile.close_minutes,
@@ -151,53 +149,58 @@ class VisitSource:
         return out.take(out["end_s"] > out["start_s"])
 
 
-def _project(lat: float, lon: float) -> tuple[float, float]:
-    """A point in the stay index's national projection (metres)."""
-    x, y = to_metres([lat], [lon])
-    return float(x[0]), float(y[0])
-
-
 def _sigma(accuracy: npt.NDArray[np.float64], pings: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     accuracy = np.where(np.isfinite(accuracy), accuracy, 25.0)
     sigma: npt.NDArray[np.float64] = accuracy / np.sqrt(np.maximum(pings, 1.0))
     return sigma
 
 
-def at_someones_home(data: TraceData, lat: float, lon: float, sigma_m: float) -> bool:
-    """Whether a position of error ``sigma_m`` is at a registered home (by :func:`_nearest_home`'s rule)."""
-    household, distance = _nearest_home(data, lat, lon)
-    return household is not None and distance <= _radius(sigma_m)
+def at_someones_home(
+    data: TraceData, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], sigma_m: npt.NDArray[np.float64]
+) -> npt.NDArray[np.bool_]:
+    """Whether each position of error ``sigma_m`` is at a registered home (by :func:`nearest_homes`' rule)."""
+    household, distance = nearest_homes(data, lat, lon)
+    at_home: npt.NDArray[np.bool_] = (household >= 0) & (distance <= _radius(sigma_m))
+    return at_home
 
 
-def _radius(sigma: float) -> float:
-    return min(HOME_SIZE_M + SIGMAS * sigma, MAX_RADIUS_M)
+def _radius(sigma: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    radius: npt.NDArray[np.float64] = np.minimum(HOME_SIZE_M + SIGMAS * sigma, MAX_RADIUS_M)
+    return radius
 
 
-def _nearest_home(data: TraceData, lat: float, lon: float) -> tuple[str | None, float]:
-    """The registered home nearest to a point (within :data:`MAX_RADIUS_M`), by a grid lookup."""
+def nearest_homes(
+    data: TraceData, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """For each point, the household code of the nearest registered home in the 3×3 grid cells around it (-1
+    when there is none) and its distance (m; infinite when none), all points in one grid lookup. Ties go to
+    the home met first, cells in (dx, dy) order."""
     homes = data.homes
-    px, py = _project(lat, lon)
-    cx, cy = int(px // homes.cell_m), int(py // homes.cell_m)
-    best: tuple[str | None, float] = (None, math.inf)
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            key = cell_key(np.asarray([cx + dx], np.int64), np.asarray([cy + dy], np.int64))[0]
-            lo = int(np.searchsorted(homes.keys, key, side="left"))
-            hi = int(np.searchsorted(homes.keys, key, side="right"))
-            if hi == lo:
-                continue
-            d = np.hypot(homes.x[lo:hi] - px, homes.y[lo:hi] - py)
-            j = int(np.argmin(d))
-            if d[j] < best[1]:
-                best = (str(homes.household[lo + j]), float(d[j]))
-    return best
+    household = np.full(len(lat), -1, dtype=np.int64)
+    distance = np.full(len(lat), math.inf)
+    if not len(lat) or not len(homes):
+        return household, distance
+    px, py = to_metres(lat, lon)
+    cx = np.floor_divide(px, homes.cell_m).astype(np.int64)
+    cy = np.floor_divide(py, homes.cell_m).astype(np.int64)
+    dx, dy = np.repeat([-1, 0, 1], 3), np.tile([-1, 0, 1], 3)
+    keys = cell_key((cx[:, None] + dx).reshape(-1), (cy[:, None] + dy).reshape(-1))
+    rows, cell = ranges(np.searchsorted(homes.keys, keys, "left"), np.searchsorted(homes.keys, keys, "right"))
+    point = cell // 9
+    d = np.hypot(homes.x[rows] - px[point], homes.y[rows] - py[point])
+    np.minimum.at(distance, point, d)
+    best = np.flatnonzero(d == distance[point])
+    found, first = np.unique(point[best], return_index=True)
+    household[found] = homes.household[rows[best[first]]]
+    return household, distance
 
 
 def _stays_near(data: TraceData, point: tuple[float, float], radius_m: float, start_s: int, end_s: int) -> _Stays:
-    """Stays within ``radius_m`` of a point overlapping ``[start_s, end_s)``, read from the stay index's grid."""
+    """Stays within ``radius_m`` of a point overlapping ``[start_s, end_s)``, read from the stay index's grid;
+    ``person`` is the stay index's person id."""
     index = data.stays
-    px, py = _project(point[0], point[1])
-    x_dm, y_dm = px * 10.0, py * 10.0
+    x, y = to_metres([point[0]], [point[1]])
+    x_dm, y_dm = float(x[0]) * 10.0, float(y[0]) * 10.0
     ring = math.ceil(radius_m * 10.0 / index.cell_dm)
     gx, gy = int(x_dm // index.cell_dm), int(y_dm // index.cell_dm)
     offsets = np.arange(-ring, ring + 1, dtype=np.int64)
@@ -206,10 +209,7 @@ def _stays_near(data: TraceData, point: tuple[float, float], radius_m: float, st
     valid = slots < len(index.cell_keys)
     valid[valid] = index.cell_keys[slots[valid]] == keys[valid]
     slots = slots[valid]
-    rows = [np.arange(index.cell_offsets[s], index.cell_offsets[s + 1]) for s in slots]
-    if not rows:
-        return _Stays(*(np.empty(0, dtype=t) for t in (object, np.int64, np.int64, np.float64, np.float64)))
-    pos = np.concatenate(rows)
+    pos = ranges(index.cell_offsets[slots].astype(np.int64), index.cell_offsets[slots + 1].astype(np.int64))[0]
     s = index_seconds(index.start_s[pos])
     e = index_seconds(index.end_s[pos])
     d = np.hypot(index.x_dm[pos] - x_dm, index.y_dm[pos] - y_dm) / 10.0
@@ -219,7 +219,7 @@ def _stays_near(data: TraceData, point: tuple[float, float], radius_m: float, st
     pos = pos[keep]
     accuracy = data.stay_columns["accuracy_m"][pos].astype(np.float64) if "accuracy_m" in data.stay_columns else 25.0
     pings = data.stay_columns["n_pings"][pos].astype(np.float64) if "n_pings" in data.stay_columns else 1.0
-    person = np.asarray(index.persons.take(index.person[pos].astype(np.int64)).to_pylist(), dtype=object)
+    person = index.person[pos].astype(np.int64)
     return _Stays(person, s[keep], e[keep], d[keep], _sigma(np.asarray(accuracy), np.asarray(pings)))
 
 
