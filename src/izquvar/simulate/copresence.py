@@ -102,6 +102,18 @@ def expand(
     return SlotRows(person=person, place=place, zone=zone, slot=slot, x=ux * w, y=uy * h, stay=stay, w=w, h=h)
 
 
+def absolute_xy(rows: SlotRows, geometry: PlaceGeometry, sel: IntArray) -> tuple[FloatArray, FloatArray]:
+    """City metres (east, north) of the slot rows ``sel``: a zone is centred on its place's reference point.
+
+    The one conversion from positions inside a zone to the city frame, shared by GPS fixes and truth stays so
+    that both say the same thing about where a person was.
+    """
+    place = rows.place[sel]
+    x = geometry.x[place] + rows.x[sel] - rows.w[sel] / 2.0
+    y = geometry.y[place] + rows.y[sel] - rows.h[sel] / 2.0
+    return x, y
+
+
 def chunks_by_place(stays: Stays, budget_rows: int) -> Iterator[IntArray]:
     """Groups of stay indices, whole places at a time, each expanding to about ``budget_rows`` slot rows."""
     order = np.argsort(stays.place, kind="stable")

@@ -38,6 +38,7 @@ from izquvar.simulate.population import Population, build_population
 from izquvar.simulate.schedule import STAY_KINDS, DayBuilder, Habits, Stays, weekday_of
 from izquvar.simulate.sources import ble, card, cell, checkins, gps, lab, registry
 from izquvar.simulate.sources.common import dates, take, timestamps
+from izquvar.simulate.stay_positions import StayPositions
 from izquvar.simulate.writer import PartitionedWriter, write_table
 
 FORMAT_VERSION = 1
@@ -163,8 +164,10 @@ class _Simulation:
         pos_rng = _rng(cfg, "positions", d)
         gps_rng = _rng(cfg, "gps", d)
         want_gps, want_ble = cfg.wants("gps"), cfg.wants("ble")
+        positions = StayPositions(stays)
         for rows_index in chunks_by_place(stays, CHUNK_ROWS):
             rows = expand(stays, rows_index, self.geometry, self.bedroom, pos_rng)
+            positions.add(rows, self.geometry)
             self._close_range(rows, weight, susceptible, exposures, contact_keys, contact_counts)
             self._shared_air(rows, weight, susceptible, exposures)
             if want_ble:
@@ -187,7 +190,7 @@ class _Simulation:
         self.infections.append(new)
         lab_rows = self.epidemic.test(d, _rng(cfg, "test", d))
         self._feeds(d, stays, sightings, lab_rows)
-        self._truth_day(d, stays, contact_keys, contact_counts)
+        self._truth_day(d, stays, positions, contact_keys, contact_counts)
         self.writer.flush(before=self.clock.date(d))
 
     def _close_range(
@@ -341,8 +344,11 @@ class _Simulation:
         if cfg.wants("lab"):
             w.add("lab", lab.results(lab_rows, self.person_id, self.clock, cfg.days - 1), "specimen_date")
 
-    def _truth_day(self, d: int, stays: Stays, keys: list[IntArray], counts: list[IntArray]) -> None:
+    def _truth_day(
+        self, d: int, stays: Stays, positions: StayPositions, keys: list[IntArray], counts: list[IntArray]
+    ) -> None:
         kinds = pa.array(np.asarray(STAY_KINDS)[stays.kind])
+        lat, lon = positions.lat_lon(self.geometry)
         stays_table = truth.build(
             "stays",
             {
@@ -352,6 +358,8 @@ class _Simulation:
                 "start": timestamps(self.clock.to_utc_us(d, stays.start)),
                 "end": timestamps(self.clock.to_utc_us(d, stays.end)),
                 "kind": kinds,
+                "lat": pa.array(lat),
+                "lon": pa.array(lon),
             },
         )
         self.writer.add("truth/stays", stays_table, "start")

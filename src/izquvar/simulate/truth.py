@@ -1,7 +1,9 @@
 """Ground truth written beside the feeds: what really happened, in raw identifiers, for judging tracing.
 
 - ``truth/stays``: every stay of everyone (homes, venues, guest visits, rides), partitioned by the UTC date of
-  its start. For homes and visits ``venue`` is the household identifier of the home.
+  its start. For homes and visits ``venue`` is the household identifier of the home. ``lat``/``lon`` (WGS 84)
+  are where the person was in the stay's first 5-minute slot (a ride: where it was boarded); see
+  :mod:`izquvar.simulate.stay_positions`.
 - ``truth/close_contacts``: pairs within 2 m for at least 15 minutes in total on a (local) day, from the
   simulated positions every 5 minutes; ``person_a`` sorts before ``person_b``.
 - ``truth/infections.<ext>``: who infected whom, when and where (index cases have no infector).
@@ -32,6 +34,9 @@ STAYS = _schema(
         pa.field("start", _TS, nullable=False),
         pa.field("end", _TS, nullable=False),
         pa.field("kind", pa.string(), nullable=False),
+        # always written; nullable so that outputs from before stays had positions still read with this schema
+        pa.field("lat", pa.float64(), nullable=True),
+        pa.field("lon", pa.float64(), nullable=True),
     ]
 )
 CLOSE_CONTACTS = _schema(
@@ -66,7 +71,10 @@ SCHEMAS = {"stays": STAYS, "close_contacts": CLOSE_CONTACTS, "infections": INFEC
 
 
 def build(name: str, columns: dict[str, ArrowArray]) -> pa.Table:
-    """A truth table with its exact schema."""
+    """A truth table with its exact schema; a nullable column not given is all null (a required one raises)."""
     schema = SCHEMAS[name]
-    arrays = [columns[f.name].cast(f.type) for f in schema]
+    rows = len(next(iter(columns.values()))) if columns else 0
+    arrays = [
+        columns[f.name].cast(f.type) if f.name in columns or not f.nullable else pa.nulls(rows, f.type) for f in schema
+    ]
     return pa.Table.from_arrays(arrays, schema=schema)

@@ -14,7 +14,7 @@ import pyarrow as pa
 from izquvar.simulate.city import to_lat_lon
 from izquvar.simulate.clock import Clock
 from izquvar.simulate.config import SimConfig
-from izquvar.simulate.copresence import SLOT_MIN, PlaceGeometry, SlotRows
+from izquvar.simulate.copresence import SLOT_MIN, PlaceGeometry, SlotRows, absolute_xy
 from izquvar.simulate.schedule import RIDE, Stays
 from izquvar.simulate.sources.common import ArrowArray, table, take, timestamps
 
@@ -63,8 +63,7 @@ def still_pings(
     person = rows.person[sel]
     place = rows.place[sel]
     minute = minute_all[sel]
-    x = geometry.x[place] + rows.x[sel] - rows.w[sel] / 2.0
-    y = geometry.y[place] + rows.y[sel] - rows.h[sel] / 2.0
+    x, y = absolute_xy(rows, geometry, sel)
     sigma = np.where(geometry.indoor[place], config.gps_sigma_indoor_m, config.gps_sigma_outdoor_m)
     return _table(person, minute, x, y, sigma, person_id, clock, day, rng)
 
