@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, EvidenceBatch, clip, daily_sums, empty
+from izquvar.trace.evidence import Case, EvidenceBatch, daily_sums, empty
 from izquvar.trace.result import Source
 
 THRESHOLDS_DB = (55.0, 63.0, 73.0)
@@ -34,28 +34,30 @@ class BleSource:
         rows = data.ble.rows(data.person_code(case.person))
         if not len(rows):
             return empty()
-        rows = rows.take((rows["start_s"] < case.end_s) & (rows["end_s"] > case.start_s))
-        if not len(rows):
+        # clipped to the window (rows left empty dropped) before anything is derived from them
+        start = np.maximum(rows["start_s"], case.start_s)
+        end = np.minimum(rows["end_s"], case.end_s)
+        inside = (rows["start_s"] < case.end_s) & (rows["end_s"] > case.start_s) & (end > start)
+        if not inside.any():
             return empty()
-        attenuation = rows["attenuation_db"]
+        start, end, other = start[inside], end[inside], rows["other"][inside]
+        attenuation = rows["attenuation_db"][inside]
         bucket = np.searchsorted(np.asarray(THRESHOLDS_DB), attenuation, side="left")
-        out = EvidenceBatch.of(
-            len(rows),
-            contact=data.person_names(rows["other"]),
+        weight = np.asarray(WEIGHTS)[bucket]
+        close_weight = np.where(weight >= 1.0, weight, 0.0)
+        offset = int(case.profile.utc_offset.total_seconds())
+        day = (start + offset) // 86_400
+        per_day = daily_sums(other, day, (end - start).astype(np.float64) / 60.0 * close_weight)
+        return EvidenceBatch.of(
+            len(start),
+            contact=data.person_names(other),
             source="ble",
-            start_s=rows["start_s"],
-            end_s=rows["end_s"],
+            start_s=start,
+            end_s=end,
             attenuation_db=attenuation,
             p_near=np.asarray(P_NEAR)[bucket],
             grade=np.asarray(GRADES, dtype=object)[bucket],
+            qualifies=(per_day >= case.profile.close_minutes) & (close_weight > 0),
             setting="phone_proximity",
             detail=np.asarray(BUCKETS, dtype=object)[bucket],
         )
-        out = clip(out, case)
-        weight = np.asarray(WEIGHTS)[np.searchsorted(np.asarray(THRESHOLDS_DB), out["attenuation_db"])]
-        close_weight = np.where(weight >= 1.0, weight, 0.0)
-        offset = int(case.profile.utc_offset.total_seconds())
-        day = (out["start_s"] + offset) // 86_400
-        weighted = (out["end_s"] - out["start_s"]).astype(np.float64) / 60.0 * close_weight
-        per_day = daily_sums(out["contact"], day, weighted)
-        return out.with_columns(qualifies=(per_day >= case.profile.close_minutes) & (close_weight > 0))
