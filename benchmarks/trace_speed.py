@@ -1,6 +1,8 @@
 """Single-case co-location speed: izquvar's stay index against PostGIS and DuckDB on the same stays.
 
     python benchmarks/trace_speed.py --people 100000 [--json] [--distances 2,10,25] [--queries 100]
+    python benchmarks/trace_speed.py --sim SIMDIR --json          # the simulator's truth stays
+    python benchmarks/trace_speed.py --stays STAYS.parquet --json  # any Parquet stays
 
 The question, asked of each engine for Q random cases over the whole period: "everyone whose stays were within
 D metres of the case's stays, overlapping in time, with at least 15 minutes of (union) overlap". The three
@@ -21,8 +23,17 @@ Baselines, written as an expert would:
   kept only on the day its overlap starts (so no DISTINCT is needed); the union of overlaps is computed in
   one window pass (each overlap adds what lies beyond the furthest end before it).
 
-Stays come from ``--stays`` (Parquet file or directory with person, start, end, lat, lon, e.g. the store's
-derived ``stays`` or the simulator's truth stays) or, without it, from the synthetic generator below.
+Stays come from one of:
+
+* ``--sim DIR``: the truth stays of a simulator run (``DIR/truth/stays``, Parquet or CSV as the run's
+  ``simulation.json`` says): where everyone really was, with ``lat``/``lon`` the person's position in the
+  stay's first 5-minute slot (a ride: its boarding point; see docs/simulator.md). The issue's target is stated
+  on the simulator's 1,000,000 people x 14 days; a truth-only run is enough and much cheaper
+  (``izquvar simulate --people 1000000 --days 14 --sources people --no-close-contacts --out DIR``: the stays
+  do not depend on which feeds are written). ``--people`` is ignored;
+* ``--stays PATH``: a Parquet file or directory with person, start, end, lat, lon (e.g. the store's derived
+  ``stays``);
+* neither: the synthetic generator below, ``--people`` people.
 
 Synthetic stays (``synthetic_stays``): people live in households of about four in seven Uzbek cities
 (weighted like their populations, Gaussian spread of 3-6 km around the centre); each has a workplace or
@@ -35,7 +46,11 @@ venue's position plus a Gaussian offset scaled to the venue's size (8 m for a ho
 
 With ``--json`` the last line is
 ``{"people": N, "stays": S, "izquvar_ms": {"median": m, "p99": p}, "duckdb_ms": {...}, "postgis_ms": {...},
-"same_contacts": true}`` with figures for D = 10 m (or the first distance when 10 is not asked for).
+"same_contacts": true, ...}`` with the top-level engine figures for D = 10 m (or the first distance when 10
+is not asked for), followed by ``source``, ``queries``, ``index`` (build seconds, MiB of arrays, cells, peak
+resident memory of the process after the build and before it), ``load_s`` (DuckDB, PostGIS load and index
+times) and ``by_distance``: for every D, each engine's median and p99, the baselines' ratios of medians
+(``duckdb_over_izquvar``, ``postgis_over_izquvar``), contacts per case and whether the engines agreed.
 """
 
 from __future__ import annotations
@@ -63,6 +78,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.dataset as pads
 
+from izquvar.simulate.truth import STAYS as TRUTH_STAYS
 from izquvar.trace import StayIndex, colocated
 from izquvar.trace.index import EPOCH
 
@@ -203,9 +219,30 @@ def synthetic_stays(people: int, days: int = 14, seed: int = 20260302) -> pa.Tab
     return pa.table({"person": persons, "start": to_ts(start), "end": to_ts(end), "lat": lat, "lon": lon})
 
 
+STAY_COLUMNS = ["person", "start", "end", "lat", "lon"]
+
+
 def read_stays(path: Path) -> pa.Table:
     """Stays from Parquet (a file or a directory of files), e.g. the store's derived stays."""
-    table = pads.dataset(path, format="parquet").to_table(columns=["person", "start", "end", "lat", "lon"])
+    table = pads.dataset(path, format="parquet").to_table(columns=STAY_COLUMNS)
+    return table
+
+
+def read_sim_stays(sim_dir: Path) -> pa.Table:
+    """The truth stays of a simulator run: where everyone really was, with the position of each stay."""
+    try:
+        config = json.loads((sim_dir / "simulation.json").read_text(encoding="utf-8"))["config"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SystemExit(f"{sim_dir}: not a readable simulator output ({exc})") from exc
+    fmt = "csv" if config.get("format") == "csv" else "parquet"
+    path = sim_dir / "truth" / "stays"
+    if not path.is_dir():
+        raise SystemExit(f"{path}: missing; the simulator always writes truth stays, is {sim_dir} complete?")
+    # partitioning=None: the day=... directories are not a column; the schema types CSV times and coordinates
+    dataset = pads.dataset(str(path), format=fmt, schema=TRUTH_STAYS, partitioning=None)  # type: ignore[call-overload]
+    table: pa.Table = dataset.to_table(columns=STAY_COLUMNS)
+    if table.num_rows and (table.column("lat").null_count or table.column("lon").null_count):
+        raise SystemExit(f"{path}: stays without lat/lon; this run predates stay positions, simulate it again")
     return table
 
 
@@ -486,23 +523,46 @@ class PostGISEngine:
 # ---------------------------------------------------------------------------- main
 
 
+def distance_summary(
+    d: float, results: dict[str, dict[float, Timings]], answers: dict[str, dict[float, list[Contacts]]], same: bool
+) -> dict[str, Any]:
+    """One distance's figures for the JSON line: every engine's timings, the ratios and the contact counts."""
+    out: dict[str, Any] = {engine: per[d].summary() for engine, per in results.items()}
+    if "izquvar" in results:
+        base = results["izquvar"][d].summary()["median"]
+        for engine in ("duckdb", "postgis"):
+            if engine in results and base > 0:
+                out[f"{engine}_over_izquvar"] = round(results[engine][d].summary()["median"] / base, 1)
+    reference = "izquvar" if "izquvar" in answers else next(iter(answers))
+    out["contacts_per_case"] = round(statistics.mean(len(f) for f in answers[reference][d]), 1)
+    out["same_contacts"] = same
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--people", type=int, required=True)
+    parser.add_argument("--people", type=int, help="synthetic people (ignored with --sim or --stays)")
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument("--json", action="store_true", help="print the summary JSON as the last line")
     parser.add_argument("--distances", default="2,10,25", help="comma-separated D in metres")
     parser.add_argument("--queries", type=int, default=100, help="random cases per engine and distance")
-    parser.add_argument("--stays", type=Path, help="Parquet stays to use instead of the synthetic generator")
+    source_group = parser.add_mutually_exclusive_group()
+    source_group.add_argument("--stays", type=Path, help="Parquet stays to use instead of the synthetic generator")
+    source_group.add_argument("--sim", type=Path, help="a simulator output directory: its truth stays")
     parser.add_argument("--engines", default="izquvar,duckdb,postgis")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, help="where DuckDB/PostgreSQL files go (default: a temp dir)")
     args = parser.parse_args(argv)
+    if args.people is None and args.stays is None and args.sim is None:
+        parser.error("give --people N (synthetic stays), --sim DIR or --stays PATH")
     distances = [float(d) for d in args.distances.split(",")]
     engines = set(args.engines.split(","))
 
     t0 = time.perf_counter()
-    if args.stays:
+    if args.sim:
+        stays = read_sim_stays(args.sim)
+        source = f"simulator truth stays from {args.sim}"
+    elif args.stays:
         stays = read_stays(args.stays)
         source = f"Parquet stays from {args.stays}"
     else:
@@ -514,6 +574,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     index = StayIndex.build(stays)
     build_s = time.perf_counter() - t0
+    rss_after_build = rss_mb()
     log(f"izquvar index: built in {build_s:.1f} s, {index.nbytes / 2**20:,.0f} MiB of arrays, "
         f"peak RSS {rss_mb():,.0f} MiB (before build {rss_before:,.0f} MiB), "
         f"{len(index.cell_keys):,} cells")  # fmt: skip
@@ -530,6 +591,7 @@ def main(argv: list[str] | None = None) -> int:
 
     integer = integer_stays(index)
     results: dict[str, dict[float, Timings]] = {}
+    load_s: dict[str, float] = {}
     answers: dict[str, dict[float, list[Contacts]]] = {}
 
     def bench(engine: str, make: Callable[[float], Engine], cases: list[Any]) -> None:
@@ -555,7 +617,8 @@ def main(argv: list[str] | None = None) -> int:
         if "duckdb" in engines:
             t0 = time.perf_counter()
             duck = DuckDBEngine(integer, {max(round(d * 10), 100) for d in distances}, tmp)
-            log(f"duckdb: loaded and gridded in {time.perf_counter() - t0:.1f} s")
+            load_s["duckdb"] = round(time.perf_counter() - t0, 1)
+            log(f"duckdb: loaded and gridded in {load_s['duckdb']:.1f} s")
             bench("duckdb", lambda d: duck.engine(d, window_s), [int(i) for i in case_ids])
             duck.close()
         if "postgis" in engines:
@@ -564,7 +627,8 @@ def main(argv: list[str] | None = None) -> int:
             with postgres_cluster(pgdir) as dsn:
                 t0 = time.perf_counter()
                 pg = PostGISEngine(dsn, integer, pgdir)
-                log(f"postgis: loaded and indexed in {time.perf_counter() - t0:.1f} s")
+                load_s["postgis"] = round(time.perf_counter() - t0, 1)
+                log(f"postgis: loaded and indexed in {load_s['postgis']:.1f} s")
                 log(pg.explain(distances[0], window, int(case_ids[0])))
                 bench("postgis", lambda d: pg.engine(d, window), [int(i) for i in case_ids])
                 pg.close()
@@ -572,12 +636,13 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
 
     same = True
+    same_at = dict.fromkeys(distances, True)
     reference = "izquvar" if "izquvar" in answers else next(iter(answers))
     for engine, per_distance in answers.items():
         for d, found in per_distance.items():
             mismatches = sum(a != b for a, b in zip(found, answers[reference][d], strict=True))
             if mismatches:
-                same = False
+                same = same_at[d] = False
                 log(f"MISMATCH: {engine} vs {reference} at D={d:g} m differ on {mismatches} of {len(found)} cases")
     print(f"{index.n_stays:,} stays, {len(case_ids)} cases per engine and distance, window {window[0]:%Y-%m-%d}"
           f" .. {window[1]:%Y-%m-%d}, index build {build_s:.1f} s, {index.nbytes / 2**20:,.0f} MiB")  # fmt: skip
@@ -597,13 +662,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         d = 10.0 if 10.0 in distances else distances[0]
         summary: dict[str, Any] = {
-            "people": index.n_persons if args.stays else args.people,
+            "people": index.n_persons if args.stays or args.sim else args.people,
             "stays": index.n_stays,
         }
         for engine in ("izquvar", "duckdb", "postgis"):
             if engine in results:
                 summary[f"{engine}_ms"] = results[engine][d].summary()
         summary["same_contacts"] = same
+        summary["source"] = source
+        summary["queries"] = len(case_ids)
+        summary["index"] = {
+            "build_s": round(build_s, 1),
+            "arrays_mib": round(index.nbytes / 2**20, 1),
+            "cells": len(index.cell_keys),
+            "peak_rss_mib": round(rss_after_build, 1),
+            "rss_before_build_mib": round(rss_before, 1),
+        }
+        summary["load_s"] = load_s
+        summary["by_distance"] = {f"{d:g}": distance_summary(d, results, answers, same_at[d]) for d in distances}
         print(json.dumps(summary))
     return 0 if same else 1
 
