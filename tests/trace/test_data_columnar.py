@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from izquvar.geo.distance import to_metres
-from izquvar.trace.columnar import Columns, Grouped, ranges
+from izquvar.trace.columnar import Columns, Grouped, ranges, stable_order
 from izquvar.trace.data import CellEvents, Homes
 from izquvar.trace.evidence import COLUMNS, EvidenceBatch, evidence_columns, frame, visit_pairs
 from izquvar.trace.index import cell_key
@@ -159,3 +159,12 @@ def test_cell_intervals_match_the_per_cell_lookup() -> None:
         codes, times = events.during_codes(str(events.cell_ids[cells[k]]), int(starts[k]), int(ends[k]))
         assert events.subscriber[lo[k] : hi[k]].tolist() == codes.tolist()
         assert events.time_s[lo[k] : hi[k]].tolist() == times.tolist()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(-(2**40), 2**40), max_size=60), st.booleans())
+def test_stable_order_is_the_stable_argsort(values: list[int], huge: bool) -> None:
+    key = np.asarray(values, dtype=np.int64)
+    if huge and len(key):
+        key[0] = 2**62  # too wide to pack with the positions: the plain stable argsort answers
+    assert stable_order(key).tolist() == np.argsort(key, kind="stable").tolist()

@@ -118,3 +118,19 @@ def ranges(lo: I64, hi: I64) -> tuple[I64, I64]:
     owner = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
     starts = np.cumsum(counts) - counts
     return np.arange(len(owner), dtype=np.int64) - starts[owner] + np.asarray(lo, dtype=np.int64)[owner], owner
+
+
+def stable_order(key: I64) -> I64:
+    """``np.argsort(key, kind="stable")``, computed as one plain sort of ``key · n + position`` when that fits
+    in 64 bits: numpy sorts plain int64 values with vectorised (SIMD) code, several times faster than a stable
+    argsort on the tens of thousands of operator records a busy case's cells hold."""
+    n = len(key)
+    if n < 2:
+        return np.arange(n, dtype=np.int64)
+    low = int(key.min())
+    span = int(key.max()) - low + 1
+    if span * n >= 2**62:
+        return np.argsort(key, kind="stable").astype(np.int64)
+    packed = np.sort((key - low) * n + np.arange(n, dtype=np.int64))
+    order: I64 = packed % n
+    return order

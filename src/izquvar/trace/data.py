@@ -1,8 +1,9 @@
 """Everything a trace reads, loaded from the store once and arranged for per-case lookups.
 
 Why: a single-case trace must take milliseconds, so every table is sorted once by the key a trace looks it up
-by (person, venue, cell) and answered afterwards with binary searches. The stay index, the only costly part to
-build, is persisted under ``STORE/index/<manifest generation>/stays`` and rebuilt when the store changes.
+by (person, venue, household, cell), with ids turned into integer codes, and answered afterwards with slices
+of numpy arrays (docs/tracing-engine.md, "Per-case data"). The stay index, the only costly part to build, is
+persisted under ``STORE/index/<manifest generation>/stays`` and rebuilt when the store changes.
 """
 
 from __future__ import annotations
@@ -245,6 +246,9 @@ class TraceData:
     phone_person: dict[str, str]
     #: Who each operator subscriber (code of :attr:`cell_events`) is: the registered person, else the pseudonym.
     subscriber_contact: npt.NDArray[np.object_]
+    #: The rank of each subscriber's contact among all contact names (equal names, equal ranks): orders and
+    #: groups contacts by name without comparing strings per case.
+    subscriber_contact_rank: npt.NDArray[np.int64]
     #: Row of each venue id in :attr:`venues` (a dict lookup per id instead of a pandas reindex per call).
     venue_slot: dict[str, int]
     #: The venue rules' per-venue figures (``sources.venues``) and the venue's point and areas, by venue code;
@@ -284,6 +288,9 @@ class TraceData:
         people = people_table.to_pandas()
         phone_person = _phone_person(people)
         registry = People.build(people_table, persons)
+        subscriber_contact = np.asarray(
+            [phone_person.get(n, n) for n in cell_events.subscriber_names.tolist()], dtype=object
+        )
         ends = [int(index_seconds(stays.end_s).max()) if stays.n_stays else 0]
         ends += [int(cell_events.time_s.max())] if len(cell_events.time_s) else []
         ends += [int(ble["end_s"].max())] if len(ble["end_s"]) else []
@@ -321,9 +328,8 @@ class TraceData:
             stay_person_code=persons.encode(stays.persons),
             homes=Homes.build(people, registry.households),
             phone_person=phone_person,
-            subscriber_contact=np.asarray(
-                [phone_person.get(n, n) for n in cell_events.subscriber_names.tolist()], dtype=object
-            ),
+            subscriber_contact=subscriber_contact,
+            subscriber_contact_rank=_name_ranks(subscriber_contact),
             venue_slot={str(v): k for k, v in enumerate(venues.index)},
             venue_facts=_venue_facts(venues, n_venues),
         )
@@ -477,6 +483,14 @@ def _tower_columns(towers: pd.DataFrame, cell_ids: npt.NDArray[np.str_]) -> dict
 def _phone_person(people: pd.DataFrame) -> dict[str, str]:
     registered = people[people["phone"].notna()].sort_values("phone", kind="stable")
     return dict(zip(registered["phone"].astype(str), registered["person"].astype(str), strict=True))
+
+
+def _name_ranks(names: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
+    """Dense rank of each name in code-point order (Arrow's UTF-8 byte order is the same order)."""
+    if not len(names):
+        return np.empty(0, dtype=np.int64)
+    ranks = pc.rank(pa.array(names.tolist(), pa.string()), sort_keys="ascending", tiebreaker="dense")
+    return np.asarray(ranks.to_numpy(zero_copy_only=False), dtype=np.int64) - 1
 
 
 def _carries_venues(index: StayIndex) -> bool:

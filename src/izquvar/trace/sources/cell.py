@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from izquvar.trace.columnar import ranges
+from izquvar.trace.columnar import ranges, stable_order
 from izquvar.trace.data import TraceData
 from izquvar.trace.evidence import Case, EvidenceBatch, clip, empty
 from izquvar.trace.result import Source
@@ -85,7 +85,7 @@ class CellSource:
         keep = end > start
         site, subscriber, start, end, cell = site[keep], subscriber[keep], start[keep], end[keep], cell[keep]
         contact = data.subscriber_contact[subscriber]
-        chosen = _most_minutes(contact, end - start, MAX_TOTAL)
+        chosen = _most_minutes(data.subscriber_contact_rank[subscriber], end - start, MAX_TOTAL)
         venue = site_venue[site[chosen]]
         facts = data.venue_facts
         out = EvidenceBatch.of(
@@ -134,7 +134,7 @@ def _site_subscribers(
     site = pair_site[pair_of]
     times = events.time_s[rows]
     # per (site, subscriber): first and last event, how many, and the cell of its first listed event
-    order = np.argsort(site * len(events.subscriber_names) + codes, kind="stable")
+    order = stable_order(site * len(events.subscriber_names) + codes)
     site, codes, times, cell = site[order], codes[order], times[order], pair_cell[pair_of][order]
     heads = np.flatnonzero(np.r_[True, (codes[1:] != codes[:-1]) | (site[1:] != site[:-1])])
     first = np.minimum.reduceat(times, heads)
@@ -152,12 +152,13 @@ def _site_subscribers(
 
 
 def _most_minutes(
-    contact: npt.NDArray[np.object_], seconds: npt.NDArray[np.int64], limit: int
+    contact_rank: npt.NDArray[np.int64], seconds: npt.NDArray[np.int64], limit: int
 ) -> npt.NDArray[np.bool_]:
-    """Rows of the ``limit`` contacts with the most time in total (ties as pandas' descending sort puts them)."""
-    names, which = np.unique(contact.astype(str), return_inverse=True)
+    """Rows of the ``limit`` contacts with the most time in total (ties as pandas' descending sort puts them,
+    contacts in name order). ``contact_rank``: each row's contact as its rank among contact names."""
+    names, which = np.unique(contact_rank, return_inverse=True)
     if len(names) <= limit:
-        return np.ones(len(contact), dtype=bool)
+        return np.ones(len(contact_rank), dtype=bool)
     total = np.zeros(len(names), dtype=np.int64)
     np.add.at(total, which, seconds.astype(np.int64))
     kept = pd.Series(total).sort_values(ascending=False).head(limit).index.to_numpy(np.int64)
