@@ -169,9 +169,14 @@ def _cell_stops(case: Case, data: TraceData, covered: list[_Stop]) -> list[_Stop
     t, cells = data.cell_events.own_codes(case.phone)
     keep = (t >= case.start_s) & (t < case.end_s)
     if covered:
-        s = np.asarray([c.start_s for c in covered])
-        e = np.asarray([c.end_s for c in covered])
-        keep &= ~((t[:, None] >= s[None, :]) & (t[:, None] < e[None, :])).any(axis=1)
+        # a record is covered when some place starting at or before it ends after it: by start, the furthest
+        # end reached so far says so with one binary search per record
+        s = np.asarray([c.start_s for c in covered], dtype=np.int64)
+        e = np.asarray([c.end_s for c in covered], dtype=np.int64)
+        order = np.argsort(s, kind="stable")
+        reach = np.maximum.accumulate(e[order])
+        last = np.searchsorted(s[order], t, side="right") - 1
+        keep &= ~((last >= 0) & (reach[np.maximum(last, 0)] > t))
     t = t[keep]
     cells = cells[keep]
     if not len(t):
