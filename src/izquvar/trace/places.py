@@ -167,33 +167,32 @@ def _cell_stops(case: Case, data: TraceData, covered: list[_Stop]) -> list[_Stop
     if case.phone is None:
         return []
     t, cells = data.cell_events.own_codes(case.phone)
-    keep = (t >= case.start_s) & (t < case.end_s)
-    if covered:
+    inside = slice(int(np.searchsorted(t, case.start_s, "left")), int(np.searchsorted(t, case.end_s, "left")))
+    t, cells = t[inside], cells[inside]  # the phone's records are by time
+    if covered and len(t):
         # a record is covered when some place starting at or before it ends after it: by start, the furthest
         # end reached so far says so with one binary search per record
         s = np.asarray([c.start_s for c in covered], dtype=np.int64)
         e = np.asarray([c.end_s for c in covered], dtype=np.int64)
         order = np.argsort(s, kind="stable")
         reach = np.maximum.accumulate(e[order])
-        last = np.searchsorted(s[order], t, side="right") - 1
-        keep &= ~((last >= 0) & (reach[np.maximum(last, 0)] > t))
-    t = t[keep]
-    cells = cells[keep]
+        before = np.searchsorted(s[order], t, side="right") - 1
+        free = ~((before >= 0) & (reach[np.maximum(before, 0)] > t))
+        t, cells = t[free], cells[free]
     if not len(t):
         return []
     new_run = np.r_[True, (cells[1:] != cells[:-1]) | (np.diff(t) > CELL_GAP_S)]
     heads = np.flatnonzero(new_run)
-    first = np.minimum.reduceat(t, heads)
-    last = np.maximum.reduceat(t, heads)
-    run_cell = cells[heads]
+    start = np.maximum(np.minimum.reduceat(t, heads) - CELL_PAD_S, case.start_s)
+    end = np.minimum(np.maximum.reduceat(t, heads) + CELL_PAD_S, case.end_s)
     towers = data.tower_columns
-    lat = towers["lat"][run_cell]
-    lon = towers["lon"][run_cell]
-    region, district, mahalla = (towers[c][run_cell] for c in ("region_id", "district_id", "mahalla_id"))
+    located = np.isfinite(towers["lat"][cells[heads]])  # a cell without a known tower makes no place
+    run_cell, start, end = cells[heads][located], start[located], end[located]
+    columns = ("lat", "lon", "region_id", "district_id", "mahalla_id")
+    lat, lon, region, district, mahalla = (towers[name][run_cell].tolist() for name in columns)
     stops = []
-    for k in np.flatnonzero(np.isfinite(lat)).tolist():  # one stop per run of records
-        stop = _Stop(max(int(first[k]) - CELL_PAD_S, case.start_s), min(int(last[k]) + CELL_PAD_S, case.end_s),
-                     float(lat[k]), float(lon[k]), None, (region[k], district[k], mahalla[k]))  # fmt: skip
+    for k, (lo, hi) in enumerate(zip(start.tolist(), end.tolist(), strict=True)):  # one stop per run of records
+        stop = _Stop(lo, hi, lat[k], lon[k], None, (region[k], district[k], mahalla[k]))
         stop.confirm("cell", CERTAINTY["cell"])
         stops.append(stop)
     return stops
