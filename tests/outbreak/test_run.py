@@ -143,10 +143,13 @@ def test_cli_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
     out = tmp_path / "run"
     result = runner.invoke(_group(), ["trace-all", "--store", str(tmp_path / "store"), "--out", str(out),
-                                      "--as-of", "2026-03-10", "--json"])  # fmt: skip
+                                      "--as-of", "2026-03-10", "--workers", "3", "--json"])  # fmt: skip
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["traced"] == 1 and summary["exposure_sites"]["published"] == 1
+    assert summary["parameters"]["workers"] == 3
     assert fake.calls == [(pseudonym, _day(3), None)]  # first positive specimen date as the onset
     bad = runner.invoke(_group(), ["trace-all", "--store", str(tmp_path / "store"), "--as-of", "10.03.2026"])
     assert isinstance(bad.exception, IzquvarError) and "--as-of" in str(bad.exception)
+    no_workers = runner.invoke(_group(), ["trace-all", "--store", str(tmp_path / "store"), "--workers", "0"])
+    assert no_workers.exit_code == 2 and "--workers" in no_workers.output

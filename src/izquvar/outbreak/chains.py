@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from izquvar.localtime import UZBEKISTAN_UTC_OFFSET
@@ -68,17 +69,25 @@ clipped AS (
     JOIN c a ON a.person = m.infector
     JOIN c b ON b.person = m.infectee
     WHERE m.infector <> m.infectee
+),
+links AS (
+    SELECT infector, infectee,
+           min(s) AS first_met,
+           max(t) AS last_met,
+           -- both traces may report the same meeting: take the larger view, never the sum
+           max(epoch(t) - epoch(s)) / 60.0 AS longest_minutes,
+           coalesce(max(risk), 0.0) AS risk,
+           list_sort(list_distinct(list(source))) AS sources
+    FROM clipped
+    WHERE s < t
+    GROUP BY infector, infectee
 )
-SELECT infector, infectee,
-       min(s) AS first_met,
-       max(t) AS last_met,
-       -- both traces may report the same meeting: take the larger view, never the sum
-       max(epoch(t) - epoch(s)) / 60.0 AS longest,
-       coalesce(max(risk), 0.0) AS risk,
-       list_sort(list_distinct(list(source))) AS sources
-FROM clipped
-WHERE s < t
-GROUP BY infector, infectee
+-- the order in which infectees choose (see the module's docstring); pairs are unique, so the order is total
+SELECT l.infector, l.infectee, l.first_met, l.last_met, l.longest_minutes, l.risk, l.sources
+FROM links l
+JOIN c a ON a.person = l.infector
+JOIN c b ON b.person = l.infectee
+ORDER BY b.onset DESC, l.infectee, a.onset > b.onset, l.risk DESC, l.longest_minutes DESC, a.onset, l.infector
 """
 
 
@@ -93,43 +102,17 @@ def candidate_links(
         con.register("contacts", contacts.select(["case", "contact", "risk"]))
         con.register("evidence", evidence.select(["case", "contact", "source", "start", "end"]))
         found = con.sql(_CANDIDATES_SQL.format(offset_s=int(utc_offset.total_seconds()))).to_arrow_table()
-        onset: dict[str, dt.date] = dict(zip(values(cases, "person"), values(cases, "onset"), strict=True))
     finally:
         con.close()
-    rows = found.to_pylist()
     # latest onsets choose first, so a loop can only be closed by the less plausible (later-onset) infector
-    rows.sort(
-        key=lambda r: (
-            -onset[r["infectee"]].toordinal(),
-            r["infectee"],
-            onset[r["infector"]] > onset[r["infectee"]],
-            -r["risk"],
-            -r["longest"],
-            onset[r["infector"]],
-            r["infector"],
-        )
-    )
     parent: dict[str, str] = {}
-    likely: list[bool] = []
-    for row in rows:
-        infectee, infector = row["infectee"], row["infector"]
-        chosen = infectee not in parent and not _is_ancestor(infectee, infector, parent)
-        if chosen:
+    likely = np.zeros(found.num_rows, dtype=bool)
+    for k, (infectee, infector) in enumerate(zip(values(found, "infectee"), values(found, "infector"), strict=True)):
+        if infectee not in parent and not _is_ancestor(infectee, infector, parent):
             parent[infectee] = infector
-        likely.append(chosen)
-    return pa.Table.from_pydict(
-        {
-            "infector": [r["infector"] for r in rows],
-            "infectee": [r["infectee"] for r in rows],
-            "first_met": [r["first_met"] for r in rows],
-            "last_met": [r["last_met"] for r in rows],
-            "longest_minutes": [float(r["longest"]) for r in rows],
-            "risk": [float(r["risk"]) for r in rows],
-            "sources": [r["sources"] for r in rows],
-            "likely": likely,
-        },
-        schema=CANDIDATES_SCHEMA,
-    )
+            likely[k] = True
+    columns = [found.column(f.name).cast(f.type) for f in CANDIDATES_SCHEMA if f.name != "likely"]
+    return pa.Table.from_arrays([*columns, pa.array(likely)], schema=CANDIDATES_SCHEMA)
 
 
 def _is_ancestor(ancestor: str, person: str, parent: dict[str, str]) -> bool:

@@ -23,11 +23,13 @@ import datetime as dt
 import json
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from izquvar.errors import InvalidInput
@@ -129,15 +131,12 @@ def trace_all(
         second = second_degree(tracer, flat["cases"], flat["contacts"], progress=progress, workers=workers)
         outputs["second_degree"] = second
     out.mkdir(parents=True, exist_ok=True)
-    for name, table in outputs.items():
-        # one chunk per column: how a table was chunked (per flush, per worker batch) must not change the file
-        pq.write_table(table.combine_chunks(), out / f"{name}.parquet")
+    _write_tables(outputs, out)
     published = public_sites(sites)
     (out / "exposure_sites.json").write_text(
         json.dumps({"as_of": as_of.isoformat(), "sites": published}, ensure_ascii=False, indent=2) + "\n",
         encoding="utf-8",
     )
-    klass = values(flat["contacts"], "klass")
     status = values(sites, "status")
     sizes: list[int] = values(chain_table.group_by("chain").aggregate([("person", "count")]), "person_count")
     run = OutbreakRun(
@@ -146,8 +145,8 @@ def trace_all(
         cases=len(cases),
         traced=flat["cases"].num_rows,
         not_found=missing,
-        contacts={k: klass.count(k) for k in ("close", "casual", "possible")},
-        chain_links=sum(1 for likely in values(links, "likely") if likely),
+        contacts={k: _total(flat["cases"], k) for k in ("close", "casual", "possible")},
+        chain_links=_total(links, "likely"),
         chains=sum(1 for s in sizes if s >= 2),
         largest_chain=max(sizes, default=0),
         clusters=cluster_table.num_rows,
@@ -159,3 +158,22 @@ def trace_all(
     )
     (out / "summary.json").write_text(json.dumps(run.to_json(), indent=2) + "\n", encoding="utf-8")
     return run
+
+
+def _write_tables(tables: dict[str, pa.Table], out: Path) -> None:
+    """Each table to ``out/<name>.parquet``, several at once: Parquet encoding runs outside the interpreter
+    lock, and the contacts and evidence of thousands of cases take seconds each. Each table is written with
+    one chunk per column: how it was chunked (per flush, per worker batch) must not change the file."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        written = [
+            pool.submit(pq.write_table, table.combine_chunks(), out / f"{name}.parquet")
+            for name, table in tables.items()
+        ]
+        for done in written:
+            done.result()
+
+
+def _total(table: pa.Table, column: str) -> int:
+    """The sum of an integer or boolean column (0 for no rows)."""
+    total = pc.sum(table.column(column)).as_py()
+    return int(total or 0)
