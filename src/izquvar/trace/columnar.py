@@ -9,9 +9,9 @@ fixed-width numpy array that could be persisted and memory-mapped like the stay 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -19,8 +19,9 @@ import numpy.typing as npt
 I64 = npt.NDArray[np.int64]
 
 
-class Columns(Mapping[str, npt.NDArray[Any]]):
-    """Equal-length named numpy columns; ``len`` is the number of rows (a mapping of its columns otherwise)."""
+class Columns:
+    """Equal-length named numpy columns: ``columns[name]`` is a column, ``len(columns)`` the number of rows and
+    iterating gives the names (deliberately not a ``Mapping``, whose ``len`` would count the columns)."""
 
     __slots__ = ("_data", "_rows")
 
@@ -44,24 +45,28 @@ class Columns(Mapping[str, npt.NDArray[Any]]):
     def names(self) -> list[str]:
         return list(self._data)
 
-    def take(self, rows: npt.NDArray[Any] | slice) -> Columns:
+    def items(self) -> ItemsView[str, npt.NDArray[Any]]:
+        return self._data.items()
+
+    def take(self, rows: npt.NDArray[Any] | slice) -> Self:
         """The rows selected by a boolean mask, positions or a slice (a slice gives views, no copies)."""
         data = {name: values[rows] for name, values in self._data.items()}
         if isinstance(rows, slice):
             start, stop, step = rows.indices(self._rows)
-            return Columns(data, len(range(start, stop, step)))
+            return type(self)(data, len(range(start, stop, step)))
         n = int(np.count_nonzero(rows)) if rows.dtype == np.bool_ else len(rows)
-        return Columns(data, n)
+        return type(self)(data, n)
 
-    def with_columns(self, **columns: npt.NDArray[Any]) -> Columns:
+    def with_columns(self, **columns: npt.NDArray[Any]) -> Self:
         """These columns with some added or replaced (arrays of the same length)."""
-        return Columns({**self._data, **columns}, self._rows)
+        return type(self)({**self._data, **columns}, self._rows)
 
 
 @dataclass(frozen=True)
 class Grouped:
     """A table's rows sorted by an integer key (then by a second column, ties in load order), with the row
-    range of every key: what "all rows of this person / venue / household" costs is one slice."""
+    range of every key: what "all rows of this person / venue / household" costs is one slice. The key itself
+    is kept as the column ``key``."""
 
     offsets: I64
     columns: Columns

@@ -77,13 +77,6 @@ class EvidenceBatch(Columns):
                 data[name] = np.full(n, value, dtype=dtype)
         return cls(data, n)
 
-    def take(self, rows: npt.NDArray[Any] | slice) -> EvidenceBatch:
-        taken = super().take(rows)
-        return EvidenceBatch(dict(taken.items()), len(taken))
-
-    def with_columns(self, **columns: npt.NDArray[Any]) -> EvidenceBatch:
-        return EvidenceBatch({**dict(self.items()), **columns}, len(self))
-
     @staticmethod
     def concat(batches: Sequence[EvidenceBatch]) -> EvidenceBatch:
         """Rows of several batches, in order."""
