@@ -251,7 +251,8 @@ class TraceData:
     subscriber_contact_rank: npt.NDArray[np.int64]
     #: Row of each venue id in :attr:`venues` (a dict lookup per id instead of a pandas reindex per call).
     venue_slot: dict[str, int]
-    #: The venue rules' per-venue figures (``sources.venues``) and the venue's point and areas, by venue code;
+    #: The venue rules' per-venue figures (``sources.venues``) and the venue's name, ``indoor``, point and areas,
+    #: by venue code (what fusion's venue and area references read);
     #: code -1 (the last entry) and codes of ids the venues table lacks give an unknown venue's.
     venue_facts: dict[str, npt.NDArray[Any]]
     #: Venue references (``fuse.venue_ref``) made so far: immutable models, shared by every trace of this load.
@@ -461,9 +462,11 @@ def _venue_facts(venues: pd.DataFrame, n_codes: int) -> dict[str, npt.NDArray[An
         "lat": np.r_[venues["lat"].to_numpy(np.float64), np.nan],
         "lon": np.r_[venues["lon"].to_numpy(np.float64), np.nan],
     }
-    for name in ("region_id", "district_id", "mahalla_id"):
+    for name in ("name", "region_id", "district_id", "mahalla_id"):
         values = venues[name].to_numpy(object) if name in venues else np.full(known, None, dtype=object)
         facts[name] = np.asarray([*(v if isinstance(v, str) else None for v in values.tolist()), None], dtype=object)
+    indoor = venues["indoor"].to_numpy(bool) if "indoor" in venues else np.zeros(known, dtype=bool)
+    facts["indoor"] = np.r_[indoor, False]
     return {name: values[rows] for name, values in facts.items()}
 
 
