@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from izquvar.geo.distance import to_metres
+from izquvar.trace.cell_events import CellEvents
 from izquvar.trace.columnar import Columns, Grouped, ranges, stable_order
-from izquvar.trace.data import CellEvents, Homes
+from izquvar.trace.data import Homes
 from izquvar.trace.evidence import COLUMNS, EvidenceBatch, evidence_columns, frame, visit_pairs
 from izquvar.trace.index import cell_key
 from izquvar.trace.sources.visits import nearest_homes
@@ -140,25 +141,34 @@ def test_nearest_homes_match_the_per_point_lookup() -> None:
         assert (int(household[k]), float(distance[k])) == expected
 
 
-def test_cell_intervals_match_the_per_cell_lookup() -> None:
+def test_cell_intervals_are_each_cells_records_in_the_interval() -> None:
     rng = np.random.default_rng(3)
     n = 2_000
+    subscriber = [f"s{k}" for k in rng.integers(0, 40, n)]
+    time_s = 1_700_000_000 + rng.integers(0, 86_400, n)
+    cell_id = [f"c{k}" for k in rng.integers(0, 12, n)]
     table = pa.table(
         {
-            "subscriber": pa.array([f"s{k}" for k in rng.integers(0, 40, n)]),
-            "time": pa.array((1_700_000_000 + rng.integers(0, 86_400, n)) * 1_000_000, pa.timestamp("us", tz="UTC")),
-            "cell_id": pa.array([f"c{k}" for k in rng.integers(0, 12, n)]),
+            "subscriber": pa.array(subscriber),
+            "time": pa.array(time_s * 1_000_000, pa.timestamp("us", tz="UTC")),
+            "cell_id": pa.array(cell_id),
         }
     )
     events = CellEvents.build(table)
+    records = pd.DataFrame({"subscriber": subscriber, "time_s": time_s, "cell_id": cell_id})
     starts = 1_700_000_000 + rng.integers(-3_600, 90_000, 200)
     ends = starts + rng.integers(0, 20_000, 200)
     cells = rng.integers(0, len(events.cell_ids), 200)
     lo, hi = events.in_intervals(cells, starts, ends)
     for k in range(200):
-        codes, times = events.during_codes(str(events.cell_ids[cells[k]]), int(starts[k]), int(ends[k]))
-        assert events.subscriber[lo[k] : hi[k]].tolist() == codes.tolist()
-        assert events.time_s[lo[k] : hi[k]].tolist() == times.tolist()
+        cell = str(events.cell_ids[cells[k]])
+        inside = records[(records["cell_id"] == cell) & records["time_s"].between(starts[k], ends[k])]
+        expected = inside.sort_values("time_s", kind="stable")
+        found = events.subscriber_names[events.subscriber[lo[k] : hi[k]]]
+        assert sorted(zip(events.time_s[lo[k] : hi[k]].tolist(), found.tolist(), strict=True)) == sorted(
+            zip(expected["time_s"].tolist(), expected["subscriber"].tolist(), strict=True)
+        )
+        assert (np.diff(events.time_s[lo[k] : hi[k]]) >= 0).all()
 
 
 @settings(max_examples=80, deadline=None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +23,7 @@ from izquvar.errors import NotFound, StoreError
 from izquvar.store.embedded import EmbeddedStore
 from izquvar.store.layout import MANIFEST_FILE
 from izquvar.store.manifest import load_manifest
+from izquvar.trace.cell_events import CellEvents
 from izquvar.trace.columnar import Columns, Grouped, ranges
 from izquvar.trace.index import EPOCH_US, StayIndex
 from izquvar.trace.tables import People, Rosters, Vocabulary, ble_columns, card_columns, checkin_columns
@@ -38,142 +39,9 @@ UNKNOWN_ACCURACY_M = 25.0
 PERSIST_VERSION = 1
 
 
-def seconds(column: pa.ChunkedArray[Any] | pa.Array[Any]) -> I64:
-    """Unix seconds of a timestamp column (floored)."""
-    micros = column.cast(pa.timestamp("us", tz="UTC")).to_numpy(zero_copy_only=False)
-    return np.floor_divide(micros.astype("datetime64[us]").astype(np.int64), 1_000_000)
-
-
 def index_seconds(values: npt.NDArray[np.integer[Any]]) -> I64:
     """Unix seconds of stay-index seconds (which count from the index's epoch)."""
     return values.astype(np.int64) + EPOCH_US // 1_000_000
-
-
-@dataclass(frozen=True)
-class CellEvents:
-    """Operator records sorted by (cell, time): who was served by a cell during an interval."""
-
-    cell_ids: npt.NDArray[np.str_]
-    cell_code: I64
-    time_s: I64
-    #: Subscriber of each event as a code into ``subscriber_names`` (millions of events, thousands of names).
-    subscriber: I64
-    subscriber_names: npt.NDArray[np.object_]
-    #: Event positions by (subscriber, time), and the subscriber code of each, for one phone's own records.
-    by_subscriber: I64
-    subscriber_sorted: I64
-    #: Names in sorted order with their codes, for a binary search from a name to its code.
-    sorted_names: npt.NDArray[np.str_]
-    sorted_codes: I64
-    #: Each code's rank among the names in sorted order: orders subscribers by name without comparing strings.
-    name_rank: I64
-    #: ``cell_code * span + (time_s - t0)``, ascending: one binary search finds a cell's events in an interval.
-    cell_time: I64
-    t0: int
-    span: int
-
-    @classmethod
-    def build(cls, table: pa.Table) -> CellEvents:
-        """Sort by (cell rank, time) on integer codes from Arrow's dictionary encoding (no Python strings)."""
-        encoded = cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(table.column("cell_id")).combine_chunks())
-        dictionary = encoded.dictionary
-        by_name = pc.sort_indices(dictionary).to_numpy()
-        rank = np.empty(len(by_name), dtype=np.int64)
-        rank[by_name] = np.arange(len(by_name), dtype=np.int64)
-        code = rank[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
-        time_s = seconds(table.column("time"))
-        t0 = int(time_s.min()) if len(time_s) else 0
-        order = np.argsort(code << 32 | (time_s - t0), kind="stable")  # one int64 key: far faster than lexsort
-        ids = np.asarray(dictionary.take(pa.array(by_name)).to_numpy(zero_copy_only=False), dtype=str)
-        subscribers = cast(
-            "pa.DictionaryArray[Any, Any]", pc.dictionary_encode(table.column("subscriber")).combine_chunks()
-        )
-        names = np.asarray(subscribers.dictionary.to_numpy(zero_copy_only=False), dtype=object)
-        subscriber = subscribers.indices.to_numpy(zero_copy_only=False).astype(np.int64)[order]
-        by_subscriber = np.argsort(subscriber << 32 | (time_s[order] - t0), kind="stable").astype(np.int64)
-        name_order = np.argsort(names.astype(str), kind="stable").astype(np.int64)
-        name_rank = np.empty(len(name_order), dtype=np.int64)
-        name_rank[name_order] = np.arange(len(name_order), dtype=np.int64)
-        span = int(time_s.max()) - t0 + 1 if len(time_s) else 1
-        return cls(
-            ids,
-            code[order],
-            time_s[order],
-            subscriber,
-            names,
-            by_subscriber,
-            subscriber[by_subscriber],
-            names.astype(str)[name_order],
-            name_order,
-            name_rank,
-            code[order] * span + (time_s[order] - t0),
-            t0,
-            span,
-        )
-
-    def in_intervals(self, cells: I64, start_s: I64, end_s: I64) -> tuple[I64, I64]:
-        """Event ranges ``[lo, hi)`` of each cell code within ``[start_s, end_s]`` (both ends included)."""
-        lo_off = np.clip(start_s - self.t0, 0, self.span)
-        hi_off = np.clip(end_s - self.t0, -1, self.span - 1)
-        lo = np.searchsorted(self.cell_time, cells * self.span + lo_off, side="left")
-        hi = np.searchsorted(self.cell_time, cells * self.span + hi_off, side="right")
-        return lo.astype(np.int64), np.maximum(hi, lo).astype(np.int64)
-
-    def own_codes(self, subscriber: str) -> tuple[I64, I64]:
-        """Times and cell codes of one subscriber's records, by time."""
-        code = self._code(subscriber)
-        if code is None:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        lo = int(np.searchsorted(self.subscriber_sorted, code, side="left"))
-        hi = int(np.searchsorted(self.subscriber_sorted, code, side="right"))
-        pos = self.by_subscriber[lo:hi]
-        return self.time_s[pos], self.cell_code[pos]
-
-    def _code(self, subscriber: str) -> int | None:
-        slot = int(np.searchsorted(self.sorted_names, subscriber))
-        if slot < len(self.sorted_names) and self.sorted_names[slot] == subscriber:
-            return int(self.sorted_codes[slot])
-        return None
-
-    def code_of(self, subscriber: str) -> int | None:
-        """The subscriber's code (``None`` when no record is theirs)."""
-        return self._code(subscriber)
-
-    def serves(self, subscriber: str) -> bool:
-        """Whether any record is of this subscriber."""
-        return self._code(subscriber) is not None
-
-    def own(self, subscriber: str) -> tuple[I64, npt.NDArray[np.str_]]:
-        """Times and cells of one subscriber's records, by time."""
-        code = self._code(subscriber)
-        if code is None:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=str)
-        lo = int(np.searchsorted(self.subscriber_sorted, code, side="left"))
-        hi = int(np.searchsorted(self.subscriber_sorted, code, side="right"))
-        pos = self.by_subscriber[lo:hi]
-        return self.time_s[pos], self.cell_ids[self.cell_code[pos]]
-
-    def during(self, cell_id: str, start_s: int, end_s: int) -> tuple[npt.NDArray[np.object_], I64]:
-        """Subscribers and times of the events of ``cell_id`` within ``[start_s, end_s]``."""
-        slot = int(np.searchsorted(self.cell_ids, cell_id))
-        if slot >= len(self.cell_ids) or self.cell_ids[slot] != cell_id:
-            return np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
-        lo = int(np.searchsorted(self.cell_code, slot, side="left"))
-        hi = int(np.searchsorted(self.cell_code, slot, side="right"))
-        a = lo + int(np.searchsorted(self.time_s[lo:hi], start_s, side="left"))
-        b = lo + int(np.searchsorted(self.time_s[lo:hi], end_s, side="right"))
-        return self.subscriber_names[self.subscriber[a:b]], self.time_s[a:b]
-
-    def during_codes(self, cell_id: str, start_s: int, end_s: int) -> tuple[I64, I64]:
-        """:meth:`during` with subscriber codes instead of names (no per-event Python strings)."""
-        slot = int(np.searchsorted(self.cell_ids, cell_id))
-        if slot >= len(self.cell_ids) or self.cell_ids[slot] != cell_id:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        lo = int(np.searchsorted(self.cell_code, slot, side="left"))
-        hi = int(np.searchsorted(self.cell_code, slot, side="right"))
-        a = lo + int(np.searchsorted(self.time_s[lo:hi], start_s, side="left"))
-        b = lo + int(np.searchsorted(self.time_s[lo:hi], end_s, side="right"))
-        return self.subscriber[a:b], self.time_s[a:b]
 
 
 @dataclass(frozen=True)
@@ -242,7 +110,7 @@ class TraceData:
     #: The stay index's persons as codes of :attr:`persons` (-1: known only to GPS).
     stay_person_code: npt.NDArray[np.int64]
     homes: Homes
-    #: Registered phone pseudonym → person (the last registration of a phone wins, as in :meth:`persons_by_phone`).
+    #: Registered phone pseudonym → person (the last registration of a phone wins).
     phone_person: dict[str, str]
     #: Who each operator subscriber (code of :attr:`cell_events`) is: the registered person, else the pseudonym.
     subscriber_contact: npt.NDArray[np.object_]
@@ -412,38 +280,6 @@ class TraceData:
         names: npt.NDArray[np.object_] = self.venue_ids.names[np.maximum(codes, 0)].copy()
         names[codes < 0] = None
         return names
-
-    def venue_rows(self, venue_ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
-        """Row of each venue id in :attr:`venues`, -1 for an unknown (or missing) venue."""
-        slot = self.venue_slot
-        ids = np.asarray(venue_ids, dtype=object).tolist()
-        return np.asarray([slot.get(v, -1) if isinstance(v, str) else -1 for v in ids], dtype=np.int64)
-
-    def venue_column(self, name: str, venue_ids: npt.ArrayLike, missing: Any) -> npt.NDArray[Any]:
-        """Column ``name`` of each venue, ``missing`` for an unknown venue (what a pandas reindex gives)."""
-        rows = self.venue_rows(venue_ids)
-        values = self.venues[name].to_numpy()
-        out = np.asarray(values[np.maximum(rows, 0)]) if len(values) else np.empty(len(rows), dtype=values.dtype)
-        if (rows < 0).any():
-            out = out.astype(object) if missing is None else out
-            out[rows < 0] = missing
-        return out
-
-    def venue_fact(self, name: str, venue_ids: npt.ArrayLike) -> npt.NDArray[Any]:
-        """A venue rule's figure (``dwell_s``, ``zone_area_m2``, ``zones``, ``category``) for each venue id,
-        exactly what :mod:`izquvar.trace.sources.venues` gives, looked up instead of recomputed per trace."""
-        return np.asarray(self.venue_facts[name][self.venue_rows(venue_ids)])
-
-    def venue_points(self, venue_ids: npt.ArrayLike) -> tuple[F64, F64]:
-        """Latitude and longitude of each venue (NaN for an unknown venue)."""
-        lat = self.venue_column("lat", venue_ids, np.nan).astype(np.float64)
-        lon = self.venue_column("lon", venue_ids, np.nan).astype(np.float64)
-        return lat, lon
-
-    def persons_by_phone(self, phones: npt.ArrayLike) -> dict[str, str]:
-        """The registered person of each phone pseudonym that has one."""
-        known = self.phone_person
-        return {p: known[p] for p in np.unique(np.asarray(phones, dtype=str)).tolist() if p in known}
 
 
 def _venue_facts(venues: pd.DataFrame, n_codes: int) -> dict[str, npt.NDArray[Any]]:

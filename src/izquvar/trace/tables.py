@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from izquvar.trace.cell_events import seconds
 from izquvar.trace.columnar import Grouped
 
 I64 = npt.NDArray[np.int64]
@@ -126,7 +127,6 @@ class Rosters:
 
 def checkin_columns(table: pa.Table, persons: Vocabulary, venues: Vocabulary) -> dict[str, npt.NDArray[Any]]:
     """Check-ins: ``person``, ``venue`` codes, ``check_in_s``, ``check_out_s`` (NaN when missing), ``zone``."""
-    from izquvar.trace.data import seconds
 
     check_out = table.column("check_out").cast(pa.timestamp("us", tz="UTC"))
     micros = np.asarray(check_out.to_numpy(zero_copy_only=False)).astype("datetime64[us]")
@@ -143,7 +143,6 @@ def checkin_columns(table: pa.Table, persons: Vocabulary, venues: Vocabulary) ->
 
 def card_columns(table: pa.Table, persons: Vocabulary, venues: Vocabulary) -> dict[str, npt.NDArray[Any]]:
     """Card payments: ``person``, ``venue`` code (-1: no venue), ``time_s``."""
-    from izquvar.trace.data import seconds
 
     return {
         "person": persons.encode(table.column("card_holder")),
@@ -154,7 +153,6 @@ def card_columns(table: pa.Table, persons: Vocabulary, venues: Vocabulary) -> di
 
 def ble_columns(table: pa.Table, persons: Vocabulary) -> dict[str, npt.NDArray[Any]]:
     """Each encounter once per side (``person``, ``other``), so one person's encounters are one slice."""
-    from izquvar.trace.data import seconds
 
     start = seconds(table.column("time"))
     end = start + np.asarray(table.column("duration_s").to_numpy(zero_copy_only=False), dtype=np.int64)
