@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -80,7 +81,9 @@ def main() -> None:
         tracer = Tracer.from_store(store)
         load_s = time.perf_counter() - began
         tracer.trace(cases[0].person, cases[0].onset)  # compile the kernels outside the timing
+        cpu_before = _cpu_seconds()
         run = trace_all(tracer, cases, Path(scratch) / "run", as_of=dt.date.today(), workers=args.workers)
+        cpu_s = _cpu_seconds() - cpu_before
         stages = _stage_seconds(tracer, cases[: min(200, len(cases))])
         tracer_times, flatten_s = stages["trace"], float(np.mean(stages["flatten"]))
         per_case_tracer = float(np.mean(tracer_times))
@@ -94,6 +97,11 @@ def main() -> None:
             "tracer_load_s": round(load_s, 2),
             "trace_s": round(run.trace_seconds, 2),
             "cases_per_s": round(run.cases_per_second, 1),
+            "run_s": round(run.seconds, 2),
+            # processor time of the whole run, this process and its workers: wall clock on a busy machine
+            # understates what free cores would do, this does not
+            "cpu_s": round(cpu_s, 2),
+            "cpu_ms_per_case": round(cpu_s / run.traced * 1000, 2),
             "tracer_ms_per_case": round(per_case_tracer * 1000, 2),
             "tracer_ms_median": round(float(np.median(tracer_times)) * 1000, 2),
             "tracer_ms_p99": round(float(np.percentile(tracer_times, 99)) * 1000, 2),
@@ -111,6 +119,7 @@ def main() -> None:
             f"({run.cases_per_second:.1f} cases/s); chains, clusters, sites and output {population_s:.1f} s; "
             f"tracer load {load_s:.1f} s"
         )
+        print(f"processor time of the run (all processes): {cpu_s:.1f} s, {cpu_s / run.traced * 1000:.1f} ms/case")
         print(
             f"one case, one process: Tracer.trace mean {per_case_tracer * 1000:.1f} ms (median "
             f"{figures['tracer_ms_median']} ms); trace_columns {figures['trace_columns_ms_per_case']} ms, of which "
@@ -121,6 +130,12 @@ def main() -> None:
               " (target < 60 s)")  # fmt: skip
         if args.json:
             print(json.dumps(figures))
+
+
+def _cpu_seconds() -> float:
+    """User + system time of this process and of its finished children (the tracing workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _stage_seconds(tracer: Tracer, cases: list[Case]) -> dict[str, list[float]]:

@@ -40,11 +40,11 @@ overlapping AS (
     FROM inside a JOIN inside b
       ON a.venue_id = b.venue_id AND a."case" < b."case" AND a.s < b.t AND b.s < a.t
 )
-SELECT i.venue_id,
-       any_value(i.venue_name) AS venue_name,
-       any_value(i.category) AS category,
-       any_value(i.district) AS district,
-       any_value(i.mahalla) AS mahalla,
+SELECT i.venue_id,  -- min(), not any_value(): the same names whatever DuckDB's threads do
+       min(i.venue_name) AS venue_name,
+       min(i.category) AS category,
+       min(i.district) AS district,
+       min(i.mahalla) AS mahalla,
        count(DISTINCT i."case") AS n_cases,
        list_sort(list_distinct(list(i."case"))) AS cases,
        min(i.s) AS first_present,

@@ -103,9 +103,12 @@ grouped AS (
     SELECT *, sum(opens) OVER (PARTITION BY venue_id ORDER BY s, t ROWS UNBOUNDED PRECEDING) AS grp
     FROM flagged
 )
-SELECT venue_id, any_value(venue_name) AS venue_name, any_value(category) AS category,
-       any_value(region) AS region, any_value(district) AS district, any_value(mahalla) AS mahalla,
-       avg(lat) AS lat, avg(lon) AS lon, min(s) AS start, max(t) AS "end"
+-- deterministic whatever DuckDB's threads do: visits at a venue on an area boundary may name two areas (the
+-- first in order is kept), and a mean is summed in sorted order
+SELECT venue_id, min(venue_name) AS venue_name, min(category) AS category,
+       min(region) AS region, min(district) AS district, min(mahalla) AS mahalla,
+       list_avg(list(lat ORDER BY lat)) AS lat, list_avg(list(lon ORDER BY lon)) AS lon,
+       min(s) AS start, max(t) AS "end"
 FROM grouped
 GROUP BY venue_id, grp
 ORDER BY start, venue_id
