@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from izquvar.geo.distance import haversine_m
 from izquvar.i18n import Lang
 from izquvar.trace.columnar import Columns
 from izquvar.trace.data import TraceData
@@ -28,7 +27,7 @@ from izquvar.trace.fuse import SOURCE_ORDER, area_ref, trusted, venue_ref
 from izquvar.trace.result import AreaRef, Place, Source
 from izquvar.trace.sources.card import payment_visits
 from izquvar.trace.sources.checkins import visits
-from izquvar.trace.sources.visits import at_someones_home
+from izquvar.trace.sources.visits import at_someones_home, within_m
 
 HOME_RADIUS_M = 150.0
 CELL_GAP_S = 3600
@@ -86,7 +85,10 @@ def case_places(case: Case, data: TraceData, lang: Lang, areas: Any) -> list[Pla
         np.asarray([stops[k].sigma_m for k in gps_only], dtype=np.float64),
     )
     visited = set(np.asarray(gps_only, dtype=np.int64)[at_home].tolist())
-    return [_place(s, case, data, area_refs, k in visited) for k, s in enumerate(stops)]
+    lat = np.asarray([s.lat for s in stops], dtype=np.float64)
+    lon = np.asarray([s.lon for s in stops], dtype=np.float64)
+    home = within_m(lat, lon, case.home, HOME_RADIUS_M).tolist() if case.home is not None else [False] * len(stops)
+    return [_place(s, data, area_refs, home[k], k in visited) for k, s in enumerate(stops)]
 
 
 class _AreaRefs:
@@ -198,14 +200,15 @@ def _cell_stops(case: Case, data: TraceData, covered: list[_Stop]) -> list[_Stop
     return stops
 
 
-def _place(stop: _Stop, case: Case, data: TraceData, area_refs: _AreaRefs, at_a_home: bool) -> Place:
-    """The place of a stop; ``at_a_home``: a GPS-only stop at someone's registered home."""
+def _place(stop: _Stop, data: TraceData, area_refs: _AreaRefs, near_home: bool, at_a_home: bool) -> Place:
+    """The place of a stop; ``near_home``: within :data:`HOME_RADIUS_M` of the case's registered home;
+    ``at_a_home``: a GPS-only stop at someone's registered home."""
     venue = venue_ref(data, stop.venue_id)
     if venue is not None:
         setting = venue.category
     elif stop.sources == {"cell"}:
         setting = "area"
-    elif case.home is not None and float(haversine_m(stop.lat, stop.lon, case.home[0], case.home[1])) <= HOME_RADIUS_M:
+    elif near_home:
         setting = "home"
     elif at_a_home:
         setting = "visit"

@@ -97,7 +97,14 @@ def _away(
     rows, owner, s, e = rows[inside], owner[inside], s[inside], e[inside]
     lat = data.stay_columns["lat"][rows].astype(np.float64)
     lon = data.stay_columns["lon"][rows].astype(np.float64)
-    at_home = np.asarray(haversine_m(lat, lon, home_lat[owner], home_lon[owner]) <= HOME_RADIUS_M, dtype=bool)
+    distance = np.asarray(haversine_m(lat, lon, home_lat[owner], home_lon[owner]), dtype=np.float64)
+    # a distance within a micrometre of the radius is computed again as the per-person call did (one home as
+    # scalars): numpy's broadcast and array paths may differ in the last bit
+    for person in np.unique(owner[np.abs(distance - HOME_RADIUS_M) < 1e-6]).tolist():
+        own = owner == person
+        home = float(home_lat[person]), float(home_lon[person])
+        distance[own] = haversine_m(lat[own], lon[own], *home)
+    at_home = distance <= HOME_RADIUS_M
     overlap = (s[:, None] < ends[None, :]) & (e[:, None] > starts[None, :])
     seen = np.zeros_like(away)
     home_seen = np.zeros_like(away)

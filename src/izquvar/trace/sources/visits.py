@@ -121,8 +121,8 @@ class VisitSource:
         lat = np.where(codes >= 0, data.people.home_lat[safe], np.nan)
         lon = np.where(codes >= 0, data.people.home_lon[safe], np.nan)
         registered = np.isfinite(lat) & np.isfinite(lon)
-        distance_home = haversine_m(np.where(registered, lat, 0.0), np.where(registered, lon, 0.0), *case.home)
-        guest = ~(registered & (distance_home <= OWN_HOME_M))
+        lives_here = within_m(np.where(registered, lat, 0.0), np.where(registered, lon, 0.0), case.home, OWN_HOME_M)
+        guest = ~(registered & lives_here)
         start, end = near.start_s[keep][guest], near.end_s[keep][guest]
         person = person[guest]
         if not len(person):
@@ -147,6 +147,19 @@ class VisitSource:
             detail="visited_case",
         )
         return out.take(out["end_s"] > out["start_s"])
+
+
+def within_m(
+    lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], point: tuple[float, float], radius_m: float
+) -> npt.NDArray[np.bool_]:
+    """``haversine_m(lat, lon, *point) <= radius_m`` for each point, decided exactly as a call per point decides:
+    numpy's one-element and array paths may differ in the last bit, so the rare distances within a micrometre
+    of the radius are computed again one by one."""
+    distance = np.asarray(haversine_m(lat, lon, point[0], point[1]), dtype=np.float64)
+    for k in np.flatnonzero(np.abs(distance - radius_m) < 1e-6).tolist():
+        distance[k] = float(haversine_m(float(lat[k]), float(lon[k]), point[0], point[1]))
+    inside: npt.NDArray[np.bool_] = distance <= radius_m
+    return inside
 
 
 def _sigma(accuracy: npt.NDArray[np.float64], pings: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
