@@ -178,3 +178,16 @@ def test_stable_order_is_the_stable_argsort(values: list[int], huge: bool) -> No
     if huge and len(key):
         key[0] = 2**62  # too wide to pack with the positions: the plain stable argsort answers
     assert stable_order(key).tolist() == np.argsort(key, kind="stable").tolist()
+
+
+def test_within_m_decides_as_the_per_point_call() -> None:
+    from izquvar.geo.distance import haversine_m
+    from izquvar.trace.sources.visits import within_m
+
+    rng = np.random.default_rng(11)
+    lat = 41.30 + rng.random(3_000) * 0.004
+    lon = 69.25 + rng.random(3_000) * 0.004
+    home = (41.302, 69.252)
+    per_point = np.asarray([float(haversine_m(float(a), float(b), *home)) for a, b in zip(lat, lon, strict=True)])
+    for radius in (150.0, float(per_point[0]), float(per_point[1]), float(np.nextafter(per_point[2], 0.0))):
+        assert within_m(lat, lon, home, radius).tolist() == (per_point <= radius).tolist()
