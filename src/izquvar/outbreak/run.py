@@ -115,23 +115,28 @@ def trace_all(
     tables, missing = trace_cases(tracer, cases, progress, lang, workers)
     trace_seconds = time.perf_counter() - began
     flat = tables.tables()
-    links = candidate_links(flat["cases"], flat["contacts"], flat["evidence"])
-    chain_table = chains(flat["cases"], links)
-    cluster_table = clusters(flat["cases"], flat["places"])
-    sites = exposure_sites(flat["cases"], flat["places"], as_of, identified_venues)
+    out.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=len(flat)) as writer:
+        # the traces' tables (millions of rows for thousands of cases) are written while the rest is computed
+        written = [writer.submit(_write_table, table, out / f"{name}.parquet") for name, table in flat.items()]
+        links = candidate_links(flat["cases"], flat["contacts"], flat["evidence"])
+        chain_table = chains(flat["cases"], links)
+        cluster_table = clusters(flat["cases"], flat["places"])
+        sites = exposure_sites(flat["cases"], flat["places"], as_of, identified_venues)
+        for done in written:
+            done.result()
     outputs: dict[str, pa.Table] = {
-        **flat,
         "chain_links": links,
         "chains": chain_table,
         "clusters": cluster_table,
         "exposure_sites": sites,
     }
     second: pa.Table | None = None
-    if with_second_degree:
+    if with_second_degree:  # after the writers are done: workers are forked from a process without them
         second = second_degree(tracer, flat["cases"], flat["contacts"], progress=progress, workers=workers)
         outputs["second_degree"] = second
-    out.mkdir(parents=True, exist_ok=True)
-    _write_tables(outputs, out)
+    for name, table in outputs.items():
+        _write_table(table, out / f"{name}.parquet")
     published = public_sites(sites)
     (out / "exposure_sites.json").write_text(
         json.dumps({"as_of": as_of.isoformat(), "sites": published}, ensure_ascii=False, indent=2) + "\n",
@@ -160,17 +165,10 @@ def trace_all(
     return run
 
 
-def _write_tables(tables: dict[str, pa.Table], out: Path) -> None:
-    """Each table to ``out/<name>.parquet``, several at once: Parquet encoding runs outside the interpreter
-    lock, and the contacts and evidence of thousands of cases take seconds each. Each table is written with
-    one chunk per column: how it was chunked (per flush, per worker batch) must not change the file."""
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        written = [
-            pool.submit(pq.write_table, table.combine_chunks(), out / f"{name}.parquet")
-            for name, table in tables.items()
-        ]
-        for done in written:
-            done.result()
+def _write_table(table: pa.Table, path: Path) -> None:
+    """``table`` as Parquet, with one chunk per column: how a table was chunked (per flush, per worker batch)
+    must not change the file."""
+    pq.write_table(table.combine_chunks(), path)
 
 
 def _total(table: pa.Table, column: str) -> int:

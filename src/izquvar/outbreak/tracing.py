@@ -48,10 +48,11 @@ def trace_many(
     tracer: CaseTracer, cases: Sequence[Case], lang: Lang, workers: int, progress: Callable[[int], None]
 ) -> tuple[TraceTables, list[str]]:
     """Trace ``cases`` into tables, in ``workers`` processes; the persons the data does not know are listed.
-    ``progress(n)`` hears how many cases are done. The tables are the same whatever the number of workers."""
+    ``progress(n)`` hears how many cases are done. The tables are the same whatever the number of workers;
+    where processes cannot be forked (Windows), the cases are traced in this process."""
     if workers < 1:
         raise InvalidInput(f"trace-all: workers must be at least 1, got {workers}.")
-    if workers > 1 and len(cases) > 1:
+    if workers > 1 and len(cases) > 1 and "fork" in multiprocessing.get_all_start_methods():
         return trace_in_pool(tracer, cases, lang, min(workers, len(cases)), progress)
     tables = TraceTables()
     counter = itertools.count(1)

@@ -69,12 +69,13 @@ def _split_columns(columns: dict[str, npt.NDArray[Any]], profile: DiseaseProfile
     rows = np.repeat(np.arange(len(start)), count)
     k = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
     day = first[rows] + k
+    cut_start = np.maximum(start[rows], day * 86_400 - offset)
+    cut_end = np.minimum(end[rows], (day + 1) * 86_400 - offset)
+    kept = cut_end > cut_start
+    rows = rows[kept]  # one gather per column
     out = {name: values[rows] for name, values in columns.items()}
-    out["start_s"] = np.maximum(start[rows], day * 86_400 - offset)
-    out["end_s"] = np.minimum(end[rows], (day + 1) * 86_400 - offset)
-    out["day"] = day
-    kept = out["end_s"] > out["start_s"]
-    return {name: values[kept] for name, values in out.items()}
+    out["start_s"], out["end_s"], out["day"] = cut_start[kept], cut_end[kept], day[kept]
+    return out
 
 
 def fuse(evidence: pd.DataFrame, case: Case, data: TraceData, lang: Lang, areas: Any) -> list[Contact]:
@@ -216,7 +217,7 @@ def fuse_contacts(
             "lon": _finite(ev["lon"][rows]),
             "distance_m": distance,
             "attenuation_db": _finite(ev["attenuation_db"][rows]),
-            "detail": _strings(ev["detail"][rows]),
+            "detail": ev["detail"][rows],
         },
         venues={v: (r, a) for v, (r, a) in zip(venue_ids.tolist(), known, strict=True) if r is not None},
     )
@@ -261,7 +262,7 @@ class FusedContacts:
     explanation: npt.NDArray[np.object_]
     offsets: npt.NDArray[np.int64]
     #: ``source``, ``start_s``, ``end_s``, ``minutes``, ``venue_id``, ``lat``, ``lon``, ``distance_m``,
-    #: ``attenuation_db``, ``detail``.
+    #: ``attenuation_db``, ``detail`` (as the sources gave it: models hold it as ``str``).
     evidence: dict[str, npt.NDArray[Any]]
     #: The venue and area references of every venue id in ``evidence["venue_id"]``.
     venues: dict[str, tuple[VenueRef, AreaRef | None]]
@@ -299,7 +300,7 @@ class FusedContacts:
                     "lon": None if lon != lon else lon,
                     "distance_m": None if distance != distance else distance,
                     "attenuation_db": None if attenuation != attenuation else attenuation,
-                    "detail": detail,
+                    "detail": str(detail),
                 },
             )
             for source, start, end, minutes, (venue, area), lat, lon, distance, attenuation, detail in zip(
