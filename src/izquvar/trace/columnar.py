@@ -9,12 +9,20 @@ fixed-width numpy array that could be persisted and memory-mapped like the stay 
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Iterator
+import json
+import os
+import shutil
+from collections.abc import ItemsView, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Self
+from pathlib import Path
+from typing import Any, Self, cast, overload
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from izquvar.errors import NotFound, StoreError
 
 I64 = npt.NDArray[np.int64]
 
@@ -62,6 +70,43 @@ class Columns:
         return type(self)({**self._data, **columns}, self._rows)
 
 
+class Names:
+    """Strings by code, held as one fixed-width UTF-8 bytes array (memory-mappable: no Python string per
+    name); indexing decodes only what is asked for: one name gives a ``str``, positions give an object array."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: npt.NDArray[np.bytes_]) -> None:
+        self.raw = raw
+
+    @classmethod
+    def of(cls, values: pa.ChunkedArray[Any] | pa.Array[Any]) -> Names:
+        """The names of a string column, in its order."""
+        binary = values.cast(pa.binary())
+        if isinstance(binary, pa.ChunkedArray):
+            binary = binary.combine_chunks()
+        return cls(np.asarray(binary.to_numpy(zero_copy_only=False), dtype=np.bytes_))
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    @overload
+    def __getitem__(self, index: int | np.integer[Any]) -> str: ...
+    @overload
+    def __getitem__(self, index: npt.NDArray[Any] | slice) -> npt.NDArray[np.object_]: ...
+    def __getitem__(self, index: int | np.integer[Any] | npt.NDArray[Any] | slice) -> str | npt.NDArray[np.object_]:
+        if isinstance(index, int | np.integer):
+            return bytes(self.raw[index]).decode("utf-8")
+        return np.asarray([v.decode("utf-8") for v in self.raw[index].tolist()], dtype=object)
+
+    def tolist(self) -> list[str]:
+        return [v.decode("utf-8") for v in self.raw.tolist()]
+
+    def arrow(self) -> pa.Array[Any]:
+        """The names as an Arrow string array (what vectorised encoding matches against)."""
+        return pa.array(self.raw, pa.binary()).cast(pa.string())
+
+
 @dataclass(frozen=True)
 class Grouped:
     """A table's rows sorted by an integer key (then by a second column, ties in load order), with the row
@@ -91,6 +136,24 @@ class Grouped:
 
     def __len__(self) -> int:
         return len(self.columns)
+
+    def to_arrays(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
+        """The table as plain arrays named ``prefix.*`` (object columns as codes and their distinct values),
+        for :func:`save_arrays`."""
+        arrays: dict[str, npt.NDArray[Any]] = {
+            f"{prefix}.offsets": self.offsets,
+            f"{prefix}.columns": np.asarray(self.columns.names, dtype=np.str_),
+        }
+        for name, values in self.columns.items():
+            arrays.update(column_arrays(f"{prefix}.{name}", values))
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, npt.NDArray[Any]], prefix: str) -> Grouped:
+        """The table :meth:`to_arrays` wrote (numeric columns stay memory-mapped)."""
+        names = [str(name) for name in arrays[f"{prefix}.columns"].tolist()]
+        columns = {name: column_of(arrays, f"{prefix}.{name}") for name in names}
+        return cls(arrays[f"{prefix}.offsets"], Columns(columns, len(arrays[f"{prefix}.key"])))
 
     def span(self, code: int) -> tuple[int, int]:
         """Row range ``[lo, hi)`` of one key (empty for a negative or unknown code)."""
@@ -139,3 +202,81 @@ def stable_order(key: I64) -> I64:
     packed = np.sort((key - low) * n + np.arange(n, dtype=np.int64))
     order: I64 = packed % n
     return order
+
+
+# ---------------------------------------------------------------------- persistence
+
+#: Suffixes of an object (string) column's two arrays: codes, and the distinct values as UTF-8 bytes.
+_CODES, _VALUES = ":codes", ":values"
+
+
+def column_arrays(name: str, values: npt.NDArray[Any]) -> dict[str, npt.NDArray[Any]]:
+    """One column as arrays :func:`save_arrays` can write: a fixed-width array as is, an object column of
+    strings (``None`` for missing) as int32 codes (-1: missing) into its distinct values."""
+    if values.dtype != np.object_:
+        return {name: values}
+    encoded = cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(pa.array(values.tolist(), pa.string())))
+    codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32)
+    distinct = np.asarray(encoded.dictionary.cast(pa.binary()).to_numpy(zero_copy_only=False), dtype=np.bytes_)
+    return {name + _CODES: codes, name + _VALUES: distinct}
+
+
+def column_of(arrays: Mapping[str, npt.NDArray[Any]], name: str) -> npt.NDArray[Any]:
+    """The column :func:`column_arrays` split: a string column comes back as an object array sharing one
+    Python string per distinct value (a gather, no per-row decoding)."""
+    if name in arrays:
+        return arrays[name]
+    values = [v.decode("utf-8") for v in arrays[name + _VALUES].tolist()]
+    table = np.asarray([*values, None], dtype=object)
+    codes = np.asarray(arrays[name + _CODES], dtype=np.int64)
+    return cast("npt.NDArray[np.object_]", table[np.where(codes < 0, len(values), codes)])
+
+
+def save_arrays(directory: Path, arrays: Mapping[str, npt.NDArray[Any]], meta: Mapping[str, Any]) -> None:
+    """Write named fixed-width arrays (one ``.npy`` each) and ``meta.json`` (with every array's shape and
+    dtype, checked on load) into ``directory``, written whole under a temporary name and then renamed, so
+    that a reader never sees half a directory."""
+    staging = directory.with_name(f".{directory.name}-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        shapes = {}
+        for name, values in arrays.items():
+            if values.dtype == np.object_:
+                raise TypeError(f"array {name!r} holds Python objects; encode it with column_arrays")
+            np.save(staging / f"{name}.npy", np.ascontiguousarray(values), allow_pickle=False)
+            shapes[name] = {"shape": list(values.shape), "dtype": values.dtype.str}
+        document = {**meta, "arrays": shapes}
+        (staging / "meta.json").write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+        shutil.rmtree(directory, ignore_errors=True)
+        staging.replace(directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def load_arrays(directory: Path, expect: Mapping[str, Any]) -> tuple[dict[str, npt.NDArray[Any]], dict[str, Any]]:
+    """Memory-map what :func:`save_arrays` wrote; :class:`NotFound` when absent, :class:`StoreError` when
+    ``meta.json`` lacks one of the ``expect`` entries or disagrees with it, or an array is missing, truncated
+    or of another shape or dtype than recorded (the caller rebuilds)."""
+    meta_path = directory / "meta.json"
+    if not meta_path.is_file():
+        raise NotFound(f"no persisted tables in {directory}")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{meta_path}: unreadable ({exc})") from exc
+    if not isinstance(meta, dict) or not isinstance(meta.get("arrays"), dict):
+        raise StoreError(f"{meta_path}: not a persisted-tables description")
+    for key, value in expect.items():
+        if meta.get(key) != value:
+            raise StoreError(f"{meta_path}: {key} is {meta.get(key)!r}, expected {value!r}")
+    arrays: dict[str, npt.NDArray[Any]] = {}
+    for name, spec in meta["arrays"].items():
+        try:
+            values = np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError, EOFError) as exc:
+            raise StoreError(f"{directory / name}.npy: unreadable ({exc})") from exc
+        if list(values.shape) != spec.get("shape") or values.dtype.str != spec.get("dtype"):
+            raise StoreError(f"{directory / name}.npy: shape or dtype differs from {meta_path}")
+        arrays[name] = values
+    return arrays, meta

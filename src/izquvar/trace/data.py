@@ -24,7 +24,7 @@ from izquvar.store.embedded import EmbeddedStore
 from izquvar.store.layout import MANIFEST_FILE
 from izquvar.store.manifest import load_manifest
 from izquvar.trace.cell_events import CellEvents
-from izquvar.trace.columnar import Columns, Grouped, ranges
+from izquvar.trace.columnar import Columns, Grouped, Names, column_arrays, column_of, load_arrays, ranges, save_arrays
 from izquvar.trace.index import EPOCH_US, StayIndex
 from izquvar.trace.tables import People, Rosters, Vocabulary, ble_columns, card_columns, checkin_columns
 
@@ -35,8 +35,13 @@ F64 = npt.NDArray[np.float64]
 STAY_CARRY = ("lat", "lon", "n_pings", "accuracy_m", "venue_id", "region_id", "district_id", "mahalla_id")
 INDEX_DIR = "index"
 UNKNOWN_ACCURACY_M = 25.0
-#: Bumped when what :class:`TraceData` persists changes shape.
+#: Bumped when what :class:`TraceData` persists changes shape (names the generation's directory).
 PERSIST_VERSION = 1
+#: The per-person tables' directory inside a generation's directory, their format name and version (checked
+#: on load: files of another version are rebuilt in place).
+TABLES_DIR = "trace"
+TABLES_FORMAT = "izquvar-trace-tables"
+TABLES_VERSION = 1
 
 
 def index_seconds(values: npt.NDArray[np.integer[Any]]) -> I64:
@@ -70,6 +75,183 @@ class Homes:
 
     def __len__(self) -> int:
         return len(self.keys)
+
+
+def generation_dir(store: EmbeddedStore, generation: int) -> Path:
+    """Where what is derived from one manifest generation is persisted (stay index and per-person tables)."""
+    return store.root / INDEX_DIR / f"{generation}-v{PERSIST_VERSION}"
+
+
+@dataclass(frozen=True)
+class PersonTables:
+    """Every table of :class:`TraceData` whose size grows with the population, as fixed-width arrays: what
+    is persisted under ``<generation>/trace`` and memory-mapped at the next load (docs/tracing-engine.md,
+    "Persisted per-case tables")."""
+
+    persons: Vocabulary
+    venue_ids: Vocabulary
+    people: People
+    rosters: Rosters
+    checkins: Grouped
+    checkins_at: Grouped
+    card: Grouped
+    card_at: Grouped
+    ble: Grouped
+    cell_events: CellEvents
+    homes: Homes
+    stay_person_code: npt.NDArray[np.integer[Any]]
+    #: The stay index's carried string columns (object arrays) and ``venue`` codes.
+    stay_strings: dict[str, npt.NDArray[Any]]
+    subscriber_contact: Names
+    subscriber_contact_rank: npt.NDArray[np.int64]
+    data_start_s: int
+    data_end_s: int
+
+    @classmethod
+    def build(cls, store: EmbeddedStore, generation: int, venues: pd.DataFrame, stays: StayIndex) -> PersonTables:
+        """Read the store's person-keyed feeds and arrange them (the slow path: once per generation)."""
+        people_table = store.table("people")
+        rosters = store.table("rosters")
+        checkins = store.table("checkins")
+        card = store.table("card")
+        ble_table = store.table("ble")
+        persons = Vocabulary.of(
+            [people_table.column("person"), rosters.column("person"), checkins.column("person"),
+             card.column("card_holder"), ble_table.column("person_a"), ble_table.column("person_b")]
+        )  # fmt: skip
+        stay_venues = [stays.carried.column("venue_id")] if stays.carried is not None and _carries_venues(stays) else []
+        venue_ids = Vocabulary.of(
+            [checkins.column("venue_id"), card.column("venue_id"), rosters.column("venue_id"), *stay_venues],
+            first=[str(v) for v in venues.index.tolist()],
+        )
+        checkin = checkin_columns(checkins, persons, venue_ids)
+        payment = card_columns(card, persons, venue_ids)
+        ble = ble_columns(ble_table, persons)
+        cell_events = CellEvents.build(store.table("cell", columns=["subscriber", "time", "cell_id"]))
+        people = people_table.to_pandas()
+        phone_person = _phone_person(people)
+        registry = People.build(people_table, persons)
+        contact = pa.array([phone_person.get(n, n) for n in cell_events.subscriber_names.tolist()], type=pa.string())
+        ends = [int(index_seconds(stays.end_s).max()) if stays.n_stays else 0]
+        ends += [cell_events.last_s] if cell_events.last_s is not None else []
+        ends += [int(ble["end_s"].max())] if len(ble["end_s"]) else []
+        starts = [int(index_seconds(stays.start_s).min())] if stays.n_stays else []
+        starts += [cell_events.first_s] if cell_events.first_s is not None else []
+        starts += [int(ble["start_s"].min())] if len(ble["start_s"]) else []
+        n_persons, n_venues = len(persons), len(venue_ids)
+        with_venue = payment["venue"] >= 0
+        return cls(
+            persons=persons,
+            venue_ids=venue_ids,
+            people=registry,
+            rosters=Rosters.build(rosters, persons, venue_ids),
+            checkins=Grouped.build(checkin, checkin["person"], n_persons, checkin["check_in_s"]),
+            checkins_at=Grouped.build(checkin, checkin["venue"], n_venues, checkin["check_in_s"]),
+            card=Grouped.build(payment, payment["person"], n_persons, payment["time_s"]),
+            card_at=Grouped.build(
+                {k: v[with_venue] for k, v in payment.items()},
+                payment["venue"][with_venue],
+                n_venues,
+                payment["time_s"][with_venue],
+            ),
+            ble=Grouped.build(ble, ble["person"], n_persons, ble["start_s"]),
+            cell_events=cell_events,
+            homes=Homes.build(people, registry.households),
+            stay_person_code=persons.encode(stays.persons),
+            stay_strings=_stay_strings(stays, venue_ids),
+            subscriber_contact=Names.of(contact),
+            subscriber_contact_rank=_name_ranks(contact),
+            data_start_s=min(starts) if starts else 0,
+            data_end_s=max(ends),
+        )
+
+    # -- persistence -------------------------------------------------------------------------------------
+
+    _GROUPED = ("checkins", "checkins_at", "card", "card_at", "ble")
+
+    @staticmethod
+    def _expect(generation: int, venues: pd.DataFrame, stays: StayIndex) -> dict[str, Any]:
+        """What the files must have been written for: this generation, venue table and stay index."""
+        return {
+            "format": TABLES_FORMAT,
+            "version": TABLES_VERSION,
+            "generation": generation,
+            "n_venue_rows": len(venues),
+            "n_stays": stays.n_stays,
+            "n_stay_persons": stays.n_persons,
+        }
+
+    def save(self, directory: Path, generation: int, venues: pd.DataFrame, stays: StayIndex) -> None:
+        """Write every table into ``directory`` (replaced whole, atomically)."""
+        events, event_scalars = self.cell_events.to_arrays("cell_events")
+        arrays: dict[str, npt.NDArray[Any]] = {
+            **self.persons.to_arrays("persons"),
+            **self.venue_ids.to_arrays("venue_ids"),
+            **self.people.to_arrays("people"),
+            **self.rosters.to_arrays("rosters"),
+            **{k: v for name in self._GROUPED for k, v in getattr(self, name).to_arrays(name).items()},
+            **events,
+            "homes.keys": self.homes.keys,
+            "homes.x": self.homes.x,
+            "homes.y": self.homes.y,
+            "homes.household": self.homes.household,
+            "stay_person_code": self.stay_person_code,
+            **{
+                k: v
+                for name, values in self.stay_strings.items()
+                for k, v in column_arrays(f"stays.{name}", values).items()
+            },
+            "subscriber_contact": self.subscriber_contact.raw,
+            "subscriber_contact_rank": self.subscriber_contact_rank,
+        }
+        meta = {
+            **self._expect(generation, venues, stays),
+            "cell_events": event_scalars,
+            "homes_cell_m": self.homes.cell_m,
+            "stay_strings": list(self.stay_strings),
+            "data_start_s": self.data_start_s,
+            "data_end_s": self.data_end_s,
+        }
+        save_arrays(directory, arrays, meta)
+
+    def save_if_possible(self, directory: Path, generation: int, venues: pd.DataFrame, stays: StayIndex) -> bool:
+        """:meth:`save`, unless the store cannot be written to (a read-only store still traces, from memory)."""
+        try:
+            self.save(directory, generation, venues, stays)
+        except OSError:
+            return False
+        return True
+
+    @classmethod
+    def load(cls, directory: Path, generation: int, venues: pd.DataFrame, stays: StayIndex) -> PersonTables:
+        """Map the files :meth:`save` wrote; :class:`NotFound` / :class:`StoreError` when absent, stale or
+        damaged (the caller rebuilds)."""
+        arrays, meta = load_arrays(directory, cls._expect(generation, venues, stays))
+        try:
+            grouped = {name: Grouped.from_arrays(arrays, name) for name in cls._GROUPED}
+            return cls(
+                persons=Vocabulary.from_arrays(arrays, "persons"),
+                venue_ids=Vocabulary.from_arrays(arrays, "venue_ids"),
+                people=People.from_arrays(arrays, "people"),
+                rosters=Rosters.from_arrays(arrays, "rosters"),
+                cell_events=CellEvents.from_arrays(arrays, "cell_events", meta["cell_events"]),
+                homes=Homes(
+                    float(meta["homes_cell_m"]),
+                    arrays["homes.keys"],
+                    arrays["homes.x"],
+                    arrays["homes.y"],
+                    arrays["homes.household"],
+                ),
+                stay_person_code=arrays["stay_person_code"],
+                stay_strings={name: column_of(arrays, f"stays.{name}") for name in meta["stay_strings"]},
+                subscriber_contact=Names(arrays["subscriber_contact"]),
+                subscriber_contact_rank=arrays["subscriber_contact_rank"],
+                data_start_s=int(meta["data_start_s"]),
+                data_end_s=int(meta["data_end_s"]),
+                **grouped,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreError(f"{directory}: persisted tables incomplete ({exc!r}); rebuilding") from exc
 
 
 @dataclass(frozen=True)
@@ -106,14 +288,13 @@ class TraceData:
     #: ``venue``: the code of ``venue_id`` in :attr:`venue_ids` (-1: no venue).
     stay_columns: dict[str, npt.NDArray[Any]]
     #: The stay index's person names by its person id (what a contact found by GPS is called).
-    stay_persons: npt.NDArray[np.object_]
+    stay_persons: Names
     #: The stay index's persons as codes of :attr:`persons` (-1: known only to GPS).
-    stay_person_code: npt.NDArray[np.int64]
+    stay_person_code: npt.NDArray[np.integer[Any]]
     homes: Homes
-    #: Registered phone pseudonym → person (the last registration of a phone wins).
-    phone_person: dict[str, str]
-    #: Who each operator subscriber (code of :attr:`cell_events`) is: the registered person, else the pseudonym.
-    subscriber_contact: npt.NDArray[np.object_]
+    #: Who each operator subscriber (code of :attr:`cell_events`) is: the registered person (the last
+    #: registration of a phone wins), else the pseudonym.
+    subscriber_contact: Names
     #: The rank of each subscriber's contact among all contact names (equal names, equal ranks): orders and
     #: groups contacts by name without comparing strings per case.
     subscriber_contact_rank: npt.NDArray[np.int64]
@@ -128,79 +309,53 @@ class TraceData:
 
     @classmethod
     def load(cls, store: EmbeddedStore) -> TraceData:
-        """Read the store (and its persisted stay index, building it when missing or stale)."""
+        """Read the store's tables, from the files persisted for this manifest generation when they are there
+        and sound (memory-mapped), else built from the store and persisted for the next load."""
         generation = load_manifest(store.root / MANIFEST_FILE).generation
         stays = _stay_index(store, generation)
         venues = _venues(store)
-        people_table = store.table("people")
-        rosters = store.table("rosters")
-        checkins = store.table("checkins")
-        card = store.table("card")
-        ble_table = store.table("ble")
-        persons = Vocabulary.of(
-            [people_table.column("person"), rosters.column("person"), checkins.column("person"),
-             card.column("card_holder"), ble_table.column("person_a"), ble_table.column("person_b")]
-        )  # fmt: skip
-        stay_venues = [stays.carried.column("venue_id")] if stays.carried is not None and _carries_venues(stays) else []
-        venue_ids = Vocabulary.of(
-            [checkins.column("venue_id"), card.column("venue_id"), rosters.column("venue_id"), *stay_venues],
-            first=[str(v) for v in venues.index.tolist()],
-        )
-        stay_columns = _carried_arrays(stays)
-        if stay_venues:
-            stay_columns["venue"] = venue_ids.encode(stay_venues[0])
-        checkin = checkin_columns(checkins, persons, venue_ids)
-        payment = card_columns(card, persons, venue_ids)
-        ble = ble_columns(ble_table, persons)
-        cell_events = CellEvents.build(store.table("cell", columns=["subscriber", "time", "cell_id"]))
+        directory = generation_dir(store, generation) / TABLES_DIR
+        try:
+            tables = PersonTables.load(directory, generation, venues, stays)
+        except (NotFound, StoreError):
+            tables = PersonTables.build(store, generation, venues, stays)
+            tables.save_if_possible(directory, generation, venues, stays)
+        return cls.assemble(store, generation, stays, venues, tables)
+
+    @classmethod
+    def assemble(
+        cls, store: EmbeddedStore, generation: int, stays: StayIndex, venues: pd.DataFrame, tables: PersonTables
+    ) -> TraceData:
+        """The trace's view of the per-person tables plus the small place tables (venues, towers), which are
+        read and located at every load: their size does not grow with the population."""
         towers = _located(store, store.table("towers").to_pandas()).set_index("cell_id")
-        people = people_table.to_pandas()
-        phone_person = _phone_person(people)
-        registry = People.build(people_table, persons)
-        subscriber_contact = np.asarray(
-            [phone_person.get(n, n) for n in cell_events.subscriber_names.tolist()], dtype=object
-        )
-        ends = [int(index_seconds(stays.end_s).max()) if stays.n_stays else 0]
-        ends += [int(cell_events.time_s.max())] if len(cell_events.time_s) else []
-        ends += [int(ble["end_s"].max())] if len(ble["end_s"]) else []
-        starts = [int(index_seconds(stays.start_s).min())] if stays.n_stays else []
-        starts += [int(cell_events.time_s.min())] if len(cell_events.time_s) else []
-        starts += [int(ble["start_s"].min())] if len(ble["start_s"]) else []
-        n_persons, n_venues = len(persons), len(venue_ids)
-        with_venue = payment["venue"] >= 0
         return cls(
             root=store.root,
             generation=generation,
             stays=stays,
             venues=venues,
-            persons=persons,
-            venue_ids=venue_ids,
-            people=registry,
-            rosters=Rosters.build(rosters, persons, venue_ids),
-            checkins=Grouped.build(checkin, checkin["person"], n_persons, checkin["check_in_s"]),
-            checkins_at=Grouped.build(checkin, checkin["venue"], n_venues, checkin["check_in_s"]),
-            card=Grouped.build(payment, payment["person"], n_persons, payment["time_s"]),
-            card_at=Grouped.build(
-                {k: v[with_venue] for k, v in payment.items()},
-                payment["venue"][with_venue],
-                n_venues,
-                payment["time_s"][with_venue],
-            ),
-            ble=Grouped.build(ble, ble["person"], n_persons, ble["start_s"]),
-            cell_events=cell_events,
+            persons=tables.persons,
+            venue_ids=tables.venue_ids,
+            people=tables.people,
+            rosters=tables.rosters,
+            checkins=tables.checkins,
+            checkins_at=tables.checkins_at,
+            card=tables.card,
+            card_at=tables.card_at,
+            ble=tables.ble,
+            cell_events=tables.cell_events,
             towers=towers,
-            tower_columns=_tower_columns(towers, cell_events.cell_ids),
-            data_end_s=max(ends),
-            data_start_s=min(starts) if starts else 0,
-            stay_columns=stay_columns,
-            stay_persons=np.asarray(stays.persons.to_pylist(), dtype=object),
-            stay_person_code=persons.encode(stays.persons),
-            homes=Homes.build(people, registry.households),
-            phone_person=phone_person,
-            subscriber_contact=subscriber_contact,
-            subscriber_contact_rank=_name_ranks(subscriber_contact),
+            tower_columns=_tower_columns(towers, tables.cell_events.cell_ids),
+            data_end_s=tables.data_end_s,
+            data_start_s=tables.data_start_s,
+            stay_columns=_stay_columns(stays, tables.stay_strings),
+            stay_persons=Names(stays.names),
+            stay_person_code=tables.stay_person_code,
+            homes=tables.homes,
+            subscriber_contact=tables.subscriber_contact,
+            subscriber_contact_rank=tables.subscriber_contact_rank,
             venue_slot={str(v): k for k, v in enumerate(venues.index)},
-            venue_facts=_venue_facts(venues, n_venues),
+            venue_facts=_venue_facts(venues, len(tables.venue_ids)),
         )
 
     # -- per-person lookups ----------------------------------------------------------------------------
@@ -214,9 +369,7 @@ class TraceData:
         return person in self.persons or self.stays.person_id(person) is not None or self.cell_events.serves(person)
 
     def phone_of(self, person: str) -> str | None:
-        code = self.persons.code(person)
-        phone = self.people.phone[code] if code >= 0 else None
-        return phone if isinstance(phone, str) else None
+        return self.people.phone(self.persons.code(person))
 
     def home_of(self, person: str) -> tuple[float, float] | None:
         code = self.persons.code(person)
@@ -324,11 +477,11 @@ def _phone_person(people: pd.DataFrame) -> dict[str, str]:
     return dict(zip(registered["phone"].astype(str), registered["person"].astype(str), strict=True))
 
 
-def _name_ranks(names: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
+def _name_ranks(names: pa.Array[Any]) -> npt.NDArray[np.int64]:
     """Dense rank of each name in code-point order (Arrow's UTF-8 byte order is the same order)."""
     if not len(names):
         return np.empty(0, dtype=np.int64)
-    ranks = pc.rank(pa.array(names.tolist(), pa.string()), sort_keys="ascending", tiebreaker="dense")
+    ranks = pc.rank(names, sort_keys="ascending", tiebreaker="dense")
     return np.asarray(ranks.to_numpy(zero_copy_only=False), dtype=np.int64) - 1
 
 
@@ -336,10 +489,30 @@ def _carries_venues(index: StayIndex) -> bool:
     return index.carried is not None and "venue_id" in index.carried.column_names
 
 
-def _carried_arrays(index: StayIndex) -> dict[str, npt.NDArray[Any]]:
+def _stay_columns(index: StayIndex, strings: dict[str, npt.NDArray[Any]]) -> dict[str, npt.NDArray[Any]]:
+    """The carried columns in the index's order, then ``venue``: numbers straight from the index's (mapped)
+    Arrow file, strings from ``strings`` (one Python string per distinct value, not per stay)."""
+    columns: dict[str, npt.NDArray[Any]] = {}
+    if index.carried is not None:
+        for name in index.carried.column_names:
+            columns[name] = strings[name] if name in strings else index.carried.column(name).to_numpy()
+    if "venue" in strings:
+        columns["venue"] = strings["venue"]
+    return columns
+
+
+def _stay_strings(index: StayIndex, venue_ids: Vocabulary) -> dict[str, npt.NDArray[Any]]:
+    """The index's carried string columns as object arrays, and ``venue``, the code of each stay's venue."""
     if index.carried is None:
         return {}
-    return {name: index.carried.column(name).to_numpy() for name in index.carried.column_names}
+    strings: dict[str, npt.NDArray[Any]] = {}
+    for name in index.carried.column_names:
+        column = index.carried.column(name)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            strings[name] = np.asarray(column.to_numpy(), dtype=object)
+    if _carries_venues(index):
+        strings["venue"] = venue_ids.encode(index.carried.column("venue_id"))
+    return strings
 
 
 def _venues(store: EmbeddedStore) -> pd.DataFrame:
@@ -363,7 +536,7 @@ def _located(store: EmbeddedStore, frame: pd.DataFrame) -> pd.DataFrame:
 def _stay_index(store: EmbeddedStore, generation: int) -> StayIndex:
     """The persisted stay index of this manifest generation; older generations' indexes are removed."""
     base = store.root / INDEX_DIR
-    directory = base / f"{generation}-v{PERSIST_VERSION}" / "stays"
+    directory = generation_dir(store, generation) / "stays"
     try:
         return StayIndex.load(directory)
     except (NotFound, StoreError):

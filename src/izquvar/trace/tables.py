@@ -8,7 +8,7 @@ them (by key, then time, ties in load order). Strings are encoded once here with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from izquvar.trace.cell_events import seconds
-from izquvar.trace.columnar import Grouped
+from izquvar.trace.columnar import Grouped, Names
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -27,10 +27,12 @@ ArrowColumn: TypeAlias = "pa.ChunkedArray[Any] | pa.Array[Any]"
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Distinct string ids and their integer codes (``-1``: unknown or missing)."""
+    """Distinct string ids and their integer codes (``-1``: unknown or missing), found by binary search over
+    the names in sorted order (no dictionary of millions of Python strings to build at every load)."""
 
-    names: npt.NDArray[np.object_]
-    codes: dict[str, int]
+    names: Names
+    #: Codes in name order (``None``: the codes already are, as for a vocabulary without ``first`` ids).
+    order: npt.NDArray[np.integer[Any]] | None = None
 
     @classmethod
     def of(cls, columns: Sequence[ArrowColumn], first: Sequence[str] = ()) -> Vocabulary:
@@ -40,30 +42,47 @@ class Vocabulary:
         head = pa.array(list(first), pa.string())
         rest = distinct.filter(pc.invert(pc.is_in(distinct, value_set=head))) if len(head) else distinct
         rest = rest.take(pc.sort_indices(rest))
-        names = np.asarray([*first, *rest.to_pylist()], dtype=object)
-        return cls(names, {name: k for k, name in enumerate(names.tolist())})
+        names = Names.of(pa.chunked_array([head, rest], type=pa.string()))
+        order = np.argsort(names.raw, kind="stable").astype(np.int64) if len(head) else None
+        return cls(names, order)
+
+    def to_arrays(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
+        arrays: dict[str, npt.NDArray[Any]] = {f"{prefix}.names": self.names.raw}
+        if self.order is not None:
+            arrays[f"{prefix}.order"] = self.order
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, npt.NDArray[Any]], prefix: str) -> Vocabulary:
+        return cls(Names(arrays[f"{prefix}.names"]), arrays.get(f"{prefix}.order"))
 
     def __len__(self) -> int:
         return len(self.names)
 
     def __contains__(self, name: object) -> bool:
-        return name in self.codes
+        return self.code(name) >= 0
 
     def code(self, name: object) -> int:
-        return self.codes.get(name, -1) if isinstance(name, str) else -1
+        if not isinstance(name, str) or not len(self.names):
+            return -1
+        key = name.encode("utf-8")
+        slot = int(np.searchsorted(self.names.raw, key, sorter=self.order))
+        if slot == len(self.names):
+            return -1
+        code = slot if self.order is None else int(self.order[slot])
+        return code if self.names.raw[code] == key and b"\0" not in key else -1
 
     def encode(self, column: ArrowColumn) -> I64:
         """Codes of a whole column (vectorised in Arrow)."""
         if not len(self.names):
             return np.full(len(column), -1, dtype=np.int64)
-        found = pc.index_in(column, value_set=pa.array(self.names.tolist(), pa.string()))
+        found = pc.index_in(column, value_set=self.names.arrow())
         return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
     def encode_values(self, values: npt.ArrayLike) -> I64:
-        """Codes of a few ids (a dict lookup each): for per-case arrays of tens of ids."""
-        codes = self.codes
+        """Codes of a few ids (a binary search each): for per-case arrays of tens of ids."""
         items = np.asarray(values, dtype=object).tolist()
-        return np.asarray([codes.get(v, -1) if isinstance(v, str) else -1 for v in items], dtype=np.int64)
+        return np.asarray([self.code(v) for v in items], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -71,7 +90,9 @@ class People:
     """The registry by person code (first registration of a person wins), and households' members."""
 
     household: I64
-    phone: npt.NDArray[np.object_]
+    #: Each person's registered phone as a code of :attr:`phones` (-1: none).
+    phone_code: I64
+    phones: Vocabulary
     home_lat: F64
     home_lon: F64
     #: Registered people by household code, in registry order: ``person``, ``home_lat``, ``home_lon``.
@@ -81,25 +102,54 @@ class People:
     @classmethod
     def build(cls, table: pa.Table, persons: Vocabulary) -> People:
         households = Vocabulary.of([table.column("household")])
+        phones = Vocabulary.of([table.column("phone")])
         person = persons.encode(table.column("person"))
         household = households.encode(table.column("household"))
+        phone = phones.encode(table.column("phone"))
         lat = _floats(table.column("home_lat"))
         lon = _floats(table.column("home_lon"))
-        phones = np.asarray(table.column("phone").to_numpy(zero_copy_only=False), dtype=object)
         n = len(persons)
         _, first = np.unique(person, return_index=True)
         first = first[person[first] >= 0]
         by_person = person[first]
         out_household = np.full(n, -1, dtype=np.int64)
-        out_phone = np.full(n, None, dtype=object)
+        out_phone = np.full(n, -1, dtype=np.int64)
         out_lat = np.full(n, np.nan)
         out_lon = np.full(n, np.nan)
         out_household[by_person] = household[first]
-        out_phone[by_person] = phones[first]
+        out_phone[by_person] = phone[first]
         out_lat[by_person] = lat[first]
         out_lon[by_person] = lon[first]
         members = Grouped.build({"person": person, "home_lat": lat, "home_lon": lon}, household, len(households))
-        return cls(out_household, out_phone, out_lat, out_lon, members, households)
+        return cls(out_household, out_phone, phones, out_lat, out_lon, members, households)
+
+    def phone(self, code: int) -> str | None:
+        """The registered phone of a person code (``None``: none, or not a registered person)."""
+        phone = int(self.phone_code[code]) if 0 <= code < len(self.phone_code) else -1
+        return self.phones.names[phone] if phone >= 0 else None
+
+    def to_arrays(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
+        return {
+            f"{prefix}.household": self.household,
+            f"{prefix}.phone_code": self.phone_code,
+            f"{prefix}.home_lat": self.home_lat,
+            f"{prefix}.home_lon": self.home_lon,
+            **self.phones.to_arrays(f"{prefix}.phones"),
+            **self.members.to_arrays(f"{prefix}.members"),
+            **self.households.to_arrays(f"{prefix}.households"),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, npt.NDArray[Any]], prefix: str) -> People:
+        return cls(
+            household=arrays[f"{prefix}.household"],
+            phone_code=arrays[f"{prefix}.phone_code"],
+            phones=Vocabulary.from_arrays(arrays, f"{prefix}.phones"),
+            home_lat=arrays[f"{prefix}.home_lat"],
+            home_lon=arrays[f"{prefix}.home_lon"],
+            members=Grouped.from_arrays(arrays, f"{prefix}.members"),
+            households=Vocabulary.from_arrays(arrays, f"{prefix}.households"),
+        )
 
 
 @dataclass(frozen=True)
@@ -122,6 +172,21 @@ class Rosters:
             by_person=Grouped.build(columns, person, len(persons)),
             by_group=Grouped.build({"person": person}, group, len(groups)),
             groups=groups,
+        )
+
+    def to_arrays(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
+        return {
+            **self.by_person.to_arrays(f"{prefix}.by_person"),
+            **self.by_group.to_arrays(f"{prefix}.by_group"),
+            **self.groups.to_arrays(f"{prefix}.groups"),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, npt.NDArray[Any]], prefix: str) -> Rosters:
+        return cls(
+            by_person=Grouped.from_arrays(arrays, f"{prefix}.by_person"),
+            by_group=Grouped.from_arrays(arrays, f"{prefix}.by_group"),
+            groups=Vocabulary.from_arrays(arrays, f"{prefix}.groups"),
         )
 
 
