@@ -9,6 +9,7 @@ persisted under ``STORE/index/<manifest generation>/stays`` and rebuilt when the
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from izquvar.errors import NotFound, StoreError
+from izquvar.ingest.derive import area_index, empty_areas, locate
 from izquvar.store.embedded import EmbeddedStore
-from izquvar.store.layout import MANIFEST_FILE
+from izquvar.store.layout import AREA_FIELDS, MANIFEST_FILE
 from izquvar.store.manifest import load_manifest
 from izquvar.trace.cell_events import CellEvents
 from izquvar.trace.columnar import Columns, Grouped, Names, column_arrays, column_of, load_arrays, ranges, save_arrays
@@ -83,9 +85,10 @@ def generation_dir(store: EmbeddedStore, generation: int) -> Path:
 
 
 @dataclass(frozen=True)
-class PersonTables:
-    """Every table of :class:`TraceData` whose size grows with the population, as fixed-width arrays: what
-    is persisted under ``<generation>/trace`` and memory-mapped at the next load (docs/tracing-engine.md,
+class PersistedTables:
+    """Every table of :class:`TraceData` whose size grows with the population, as fixed-width arrays, and the
+    areas of venues and towers (locating them means building the area polygons' grid, a second per load):
+    what is persisted under ``<generation>/trace`` and memory-mapped at the next load (docs/tracing-engine.md,
     "Persisted per-case tables")."""
 
     persons: Vocabulary
@@ -106,10 +109,18 @@ class PersonTables:
     subscriber_contact_rank: npt.NDArray[np.int64]
     data_start_s: int
     data_end_s: int
+    #: Region, district and mahalla of each venue and each tower (rows of the store's tables).
+    venue_areas: pa.Table
+    tower_areas: pa.Table
 
     @classmethod
-    def build(cls, store: EmbeddedStore, generation: int, venues: pd.DataFrame, stays: StayIndex) -> PersonTables:
+    def build(
+        cls, store: EmbeddedStore, venue_rows: pd.DataFrame, tower_rows: pd.DataFrame, stays: StayIndex
+    ) -> PersistedTables:
         """Read the store's person-keyed feeds and arrange them (the slow path: once per generation)."""
+        index = area_index(store.table("areas"))
+        venue_areas, tower_areas = _locate(index, venue_rows), _locate(index, tower_rows)
+        venues = _with_areas(venue_rows, venue_areas).set_index("venue_id")
         people_table = store.table("people")
         rosters = store.table("rosters")
         checkins = store.table("checkins")
@@ -163,25 +174,15 @@ class PersonTables:
             subscriber_contact_rank=_name_ranks(contact),
             data_start_s=min(starts) if starts else 0,
             data_end_s=max(ends),
+            venue_areas=venue_areas,
+            tower_areas=tower_areas,
         )
 
     # -- persistence -------------------------------------------------------------------------------------
 
     _GROUPED = ("checkins", "checkins_at", "card", "card_at", "ble")
 
-    @staticmethod
-    def _expect(generation: int, venues: pd.DataFrame, stays: StayIndex) -> dict[str, Any]:
-        """What the files must have been written for: this generation, venue table and stay index."""
-        return {
-            "format": TABLES_FORMAT,
-            "version": TABLES_VERSION,
-            "generation": generation,
-            "n_venue_rows": len(venues),
-            "n_stays": stays.n_stays,
-            "n_stay_persons": stays.n_persons,
-        }
-
-    def save(self, directory: Path, generation: int, venues: pd.DataFrame, stays: StayIndex) -> None:
+    def save(self, directory: Path, expect: dict[str, Any]) -> None:
         """Write every table into ``directory`` (replaced whole, atomically)."""
         events, event_scalars = self.cell_events.to_arrays("cell_events")
         arrays: dict[str, npt.NDArray[Any]] = {
@@ -203,9 +204,11 @@ class PersonTables:
             },
             "subscriber_contact": self.subscriber_contact.raw,
             "subscriber_contact_rank": self.subscriber_contact_rank,
+            **_area_arrays("venue_areas", self.venue_areas),
+            **_area_arrays("tower_areas", self.tower_areas),
         }
         meta = {
-            **self._expect(generation, venues, stays),
+            **expect,
             "cell_events": event_scalars,
             "homes_cell_m": self.homes.cell_m,
             "stay_strings": list(self.stay_strings),
@@ -214,19 +217,19 @@ class PersonTables:
         }
         save_arrays(directory, arrays, meta)
 
-    def save_if_possible(self, directory: Path, generation: int, venues: pd.DataFrame, stays: StayIndex) -> bool:
+    def save_if_possible(self, directory: Path, expect: dict[str, Any]) -> bool:
         """:meth:`save`, unless the store cannot be written to (a read-only store still traces, from memory)."""
         try:
-            self.save(directory, generation, venues, stays)
+            self.save(directory, expect)
         except OSError:
             return False
         return True
 
     @classmethod
-    def load(cls, directory: Path, generation: int, venues: pd.DataFrame, stays: StayIndex) -> PersonTables:
-        """Map the files :meth:`save` wrote; :class:`NotFound` / :class:`StoreError` when absent, stale or
-        damaged (the caller rebuilds)."""
-        arrays, meta = load_arrays(directory, cls._expect(generation, venues, stays))
+    def load(cls, directory: Path, expect: dict[str, Any]) -> PersistedTables:
+        """Map the files :meth:`save` wrote for ``expect`` (see :func:`_fingerprint`); :class:`NotFound` /
+        :class:`StoreError` when absent, written for other data, or damaged (the caller rebuilds)."""
+        arrays, meta = load_arrays(directory, expect)
         try:
             grouped = {name: Grouped.from_arrays(arrays, name) for name in cls._GROUPED}
             return cls(
@@ -248,6 +251,8 @@ class PersonTables:
                 subscriber_contact_rank=arrays["subscriber_contact_rank"],
                 data_start_s=int(meta["data_start_s"]),
                 data_end_s=int(meta["data_end_s"]),
+                venue_areas=_area_table(arrays, "venue_areas"),
+                tower_areas=_area_table(arrays, "tower_areas"),
                 **grouped,
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -313,22 +318,30 @@ class TraceData:
         and sound (memory-mapped), else built from the store and persisted for the next load."""
         generation = load_manifest(store.root / MANIFEST_FILE).generation
         stays = _stay_index(store, generation)
-        venues = _venues(store)
+        venue_rows, tower_rows = store.table("venues").to_pandas(), store.table("towers").to_pandas()
         directory = generation_dir(store, generation) / TABLES_DIR
+        expect = _fingerprint(generation, venue_rows, tower_rows, stays)
         try:
-            tables = PersonTables.load(directory, generation, venues, stays)
+            tables = PersistedTables.load(directory, expect)
         except (NotFound, StoreError):
-            tables = PersonTables.build(store, generation, venues, stays)
-            tables.save_if_possible(directory, generation, venues, stays)
-        return cls.assemble(store, generation, stays, venues, tables)
+            tables = PersistedTables.build(store, venue_rows, tower_rows, stays)
+            tables.save_if_possible(directory, expect)
+        venues = _with_areas(venue_rows, tables.venue_areas).set_index("venue_id")
+        towers = _with_areas(tower_rows, tables.tower_areas).set_index("cell_id")
+        return cls.assemble(store, generation, stays, venues, towers, tables)
 
     @classmethod
     def assemble(
-        cls, store: EmbeddedStore, generation: int, stays: StayIndex, venues: pd.DataFrame, tables: PersonTables
+        cls,
+        store: EmbeddedStore,
+        generation: int,
+        stays: StayIndex,
+        venues: pd.DataFrame,
+        towers: pd.DataFrame,
+        tables: PersistedTables,
     ) -> TraceData:
-        """The trace's view of the per-person tables plus the small place tables (venues, towers), which are
-        read and located at every load: their size does not grow with the population."""
-        towers = _located(store, store.table("towers").to_pandas()).set_index("cell_id")
+        """The trace's view of the persisted tables plus what is derived from the small place tables (venues,
+        towers) at every load: their size does not grow with the population."""
         return cls(
             root=store.root,
             generation=generation,
@@ -515,22 +528,47 @@ def _stay_strings(index: StayIndex, venue_ids: Vocabulary) -> dict[str, npt.NDAr
     return strings
 
 
-def _venues(store: EmbeddedStore) -> pd.DataFrame:
-    """Venues with their area ids (located once)."""
-    return _located(store, store.table("venues").to_pandas()).set_index("venue_id")
+def _fingerprint(generation: int, venues: pd.DataFrame, towers: pd.DataFrame, stays: StayIndex) -> dict[str, Any]:
+    """What persisted tables must have been written for: this manifest generation (any ingest makes a new one),
+    these venue and tower tables and this stay index; anything else is rebuilt."""
+    return {
+        "format": TABLES_FORMAT,
+        "version": TABLES_VERSION,
+        "generation": generation,
+        "n_venue_rows": len(venues),
+        "n_tower_rows": len(towers),
+        "n_stays": stays.n_stays,
+        "n_stay_persons": stays.n_persons,
+    }
 
 
-def _located(store: EmbeddedStore, frame: pd.DataFrame) -> pd.DataFrame:
-    """A table of places (venues, towers) with the area ids of their points, located once at load."""
-    from izquvar.ingest.derive import area_index, locate
+def _locate(index: Any, frame: pd.DataFrame) -> pa.Table:
+    """The area ids of a table of places (venues, towers)."""
+    if not len(frame):
+        return empty_areas(0)
+    return locate(index, frame["lat"].to_numpy(np.float64), frame["lon"].to_numpy(np.float64))
 
+
+def _with_areas(frame: pd.DataFrame, areas: pa.Table) -> pd.DataFrame:
+    """A table of places with the area ids of their points."""
     if len(frame):
-        index = area_index(store.table("areas"))
-        areas = locate(index, frame["lat"].to_numpy(np.float64), frame["lon"].to_numpy(np.float64)).to_pandas()
-        return pd.concat([frame.reset_index(drop=True), areas], axis=1)
-    for name in ("region_id", "district_id", "mahalla_id"):
+        return pd.concat([frame.reset_index(drop=True), areas.to_pandas()], axis=1)
+    for name in areas.column_names:
         frame[name] = pd.Series(dtype=object)
     return frame
+
+
+def _area_arrays(prefix: str, areas: pa.Table) -> dict[str, npt.NDArray[Any]]:
+    arrays: dict[str, npt.NDArray[Any]] = {}
+    for name in areas.column_names:
+        values = np.asarray(areas.column(name).to_numpy(zero_copy_only=False), dtype=object)
+        arrays.update(column_arrays(f"{prefix}.{name}", values))
+    return arrays
+
+
+def _area_table(arrays: Mapping[str, npt.NDArray[Any]], prefix: str) -> pa.Table:
+    columns = {f.name: pa.array(column_of(arrays, f"{prefix}.{f.name}").tolist(), pa.string()) for f in AREA_FIELDS}
+    return pa.table(columns, schema=pa.schema(list(AREA_FIELDS)))
 
 
 def _stay_index(store: EmbeddedStore, generation: int) -> StayIndex:
