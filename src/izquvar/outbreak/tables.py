@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -192,7 +193,7 @@ class TraceTables:
             "evidence",
             {
                 "case": case,
-                "contact": np.repeat(fused.person, np.diff(fused.offsets)),
+                "contact": Repeated(fused.person, np.diff(fused.offsets)),
                 "source": ev["source"],
                 "start": ev["start_s"] * 1_000_000,
                 "end": ev["end_s"] * 1_000_000,
@@ -278,7 +279,10 @@ def _from_parts(name: str, parts: list[Part]) -> pa.Table:
     arrays: list[pa.Array[Any]] = []
     for f in schema:
         if f.name == "case":
-            arrays.append(pa.array(np.repeat(np.asarray([p["case"] for p in parts], dtype=object), rows), f.type))
+            arrays.append(_repeated([Repeated(np.asarray([p["case"]], dtype=object), rows[k : k + 1])
+                                     for k, p in enumerate(parts)]))  # fmt: skip
+        elif any(isinstance(p[f.name], Repeated) for p in parts):
+            arrays.append(_repeated([p[f.name] for p in parts]))
         elif pa.types.is_list(f.type):
             counts = np.concatenate([np.asarray(p[f.name][0], dtype=np.int64) for p in parts])
             flat = np.concatenate([np.asarray(p[f.name][1], dtype=object) for p in parts])
@@ -295,6 +299,24 @@ def _from_parts(name: str, parts: list[Part]) -> pa.Table:
         else:
             arrays.append(pa.array(np.concatenate([np.asarray(p[f.name], dtype=object) for p in parts]), f.type))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+@dataclass(frozen=True)
+class Repeated:
+    """A string column given as distinct runs: ``values[i]`` repeated ``counts[i]`` times (each contact's name
+    over its evidence rows, the case's over all its rows). Converted once per distinct value, then repeated
+    by Arrow."""
+
+    values: npt.NDArray[np.object_]
+    counts: npt.NDArray[np.int64]
+
+
+def _repeated(parts: list[Repeated | Sequence[Any]]) -> pa.Array[Any]:
+    runs = [p if isinstance(p, Repeated) else Repeated(np.asarray(p, dtype=object), np.ones(len(p), np.int64))
+            for p in parts]  # fmt: skip
+    values = pa.array(np.concatenate([r.values for r in runs]), pa.string())
+    counts = np.concatenate([np.asarray(r.counts, dtype=np.int64) for r in runs])
+    return values.take(np.repeat(np.arange(len(counts)), counts))
 
 
 def _micros(times: Sequence[dt.datetime]) -> npt.NDArray[np.int64]:

@@ -35,6 +35,7 @@ def _duration(minutes: int, lang: Lang) -> str:
     return format_minutes(minutes, lang)
 
 
+@lru_cache(maxsize=16_384)
 def setting_phrase(setting: str, venue: str | None, lang: Lang) -> str:
     if setting in OWN_PHRASE:
         if setting == "cell" and venue:
@@ -48,6 +49,12 @@ def setting_phrase(setting: str, venue: str | None, lang: Lang) -> str:
 
 
 def sources_phrase(sources: Sequence[str], lang: Lang) -> str:
+    return _sources_phrase(tuple(sources), lang)
+
+
+@lru_cache(maxsize=1_024)
+def _sources_phrase(sources: tuple[str, ...], lang: Lang) -> str:
+    """:func:`sources_phrase`, memoised: a trace's lines share a handful of source combinations."""
     return " + ".join(message("trace", f"source.{s}", lang) for s in sources)
 
 
@@ -89,7 +96,7 @@ def _explanation(
         lang,
         duration=_duration(minutes, lang),
         place=setting_phrase(setting, venue, lang),
-        sources=sources_phrase(sources, lang),
+        sources=_sources_phrase(sources, lang),
     )
     if contradicted:
         line += message("trace", "explain.gps_not_home", lang, n=contradicted)
