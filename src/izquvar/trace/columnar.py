@@ -29,18 +29,29 @@ I64 = npt.NDArray[np.int64]
 
 class Columns:
     """Equal-length named numpy columns: ``columns[name]`` is a column, ``len(columns)`` the number of rows and
-    iterating gives the names (deliberately not a ``Mapping``, whose ``len`` would count the columns)."""
+    iterating gives the names (deliberately not a ``Mapping``, whose ``len`` would count the columns).
 
-    __slots__ = ("_data", "_rows")
+    ``narrow`` names int64 columns held as int32 (persisted tables, see :func:`narrow_column`), each with the
+    base added back: rows taken from them are int64 again, as built, so every rule computes as before; a whole
+    narrowed column read with ``columns[name]`` is widened when it has a base, and given as stored (int32 codes,
+    equal values) when not."""
 
-    def __init__(self, data: dict[str, npt.NDArray[Any]], rows: int | None = None) -> None:
+    __slots__ = ("_data", "_narrow", "_rows")
+
+    def __init__(
+        self, data: dict[str, npt.NDArray[Any]], rows: int | None = None, narrow: Mapping[str, int] | None = None
+    ) -> None:
         self._data = data
         self._rows = rows if rows is not None else (len(next(iter(data.values()))) if data else 0)
+        self._narrow = dict(narrow) if narrow else {}
 
     def __len__(self) -> int:
         return self._rows
 
     def __getitem__(self, name: str) -> npt.NDArray[Any]:
+        base = self._narrow.get(name)
+        if base:
+            return self._data[name].astype(np.int64) + base
         return self._data[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -59,6 +70,8 @@ class Columns:
     def take(self, rows: npt.NDArray[Any] | slice) -> Self:
         """The rows selected by a boolean mask, positions or a slice (a slice gives views, no copies)."""
         data = {name: values[rows] for name, values in self._data.items()}
+        for name, base in self._narrow.items():
+            data[name] = data[name].astype(np.int64) + base if base else data[name].astype(np.int64)
         if isinstance(rows, slice):
             start, stop, step = rows.indices(self._rows)
             return type(self)(data, len(range(start, stop, step)))
@@ -67,7 +80,8 @@ class Columns:
 
     def with_columns(self, **columns: npt.NDArray[Any]) -> Self:
         """These columns with some added or replaced (arrays of the same length)."""
-        return type(self)({**self._data, **columns}, self._rows)
+        narrow = {name: base for name, base in self._narrow.items() if name not in columns}
+        return type(self)({**self._data, **columns}, self._rows, narrow)
 
 
 class Names:
@@ -138,22 +152,44 @@ class Grouped:
         return len(self.columns)
 
     def to_arrays(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
-        """The table as plain arrays named ``prefix.*`` (object columns as codes and their distinct values),
-        for :func:`save_arrays`."""
+        """The table as plain arrays named ``prefix.*`` for :func:`save_arrays`: int64 columns narrowed to
+        int32 where their range allows (:func:`narrow_column`), object columns as codes and their distinct
+        values, and the key stored once when it repeats a column (a person-keyed table's ``person``)."""
+        names = self.columns.names
         arrays: dict[str, npt.NDArray[Any]] = {
             f"{prefix}.offsets": self.offsets,
-            f"{prefix}.columns": np.asarray(self.columns.names, dtype=np.str_),
+            f"{prefix}.columns": np.asarray(names, dtype=np.str_),
         }
-        for name, values in self.columns.items():
-            arrays.update(column_arrays(f"{prefix}.{name}", values))
+        key = self.columns["key"]
+        same = next((n for n in names if n != "key" and np.array_equal(self.columns[n], key)), None)
+        for name in names:
+            if name == "key" and same is not None:
+                arrays[f"{prefix}.key{_SAME_AS}"] = np.asarray([same], dtype=np.str_)
+                continue
+            values = self.columns[name]
+            narrowed = narrow_column(values, time=name.endswith("_s"))
+            if narrowed is not None:
+                arrays[f"{prefix}.{name}"], arrays[f"{prefix}.{name}{_BASE}"] = narrowed[0], np.asarray([narrowed[1]])
+            else:
+                arrays.update(column_arrays(f"{prefix}.{name}", values))
         return arrays
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, npt.NDArray[Any]], prefix: str) -> Grouped:
-        """The table :meth:`to_arrays` wrote (numeric columns stay memory-mapped)."""
+        """The table :meth:`to_arrays` wrote (numeric columns stay memory-mapped, narrowed ones widen per
+        slice)."""
         names = [str(name) for name in arrays[f"{prefix}.columns"].tolist()]
-        columns = {name: column_of(arrays, f"{prefix}.{name}") for name in names}
-        return cls(arrays[f"{prefix}.offsets"], Columns(columns, len(arrays[f"{prefix}.key"])))
+        columns: dict[str, npt.NDArray[Any]] = {}
+        narrow: dict[str, int] = {}
+        for name in names:
+            same = arrays.get(f"{prefix}.{name}{_SAME_AS}")
+            source = f"{prefix}.{same[0]}" if same is not None else f"{prefix}.{name}"
+            columns[name] = column_of(arrays, source)
+            base = arrays.get(f"{source}{_BASE}")
+            if base is not None:
+                narrow[name] = int(base[0])
+        offsets = arrays[f"{prefix}.offsets"]
+        return cls(offsets, Columns(columns, int(offsets[-1]), narrow))
 
     def span(self, code: int) -> tuple[int, int]:
         """Row range ``[lo, hi)`` of one key (empty for a negative or unknown code)."""
@@ -206,8 +242,32 @@ def stable_order(key: I64) -> I64:
 
 # ---------------------------------------------------------------------- persistence
 
-#: Suffixes of an object (string) column's two arrays: codes, and the distinct values as UTF-8 bytes.
-_CODES, _VALUES = ":codes", ":values"
+#: Suffixes of an object (string) column's two arrays: codes, and the distinct values as UTF-8 bytes; of a
+#: narrowed column's base; of a column stored as another (the name of that other).
+_CODES, _VALUES, _BASE, _SAME_AS = ":codes", ":values", ":base", ":same_as"
+#: Narrowed times count from this Unix second (the stay index's epoch, 2020-01-01): int32 reaches 2088.
+TIME_BASE_S = 1_577_836_800
+_I32 = np.iinfo(np.int32)
+
+
+def narrow_codes(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Integer codes as int32 when they fit (the same values in half the bytes), other arrays as they are."""
+    if values.dtype != np.int64 or (
+        len(values) and not (_I32.min <= int(values.min()) and int(values.max()) <= _I32.max)
+    ):
+        return values
+    return values.astype(np.int32)
+
+
+def narrow_column(values: npt.NDArray[Any], *, time: bool) -> tuple[npt.NDArray[np.int32], int] | None:
+    """An int64 column as int32 values and the base to add back (Unix seconds from :data:`TIME_BASE_S`,
+    codes as they are), or ``None`` when the column is not int64 or its range does not fit."""
+    if values.dtype != np.int64:
+        return None
+    base = TIME_BASE_S if time else 0
+    if len(values) and not (_I32.min <= int(values.min()) - base and int(values.max()) - base <= _I32.max):
+        return None
+    return (values - base).astype(np.int32), base
 
 
 def column_arrays(name: str, values: npt.NDArray[Any]) -> dict[str, npt.NDArray[Any]]:

@@ -26,7 +26,17 @@ from izquvar.store.embedded import EmbeddedStore
 from izquvar.store.layout import AREA_FIELDS, MANIFEST_FILE
 from izquvar.store.manifest import load_manifest
 from izquvar.trace.cell_events import CellEvents
-from izquvar.trace.columnar import Columns, Grouped, Names, column_arrays, column_of, load_arrays, ranges, save_arrays
+from izquvar.trace.columnar import (
+    Columns,
+    Grouped,
+    Names,
+    column_arrays,
+    column_of,
+    load_arrays,
+    narrow_codes,
+    ranges,
+    save_arrays,
+)
 from izquvar.trace.index import EPOCH_US, StayIndex
 from izquvar.trace.tables import People, Rosters, Vocabulary, ble_columns, card_columns, checkin_columns
 
@@ -59,8 +69,8 @@ class Homes:
     keys: I64
     x: F64
     y: F64
-    #: Household code (:attr:`People.households`) of each home.
-    household: I64
+    #: Household code (:attr:`People.households`) of each home (int32 when persisted).
+    household: npt.NDArray[np.integer[Any]]
 
     @classmethod
     def build(cls, people: pd.DataFrame, households: Vocabulary, cell_m: float = 100.0) -> Homes:
@@ -195,8 +205,8 @@ class PersistedTables:
             "homes.keys": self.homes.keys,
             "homes.x": self.homes.x,
             "homes.y": self.homes.y,
-            "homes.household": self.homes.household,
-            "stay_person_code": self.stay_person_code,
+            "homes.household": narrow_codes(self.homes.household),
+            "stay_person_code": narrow_codes(self.stay_person_code),
             **{
                 k: v
                 for name, values in self.stay_strings.items()

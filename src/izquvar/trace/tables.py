@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from izquvar.trace.cell_events import seconds
-from izquvar.trace.columnar import Grouped, Names
+from izquvar.trace.columnar import Grouped, Names, narrow_codes
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -49,7 +49,7 @@ class Vocabulary:
     def to_arrays(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
         arrays: dict[str, npt.NDArray[Any]] = {f"{prefix}.names": self.names.raw}
         if self.order is not None:
-            arrays[f"{prefix}.order"] = self.order
+            arrays[f"{prefix}.order"] = narrow_codes(self.order)
         return arrays
 
     @classmethod
@@ -89,9 +89,10 @@ class Vocabulary:
 class People:
     """The registry by person code (first registration of a person wins), and households' members."""
 
-    household: I64
+    #: Each person's household code (-1: not registered); int32 when persisted, as is :attr:`phone_code`.
+    household: npt.NDArray[np.integer[Any]]
     #: Each person's registered phone as a code of :attr:`phones` (-1: none).
-    phone_code: I64
+    phone_code: npt.NDArray[np.integer[Any]]
     phones: Vocabulary
     home_lat: F64
     home_lon: F64
@@ -130,8 +131,8 @@ class People:
 
     def to_arrays(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
         return {
-            f"{prefix}.household": self.household,
-            f"{prefix}.phone_code": self.phone_code,
+            f"{prefix}.household": narrow_codes(self.household),
+            f"{prefix}.phone_code": narrow_codes(self.phone_code),
             f"{prefix}.home_lat": self.home_lat,
             f"{prefix}.home_lon": self.home_lon,
             **self.phones.to_arrays(f"{prefix}.phones"),
