@@ -8,7 +8,7 @@ searches on one packed sort key; no per-record Python string is ever made.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -20,6 +20,28 @@ import pyarrow.compute as pc
 from izquvar.trace.columnar import Names
 
 I64 = npt.NDArray[np.int64]
+
+
+def _encoded(column: pa.ChunkedArray[Any] | pa.Array[Any]) -> tuple[pa.Array[Any], npt.NDArray[Any]]:
+    """A string column's distinct values and each row's index into them."""
+    encoded = cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(column))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = cast("pa.DictionaryArray[Any, Any]", encoded.unify_dictionaries().combine_chunks())
+    return encoded.dictionary.cast(pa.string()), encoded.indices.to_numpy(zero_copy_only=False)
+
+
+def _sorted_distinct(parts: list[pa.Array[Any]]) -> pa.Array[Any]:
+    """The distinct strings of several arrays, in UTF-8 byte (= code point) order."""
+    if not parts:
+        return pa.array([], pa.string())
+    distinct = cast("pa.Array[Any]", pc.unique(pa.chunked_array(parts, type=pa.string())))
+    return distinct.take(pc.sort_indices(distinct))
+
+
+def _positions(values: pa.Array[Any], within: pa.Array[Any]) -> I64:
+    """The position of each of ``values`` in ``within`` (all present)."""
+    found = pc.index_in(values, value_set=within)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def seconds(column: pa.ChunkedArray[Any] | pa.Array[Any]) -> I64:
@@ -70,45 +92,56 @@ class CellEvents:
 
     @classmethod
     def build(cls, table: pa.Table) -> CellEvents:
-        """Sort by (cell rank, time) on integer codes from Arrow's dictionary encoding (no Python strings)."""
-        encoded = cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(table.column("cell_id")).combine_chunks())
-        dictionary = encoded.dictionary
-        by_name = pc.sort_indices(dictionary).to_numpy()
-        rank = np.empty(len(by_name), dtype=np.int64)
-        rank[by_name] = np.arange(len(by_name), dtype=np.int64)
-        code = rank[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
-        del encoded
-        time_s = seconds(table.column("time"))
-        t0 = int(time_s.min()) if len(time_s) else 0
-        span = int(time_s.max()) - t0 + 1 if len(time_s) else 1
-        time_s -= t0
-        cell_time = code * span + time_s
-        del code, time_s
-        order = np.argsort(cell_time, kind="stable")  # (cell, time), ties in load order
+        """Index one table of records (``subscriber``, ``time``, ``cell_id``)."""
+        return cls.build_parts([table])
+
+    @classmethod
+    def build_parts(cls, parts: Iterable[pa.Table]) -> CellEvents:
+        """Index the records of several tables (a store's day files, read one at a time): each part is
+        dictionary-encoded as it comes (its strings are dropped at once: a national day of records holds
+        gigabytes of them), then all are renumbered into the sorted cell ids and subscriber names and sorted
+        by (cell, time), ties in the parts' order. Codes follow name order, so a name's rank is its code."""
+        encoded: list[tuple[pa.Array[Any], npt.NDArray[Any], pa.Array[Any], npt.NDArray[Any], I64]] = []
+        for part in parts:
+            subscribers = _encoded(part.column("subscriber"))
+            cells = _encoded(part.column("cell_id"))
+            encoded.append((subscribers[0], subscribers[1], cells[0], cells[1], seconds(part.column("time"))))
+            del part
+        names = _sorted_distinct([e[0] for e in encoded])
+        ids = _sorted_distinct([e[2] for e in encoded])
+        n = sum(len(e[4]) for e in encoded)
+        t0 = min((int(e[4].min()) for e in encoded if len(e[4])), default=0)
+        span = max((int(e[4].max()) for e in encoded if len(e[4])), default=t0) - t0 + 1
+        cell_time = np.empty(n, dtype=np.int64)
+        subscriber = np.empty(n, dtype=np.int32)
+        at = 0
+        while encoded:  # renumber part by part, freeing each as it is done
+            names_local, sub_local, ids_local, cell_local, time_s = encoded.pop(0)
+            sub_map = _positions(names_local, names)
+            cell_map = _positions(ids_local, ids)
+            m = len(time_s)
+            np.multiply(cell_map[cell_local], span, out=cell_time[at : at + m])
+            cell_time[at : at + m] += time_s - t0
+            subscriber[at : at + m] = sub_map[sub_local]
+            at += m
+        order = np.argsort(cell_time, kind="stable")  # (cell, time), ties in the parts' order
         cell_time = cell_time[order]
-        ids = np.asarray(dictionary.take(pa.array(by_name)).to_numpy(zero_copy_only=False), dtype=str)
-        subscribers = cast(
-            "pa.DictionaryArray[Any, Any]", pc.dictionary_encode(table.column("subscriber")).combine_chunks()
-        )
-        names = Names.of(subscribers.dictionary)
-        subscriber = subscribers.indices.to_numpy(zero_copy_only=False).astype(np.int64)[order]
-        del subscribers, order
-        by_subscriber = np.argsort(subscriber << 32 | (cell_time % span), kind="stable")
+        subscriber = subscriber[order]
+        del order
+        by_subscriber = np.argsort(subscriber.astype(np.int64) << 32 | (cell_time % span), kind="stable")
         offsets = np.zeros(len(names) + 1, dtype=np.int64)
         np.cumsum(np.bincount(subscriber, minlength=len(names)), out=offsets[1:])
-        name_order = np.argsort(names.raw, kind="stable")
-        name_rank = np.empty(len(name_order), dtype=np.int64)
-        name_rank[name_order] = np.arange(len(name_order), dtype=np.int64)
-        position = np.int32 if len(cell_time) <= np.iinfo(np.int32).max else np.int64
+        position = np.int32 if n <= np.iinfo(np.int32).max else np.int64
+        identity = np.arange(len(names), dtype=np.int32)
         return cls(
-            cell_ids=ids,
+            cell_ids=np.asarray(ids.to_numpy(zero_copy_only=False), dtype=str),
             cell_time=cell_time,
-            subscriber_code=subscriber.astype(np.int32),
-            subscriber_names=names,
+            subscriber_code=subscriber,
+            subscriber_names=Names.of(names),
             by_subscriber=by_subscriber.astype(position),
             subscriber_offsets=offsets,
-            name_order=name_order.astype(np.int32),
-            name_rank=name_rank.astype(np.int32),
+            name_order=identity,
+            name_rank=identity,
             t0=t0,
             span=span,
         )

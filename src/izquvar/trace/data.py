@@ -8,8 +8,9 @@ persisted under ``STORE/index/<manifest generation>/stays`` and rebuilt when the
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,7 +149,7 @@ class PersistedTables:
         checkin = checkin_columns(checkins, persons, venue_ids)
         payment = card_columns(card, persons, venue_ids)
         ble = ble_columns(ble_table, persons)
-        cell_events = CellEvents.build(store.table("cell", columns=["subscriber", "time", "cell_id"]))
+        cell_events = CellEvents.build_parts(_cell_parts(store))
         people = people_table.to_pandas()
         phone_person = _phone_person(people)
         registry = People.build(people_table, persons)
@@ -536,6 +537,18 @@ def _stay_strings(index: StayIndex, venue_ids: Vocabulary) -> dict[str, npt.NDAr
     if _carries_venues(index):
         strings["venue"] = venue_ids.encode(index.carried.column("venue_id"))
     return strings
+
+
+def _cell_parts(store: EmbeddedStore) -> Iterator[pa.Table]:
+    """The operator records a day at a time (the whole feed at once when some file has no day)."""
+    columns = ["subscriber", "time", "cell_id"]
+    files = load_manifest(store.root / MANIFEST_FILE).files_of("cell")
+    days = {f.day for f in files}
+    if None in days:
+        yield store.table("cell", columns=columns)
+        return
+    for day in sorted(d for d in days if d is not None):
+        yield store.table("cell", columns=columns, days=[dt.date.fromisoformat(day)])
 
 
 def _fingerprint(generation: int, venues: pd.DataFrame, towers: pd.DataFrame, stays: StayIndex) -> dict[str, Any]:
