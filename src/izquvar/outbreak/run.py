@@ -23,7 +23,6 @@ import datetime as dt
 import json
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,26 +114,24 @@ def trace_all(
     tables, missing = trace_cases(tracer, cases, progress, lang, workers)
     trace_seconds = time.perf_counter() - began
     flat = tables.tables()
-    out.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=len(flat)) as writer:
-        # the traces' tables (millions of rows for thousands of cases) are written while the rest is computed
-        written = [writer.submit(_write_table, table, out / f"{name}.parquet") for name, table in flat.items()]
-        links = candidate_links(flat["cases"], flat["contacts"], flat["evidence"])
-        chain_table = chains(flat["cases"], links)
-        cluster_table = clusters(flat["cases"], flat["places"])
-        sites = exposure_sites(flat["cases"], flat["places"], as_of, identified_venues)
-        for done in written:
-            done.result()
+    links = candidate_links(flat["cases"], flat["contacts"], flat["evidence"])
+    chain_table = chains(flat["cases"], links)
+    cluster_table = clusters(flat["cases"], flat["places"])
+    sites = exposure_sites(flat["cases"], flat["places"], as_of, identified_venues)
     outputs: dict[str, pa.Table] = {
+        **flat,
         "chain_links": links,
         "chains": chain_table,
         "clusters": cluster_table,
         "exposure_sites": sites,
     }
     second: pa.Table | None = None
-    if with_second_degree:  # after the writers are done: workers are forked from a process without them
+    if with_second_degree:
         second = second_degree(tracer, flat["cases"], flat["contacts"], progress=progress, workers=workers)
         outputs["second_degree"] = second
+    out.mkdir(parents=True, exist_ok=True)
+    # one after the other: measured, writing them in threads or while links are computed was slower (the
+    # Parquet writer and DuckDB already use every core and the memory bandwidth)
     for name, table in outputs.items():
         _write_table(table, out / f"{name}.parquet")
     published = public_sites(sites)
