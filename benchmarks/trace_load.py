@@ -14,8 +14,8 @@ For each: load seconds; resident memory after the load and after tracing ``--cas
 process holds once the pages a trace touches are in), as anonymous memory (private: what the machine must
 provide) and file pages (the mapped files' pages read so far: page cache, dropped under memory pressure and
 shared between processes); the peak (ru_maxrss); the first trace's milliseconds (it also builds the area
-grid, lazily) and the median per-case trace milliseconds (cases drawn as benchmarks/trace_all_speed.py draws
-them). Then the bytes on disk of the persisted tables and of the stay index, in total and per registered
+grid, lazily) and the median per-case trace milliseconds (registered people with onsets drawn over the days
+with data, any feed). Then the bytes on disk of the persisted tables and of the stay index, in total and per registered
 person, and the ratios of the two loads.
 ``--rounds`` repeats both (fresh, persisted, fresh, ...) and reports each round's figures.
 """
@@ -23,6 +23,7 @@ person, and the ratios of the two loads.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import resource
 import shutil
@@ -53,23 +54,33 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _random_cases(persons: list[str], data: Any, n: int, seed: int = 1) -> list[Any]:
+    """``n`` registered people, each with an onset drawn uniformly from the days with data (any feed), as
+    benchmarks/trace_all_speed.py draws them from the days with stays."""
+    from izquvar.outbreak import Case
+
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(np.asarray(persons, dtype=object), size=min(n, len(persons)), replace=False)
+    first = (dt.datetime.fromtimestamp(data.data_start_s, dt.UTC) + dt.timedelta(hours=5)).date()
+    last = (dt.datetime.fromtimestamp(data.data_end_s, dt.UTC) + dt.timedelta(hours=5)).date()
+    days = rng.integers(2, max((last - first).days, 3), size=len(chosen))
+    return [Case(onset=first + dt.timedelta(days=int(d)), person=str(p)) for p, d in zip(chosen, days, strict=True)]
+
+
 def _child(store_path: Path, n_cases: int) -> dict[str, Any]:
     """One load and a few traces, measured in this (fresh) process."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from trace_all_speed import _random_cases
-
     from izquvar.store import open_store
     from izquvar.trace.data import generation_dir
     from izquvar.trace.tracer import Tracer
 
     store = open_store(store_path, create=False)
-    cases = _random_cases(store, n_cases, 1)
     baseline = _rss_mib()
     began = time.perf_counter()
     tracer = Tracer.from_store(store)
     load_s = time.perf_counter() - began
     after_load = _rss_mib()
     data = tracer.data
+    cases = _random_cases(store.table("people", ["person"]).column("person").to_pylist(), data, n_cases)
     first_ms = None
     if cases:  # the first trace also builds what is made lazily (the area polygons' grid)
         start = time.perf_counter()

@@ -83,9 +83,8 @@ class CellEvents:
     #: Event positions by (subscriber, time), and each subscriber's range of them (CSR by subscriber code).
     by_subscriber: npt.NDArray[np.integer[Any]]
     subscriber_offsets: I64
-    #: Subscriber codes in name order, for a binary search from a name to its code.
-    name_order: npt.NDArray[np.integer[Any]]
-    #: Each code's rank among the names in sorted order: orders subscribers by name without comparing strings.
+    #: Each code's rank among the names in sorted order (codes follow name order, so the code itself): orders
+    #: subscribers by name without comparing strings.
     name_rank: npt.NDArray[np.integer[Any]]
     t0: int
     span: int
@@ -132,7 +131,6 @@ class CellEvents:
         offsets = np.zeros(len(names) + 1, dtype=np.int64)
         np.cumsum(np.bincount(subscriber, minlength=len(names)), out=offsets[1:])
         position = np.int32 if n <= np.iinfo(np.int32).max else np.int64
-        identity = np.arange(len(names), dtype=np.int32)
         return cls(
             cell_ids=np.asarray(ids.to_numpy(zero_copy_only=False), dtype=str),
             cell_time=cell_time,
@@ -140,16 +138,14 @@ class CellEvents:
             subscriber_names=Names.of(names),
             by_subscriber=by_subscriber.astype(position),
             subscriber_offsets=offsets,
-            name_order=identity,
-            name_rank=identity,
+            name_rank=np.arange(len(names), dtype=np.int32),
             t0=t0,
             span=span,
         )
 
     # -- persistence -------------------------------------------------------------------------------------
 
-    _ARRAYS = ("cell_ids", "cell_time", "subscriber_code", "by_subscriber", "subscriber_offsets", "name_order",
-               "name_rank")  # fmt: skip
+    _ARRAYS = ("cell_ids", "cell_time", "subscriber_code", "by_subscriber", "subscriber_offsets", "name_rank")
 
     def to_arrays(self, prefix: str) -> tuple[dict[str, npt.NDArray[Any]], dict[str, int]]:
         """Arrays and scalars for :func:`~izquvar.trace.columnar.save_arrays`."""
@@ -213,13 +209,12 @@ class CellEvents:
         return packed % self.span + self.t0, packed // self.span
 
     def _code(self, subscriber: str) -> int | None:
+        """Binary search of the names (sorted: a name's code is its position)."""
         key = subscriber.encode("utf-8")
         names = self.subscriber_names.raw
-        slot = int(np.searchsorted(names, key, sorter=self.name_order))
-        if slot < len(names) and b"\0" not in key:
-            code = int(self.name_order[slot])
-            if names[code] == key:
-                return code
+        slot = int(np.searchsorted(names, key))
+        if slot < len(names) and names[slot] == key and b"\0" not in key:
+            return slot
         return None
 
     def code_of(self, subscriber: str) -> int | None:

@@ -2,8 +2,11 @@
 
 Why: a single-case trace must take milliseconds, so every table is sorted once by the key a trace looks it up
 by (person, venue, household, cell), with ids turned into integer codes, and answered afterwards with slices
-of numpy arrays (docs/tracing-engine.md, "Per-case data"). The stay index, the only costly part to build, is
-persisted under ``STORE/index/<manifest generation>/stays`` and rebuilt when the store changes.
+of numpy arrays (docs/tracing-engine.md, "Per-case data"). Building that means reading every feed of the
+store, so it is done once per manifest generation: the stay index and every other table that grows with the
+population are persisted under ``STORE/index/<generation>-v<PERSIST_VERSION>/`` (``stays/``, ``trace/``) as
+fixed-width arrays and memory-mapped at later loads ("Persisted per-case tables"); files that are missing,
+stale or damaged are rebuilt, and a store that cannot be written to is traced from memory.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ PERSIST_VERSION = 1
 #: on load: files of another version are rebuilt in place).
 TABLES_DIR = "trace"
 TABLES_FORMAT = "izquvar-trace-tables"
-TABLES_VERSION = 1
+TABLES_VERSION = 2
 
 
 def index_seconds(values: npt.NDArray[np.integer[Any]]) -> I64:

@@ -49,7 +49,7 @@ class Vocabulary:
     def to_arrays(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
         arrays: dict[str, npt.NDArray[Any]] = {f"{prefix}.names": self.names.raw}
         if self.order is not None:
-            arrays[f"{prefix}.order"] = narrow_codes(self.order)
+            arrays[f"{prefix}.order"] = self.order  # int64: ``searchsorted`` would copy another dtype per call
         return arrays
 
     @classmethod
