@@ -121,6 +121,41 @@ class Names:
         return pa.array(self.raw, pa.binary()).cast(pa.string())
 
 
+class CodedStrings:
+    """A string column held as int32 codes into its distinct values (``-1``: missing): indexing gives an
+    object array of those values (one Python string per distinct value, shared), so a column of tens of
+    millions of rows costs 4 bytes a row, mapped, and no Python object per row."""
+
+    __slots__ = ("codes", "table")
+
+    def __init__(self, codes: npt.NDArray[np.int32], values: list[str]) -> None:
+        self.codes = codes
+        #: The distinct values, then ``None`` (what code -1 gives).
+        self.table: npt.NDArray[np.object_] = np.asarray([*values, None], dtype=object)
+
+    @classmethod
+    def of(cls, column: pa.ChunkedArray[Any] | pa.Array[Any]) -> CodedStrings:
+        encoded = cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(column))
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = cast("pa.DictionaryArray[Any, Any]", encoded.unify_dictionaries().combine_chunks())
+        codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32)
+        return cls(codes, [str(v) for v in encoded.dictionary.to_pylist()])
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, rows: npt.NDArray[Any] | slice) -> npt.NDArray[np.object_]:
+        return self.table[self.codes[rows]]
+
+    def to_arrays(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
+        values = np.asarray([v.encode("utf-8") for v in self.table[:-1].tolist()], dtype=np.bytes_)
+        return {prefix + _CODES: self.codes, prefix + _VALUES: values}
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, npt.NDArray[Any]], prefix: str) -> CodedStrings:
+        return cls(arrays[prefix + _CODES], [v.decode("utf-8") for v in arrays[prefix + _VALUES].tolist()])
+
+
 @dataclass(frozen=True)
 class Grouped:
     """A table's rows sorted by an integer key (then by a second column, ties in load order), with the row

@@ -31,6 +31,7 @@ from izquvar.store.layout import AREA_FIELDS, MANIFEST_FILE
 from izquvar.store.manifest import load_manifest
 from izquvar.trace.cell_events import CellEvents
 from izquvar.trace.columnar import (
+    CodedStrings,
     Columns,
     Grouped,
     Names,
@@ -57,7 +58,7 @@ PERSIST_VERSION = 1
 #: on load: files of another version are rebuilt in place).
 TABLES_DIR = "trace"
 TABLES_FORMAT = "izquvar-trace-tables"
-TABLES_VERSION = 2
+TABLES_VERSION = 3
 
 
 def index_seconds(values: npt.NDArray[np.integer[Any]]) -> I64:
@@ -117,8 +118,10 @@ class PersistedTables:
     cell_events: CellEvents
     homes: Homes
     stay_person_code: npt.NDArray[np.integer[Any]]
-    #: The stay index's carried string columns (object arrays) and ``venue`` codes.
-    stay_strings: dict[str, npt.NDArray[Any]]
+    #: The stay index's carried string columns, as codes.
+    stay_strings: dict[str, CodedStrings]
+    #: Each stay's venue as a code of :attr:`venue_ids` (``None``: the index carries no venue ids).
+    stay_venue: npt.NDArray[np.integer[Any]] | None
     subscriber_contact: Names
     subscriber_contact_rank: npt.NDArray[np.int64]
     data_start_s: int
@@ -183,7 +186,8 @@ class PersistedTables:
             cell_events=cell_events,
             homes=Homes.build(people, registry.households),
             stay_person_code=persons.encode(stays.persons),
-            stay_strings=_stay_strings(stays, venue_ids),
+            stay_strings=_stay_strings(stays),
+            stay_venue=venue_ids.encode(stay_venues[0]) if stay_venues else None,
             subscriber_contact=Names.of(contact),
             subscriber_contact_rank=_name_ranks(contact),
             data_start_s=min(starts) if starts else 0,
@@ -212,10 +216,9 @@ class PersistedTables:
             "homes.household": narrow_codes(self.homes.household),
             "stay_person_code": narrow_codes(self.stay_person_code),
             **{
-                k: v
-                for name, values in self.stay_strings.items()
-                for k, v in column_arrays(f"stays.{name}", values).items()
+                k: v for name, values in self.stay_strings.items() for k, v in values.to_arrays(f"stays.{name}").items()
             },
+            **({"stays.venue": narrow_codes(self.stay_venue)} if self.stay_venue is not None else {}),
             "subscriber_contact": self.subscriber_contact.raw,
             "subscriber_contact_rank": self.subscriber_contact_rank,
             **_area_arrays("venue_areas", self.venue_areas),
@@ -260,7 +263,8 @@ class PersistedTables:
                     arrays["homes.household"],
                 ),
                 stay_person_code=arrays["stay_person_code"],
-                stay_strings={name: column_of(arrays, f"stays.{name}") for name in meta["stay_strings"]},
+                stay_strings={name: CodedStrings.from_arrays(arrays, f"stays.{name}") for name in meta["stay_strings"]},
+                stay_venue=arrays.get("stays.venue"),
                 subscriber_contact=Names(arrays["subscriber_contact"]),
                 subscriber_contact_rank=arrays["subscriber_contact_rank"],
                 data_start_s=int(meta["data_start_s"]),
@@ -303,9 +307,13 @@ class TraceData:
     #: The time the data cover (stays, operator records, Bluetooth): assumed presence is never put outside it.
     data_end_s: int
     data_start_s: int
-    #: The stay index's carried columns as numpy arrays (cell order), for per-person slices without Arrow, and
-    #: ``venue``: the code of ``venue_id`` in :attr:`venue_ids` (-1: no venue).
+    #: The stay index's carried numeric columns as numpy arrays (cell order), for per-person slices without
+    #: Arrow, and ``venue``: the code of ``venue_id`` in :attr:`venue_ids` (-1: no venue).
     stay_columns: dict[str, npt.NDArray[Any]]
+    #: Its carried string columns (``venue_id`` and the area ids), as codes: decoded for the rows a case reads.
+    stay_strings: dict[str, CodedStrings]
+    #: Every column a person's stays carry (:meth:`stays_of`), in order.
+    stay_column_names: tuple[str, ...]
     #: The stay index's person names by its person id (what a contact found by GPS is called).
     stay_persons: Names
     #: The stay index's persons as codes of :attr:`persons` (-1: known only to GPS).
@@ -375,7 +383,9 @@ class TraceData:
             tower_columns=_tower_columns(towers, tables.cell_events.cell_ids),
             data_end_s=tables.data_end_s,
             data_start_s=tables.data_start_s,
-            stay_columns=_stay_columns(stays, tables.stay_strings),
+            stay_columns=_stay_columns(stays, tables.stay_venue),
+            stay_strings=tables.stay_strings,
+            stay_column_names=_stay_column_names(stays, tables.stay_venue),
             stay_persons=Names(stays.names),
             stay_person_code=tables.stay_person_code,
             homes=tables.homes,
@@ -417,7 +427,7 @@ class TraceData:
         ``end_s`` and the stay index's carried columns."""
         columns = self.stay_arrays(person, start_s, end_s)
         if columns is None:
-            empty = {name: values[:0] for name, values in self.stay_columns.items()}
+            empty = {name: self._stay_column(name)[:0] for name in self.stay_column_names}
             return Columns({"start_s": np.empty(0, np.int64), "end_s": np.empty(0, np.int64), **empty}, 0)
         return Columns(columns)
 
@@ -435,9 +445,12 @@ class TraceData:
         order = np.argsort(s[keep], kind="stable")
         own = own[order]
         columns: dict[str, Any] = {"start_s": s[keep][order], "end_s": e[keep][order]}
-        for name, values in self.stay_columns.items():
-            columns[name] = values[own]
+        for name in self.stay_column_names:
+            columns[name] = self._stay_column(name)[own]
         return columns
+
+    def _stay_column(self, name: str) -> npt.NDArray[Any] | CodedStrings:
+        return self.stay_columns[name] if name in self.stay_columns else self.stay_strings[name]
 
     def stay_rows(self, persons: list[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Positions of several people's stays in the stay index (each person's by start) and, for each, the
@@ -516,30 +529,38 @@ def _carries_venues(index: StayIndex) -> bool:
     return index.carried is not None and "venue_id" in index.carried.column_names
 
 
-def _stay_columns(index: StayIndex, strings: dict[str, npt.NDArray[Any]]) -> dict[str, npt.NDArray[Any]]:
-    """The carried columns in the index's order, then ``venue``: numbers straight from the index's (mapped)
-    Arrow file, strings from ``strings`` (one Python string per distinct value, not per stay)."""
+def _stay_column_names(index: StayIndex, venue: npt.NDArray[Any] | None) -> tuple[str, ...]:
+    """The columns a person's stays carry, in order: the index's carried columns, then ``venue``."""
+    carried = tuple(index.carried.column_names) if index.carried is not None else ()
+    return (*carried, "venue") if venue is not None else carried
+
+
+def _stay_columns(index: StayIndex, venue: npt.NDArray[Any] | None) -> dict[str, npt.NDArray[Any]]:
+    """The carried numeric columns (views of the index's mapped Arrow file), then ``venue``."""
     columns: dict[str, npt.NDArray[Any]] = {}
     if index.carried is not None:
         for name in index.carried.column_names:
-            columns[name] = strings[name] if name in strings else index.carried.column(name).to_numpy()
-    if "venue" in strings:
-        columns["venue"] = strings["venue"]
+            column = index.carried.column(name)
+            if not _is_string(column.type):
+                columns[name] = column.to_numpy()
+    if venue is not None:
+        columns["venue"] = venue
     return columns
 
 
-def _stay_strings(index: StayIndex, venue_ids: Vocabulary) -> dict[str, npt.NDArray[Any]]:
-    """The index's carried string columns as object arrays, and ``venue``, the code of each stay's venue."""
+def _is_string(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _stay_strings(index: StayIndex) -> dict[str, CodedStrings]:
+    """The index's carried string columns, as codes (no Python string per stay)."""
     if index.carried is None:
         return {}
-    strings: dict[str, npt.NDArray[Any]] = {}
-    for name in index.carried.column_names:
-        column = index.carried.column(name)
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            strings[name] = np.asarray(column.to_numpy(), dtype=object)
-    if _carries_venues(index):
-        strings["venue"] = venue_ids.encode(index.carried.column("venue_id"))
-    return strings
+    return {
+        name: CodedStrings.of(index.carried.column(name))
+        for name in index.carried.column_names
+        if _is_string(index.carried.column(name).type)
+    }
 
 
 def _cell_parts(store: EmbeddedStore) -> Iterator[pa.Table]:
