@@ -22,7 +22,7 @@ from izquvar.store import EmbeddedStore, open_store
 from izquvar.store.layout import MANIFEST_FILE
 from izquvar.store.manifest import load_manifest
 from izquvar.trace.cell_events import CellEvents
-from izquvar.trace.columnar import Grouped, Names, narrow_column
+from izquvar.trace.columnar import CodedStrings, Grouped, Names, narrow_column
 from izquvar.trace.data import TABLES_DIR, PersistedTables, TraceData, generation_dir
 from izquvar.trace.tables import Vocabulary
 from izquvar.trace.tracer import Tracer
@@ -36,7 +36,7 @@ FEEDS_IGNORED = ("truth", "simulation.json")
 NARROW_CODES = (
     "tables.homes.household",
     "tables.stay_person_code",
-    "tables.stay_strings",
+    "tables.stay_venue",
     "tables.people.household",
     "tables.people.phone_code",
     "tables.venue_ids.order",
@@ -91,6 +91,8 @@ def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
         yield f"{path}.names", value.names.tolist()
     elif isinstance(value, Names):
         yield path, value.tolist()
+    elif isinstance(value, CodedStrings):
+        yield path, value[:]
     elif isinstance(value, CellEvents):
         for name in ("time_s", "cell_code", "subscriber"):
             yield f"{path}.{name}", getattr(value, name)[:]
@@ -137,6 +139,7 @@ def test_a_persisted_load_equals_a_fresh_build_array_for_array(store: EmbeddedSt
     # the big arrays are memory-mapped, not read
     assert isinstance(loaded.cell_events.cell_time, np.memmap)
     assert isinstance(loaded.ble.columns["other"], np.memmap) and loaded.ble.columns["other"].dtype == np.int32
+    assert isinstance(loaded.stay_strings["mahalla_id"].codes, np.memmap)
 
 
 def test_traces_from_the_persisted_tables_equal_the_fresh_ones(store: EmbeddedStore) -> None:
