@@ -127,7 +127,11 @@ class CellEvents:
         cell_time = cell_time[order]
         subscriber = subscriber[order]
         del order
-        by_subscriber = np.argsort(subscriber.astype(np.int64) << 32 | (cell_time % span), kind="stable")
+        key = subscriber.astype(np.int64)  # (subscriber, time) packed in place: no full-size temporaries left
+        key <<= 32
+        key |= cell_time % span
+        by_subscriber = np.argsort(key, kind="stable")
+        del key
         offsets = np.zeros(len(names) + 1, dtype=np.int64)
         np.cumsum(np.bincount(subscriber, minlength=len(names)), out=offsets[1:])
         position = np.int32 if n <= np.iinfo(np.int32).max else np.int64
