@@ -70,7 +70,7 @@ def _random_cases(persons: list[str], data: Any, n: int, seed: int = 1) -> list[
 def _child(store_path: Path, n_cases: int) -> dict[str, Any]:
     """One load and a few traces, measured in this (fresh) process."""
     from izquvar.store import open_store
-    from izquvar.trace.data import generation_dir
+    from izquvar.trace.persisted import generation_dir
     from izquvar.trace.tracer import Tracer
 
     store = open_store(store_path, create=False)

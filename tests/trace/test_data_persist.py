@@ -23,7 +23,8 @@ from izquvar.store.layout import MANIFEST_FILE
 from izquvar.store.manifest import load_manifest
 from izquvar.trace.cell_events import CellEvents
 from izquvar.trace.columnar import CodedStrings, Grouped, Names, narrow_column
-from izquvar.trace.data import TABLES_DIR, PersistedTables, TraceData, generation_dir
+from izquvar.trace.data import TraceData
+from izquvar.trace.persisted import TABLES_DIR, PersistedTables, generation_dir
 from izquvar.trace.tables import Vocabulary
 from izquvar.trace.tracer import Tracer
 
@@ -198,7 +199,7 @@ def test_a_read_only_store_still_traces_from_memory(store: EmbeddedStore, monkey
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise PermissionError("read-only file system")
 
-    monkeypatch.setattr("izquvar.trace.data.save_arrays", refuse)
+    monkeypatch.setattr("izquvar.trace.persisted.save_arrays", refuse)
     monkeypatch.setattr("izquvar.trace.index.StayIndex.save", refuse)
     tracer = Tracer.from_store(store)
     assert not (store.root / "index").exists() or not any((store.root / "index").rglob("meta.json"))

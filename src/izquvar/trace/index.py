@@ -63,6 +63,11 @@ I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 
 
+def index_seconds(values: npt.NDArray[np.integer[Any]]) -> I64:
+    """Unix seconds of stay-index seconds (which count from the index's epoch)."""
+    return values.astype(np.int64) + EPOCH_US // 1_000_000
+
+
 def cell_key(cx: npt.NDArray[np.int64], cy: npt.NDArray[np.int64]) -> I64:
     """One sortable int64 per grid cell (the same formula is inlined in the numba kernel)."""
     return cx * np.int64(1 << 32) + (cy + np.int64(1 << 31))

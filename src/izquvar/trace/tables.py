@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +19,9 @@ import pyarrow.compute as pc
 
 from izquvar.trace.cell_events import seconds
 from izquvar.trace.columnar import Grouped, Names, narrow_codes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -151,6 +154,34 @@ class People:
             members=Grouped.from_arrays(arrays, f"{prefix}.members"),
             households=Vocabulary.from_arrays(arrays, f"{prefix}.households"),
         )
+
+
+@dataclass(frozen=True)
+class Homes:
+    """Registered homes on a metric grid (the national projection), for "whose home is this?" lookups."""
+
+    cell_m: float
+    keys: I64
+    x: F64
+    y: F64
+    #: Household code (:attr:`People.households`) of each home (int32 when persisted).
+    household: npt.NDArray[np.integer[Any]]
+
+    @classmethod
+    def build(cls, people: pd.DataFrame, households: Vocabulary, cell_m: float = 100.0) -> Homes:
+        from izquvar.geo.distance import to_metres
+        from izquvar.trace.index import cell_key
+
+        known = people[people["home_lat"].notna() & people["home_lon"].notna()]
+        homes = known.drop_duplicates("household")
+        x, y = to_metres(homes["home_lat"].to_numpy(np.float64), homes["home_lon"].to_numpy(np.float64))
+        keys = cell_key(np.floor_divide(x, cell_m).astype(np.int64), np.floor_divide(y, cell_m).astype(np.int64))
+        order = np.argsort(keys, kind="stable")
+        household = households.encode_values(homes["household"].to_numpy(object))
+        return cls(cell_m, keys[order], x[order], y[order], household[order])
+
+    def __len__(self) -> int:
+        return len(self.keys)
 
 
 @dataclass(frozen=True)
