@@ -17,12 +17,13 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from izquvar.errors import StoreError
 from izquvar.simulate import SimConfig, simulate
 from izquvar.store import EmbeddedStore, open_store
 from izquvar.store.layout import MANIFEST_FILE
 from izquvar.store.manifest import load_manifest
 from izquvar.trace.cell_events import CellEvents
-from izquvar.trace.columnar import CodedStrings, Grouped, Names, narrow_column
+from izquvar.trace.columnar import CodedStrings, Grouped, Names, load_arrays, narrow_column, save_arrays
 from izquvar.trace.data import TraceData
 from izquvar.trace.persisted import TABLES_DIR, PersistedTables, generation_dir
 from izquvar.trace.tables import Vocabulary
@@ -236,3 +237,26 @@ def test_narrowing_keeps_values_or_declines() -> None:
     assert narrow_column(np.asarray([1.5]), time=False) is None
     codes = narrow_column(np.asarray([-1, 5], dtype=np.int64), time=False)
     assert codes is not None and codes[1] == 0 and codes[0].tolist() == [-1, 5]
+
+
+def test_a_grouped_table_round_trips_through_the_files(tmp_path: Path) -> None:
+    key = np.asarray([2, 0, 2, 1, -1, 0], dtype=np.int64)
+    columns = {
+        "weight": key.astype(np.float64),  # equal values, other dtype: never stored as the key
+        "person": key.copy(),
+        "kind": np.asarray(["class", None, "class", "dept", "x", "dept"], dtype=object),
+        "start_s": np.asarray([1_772_000_000, 1_772_000_100, 1_771_999_000, 5, 0, 1_772_000_000], dtype=np.int64),
+        "big": np.asarray([0, 2**40, 1, 2, 3, 4], dtype=np.int64),  # does not fit int32: kept int64
+    }
+    built = Grouped.build(columns, key, 4, columns["start_s"])
+    save_arrays(tmp_path / "t", built.to_arrays("g"), {"format": "test"})
+    arrays, _ = load_arrays(tmp_path / "t", {"format": "test"})
+    assert arrays["g.person"].dtype == np.int32 and "g.key" not in arrays and arrays["g.big"].dtype == np.int64
+    loaded = Grouped.from_arrays(arrays, "g")
+    assert loaded.columns.names == built.columns.names
+    for code in range(4):
+        a, b = built.rows(code), loaded.rows(code)
+        for name in built.columns:
+            assert a[name].dtype == b[name].dtype and a[name].tolist() == b[name].tolist(), (code, name)
+    with pytest.raises(StoreError):
+        load_arrays(tmp_path / "t", {"format": "other"})

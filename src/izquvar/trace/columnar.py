@@ -196,7 +196,14 @@ class Grouped:
             f"{prefix}.columns": np.asarray(names, dtype=np.str_),
         }
         key = self.columns["key"]
-        same = next((n for n in names if n != "key" and np.array_equal(self.columns[n], key)), None)
+        same = next(
+            (
+                n
+                for n in names
+                if n != "key" and self.columns[n].dtype == key.dtype and np.array_equal(self.columns[n], key)
+            ),
+            None,
+        )
         for name in names:
             if name == "key" and same is not None:
                 arrays[f"{prefix}.key{_SAME_AS}"] = np.asarray([same], dtype=np.str_)
