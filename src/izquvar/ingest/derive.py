@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from izquvar.ingest.columns import dictionary_codes, positions_in
 from izquvar.store.layout import AREA_FIELDS, STAYS_SCHEMA
 
 #: Smallest radius within which a stay is matched to a venue: about one building.
@@ -69,9 +70,7 @@ def place_through(
     lon: pa.Array[Any],
 ) -> pa.Table:
     """Areas of records that name a place (tower, venue) by key, locating each distinct place once."""
-    if isinstance(keys, pa.ChunkedArray):
-        keys = keys.combine_chunks()
-    positions = pc.index_in(keys, value_set=place_keys)
+    positions = positions_in(keys, place_keys)
     place_areas = locate(index, _floats(lat), _floats(lon))
     return place_areas.take(positions)
 
@@ -87,9 +86,7 @@ def map_through(
     keys: pa.Array[Any] | pa.ChunkedArray[Any], from_keys: pa.Array[Any], to_values: pa.Array[Any]
 ) -> pa.Array[Any]:
     """Look each key up in a two-column mapping (e.g. merchant → venue); unknown keys give null."""
-    if isinstance(keys, pa.ChunkedArray):
-        keys = keys.combine_chunks()
-    result = to_values.take(pc.index_in(keys, value_set=from_keys))
+    result = to_values.take(positions_in(keys, from_keys))
     return result.combine_chunks() if isinstance(result, pa.ChunkedArray) else result
 
 
@@ -195,11 +192,8 @@ def derive_stays(pings: pa.Table, venues: pa.Table, index: Any) -> pa.Table:
 
 def _stay_accuracy(pings: pa.Table, stays: pa.Table) -> np.ndarray:
     """Mean accuracy of each stay's pings; sorts integer codes (not strings) to pair pings with stays."""
-    encoded: Any = pc.dictionary_encode(pings["person"].combine_chunks())
-    ping_person = np.asarray(encoded.indices.to_numpy(), dtype=np.int64)
-    stay_person = np.asarray(
-        pc.index_in(stays["person"], value_set=encoded.dictionary).to_numpy(zero_copy_only=False), dtype=np.int64
-    )
+    ping_person, persons = dictionary_codes(pings["person"])
+    stay_person = np.asarray(positions_in(stays["person"], persons).to_numpy(zero_copy_only=False), dtype=np.int64)
     ping_time, stay_start, stay_end = _micros(pings["time"]), _micros(stays["start"]), _micros(stays["end"])
     ping_order = _order_by(ping_person, ping_time)
     stay_order = _order_by(stay_person, stay_start)

@@ -25,11 +25,20 @@ _VALID = r"^[1-9][0-9]{7,14}$"
 EXPECTED = "a phone number: international digits such as 998901234567, +998 90 123-45-67 or 90 123 45 67"
 
 
-def canonical_msisdn(values: pa.Array[Any] | pa.ChunkedArray[Any]) -> tuple[pa.Array[Any], np.ndarray]:
+def canonical_msisdn(
+    values: pa.Array[Any] | pa.ChunkedArray[Any],
+) -> tuple[pa.Array[Any] | pa.ChunkedArray[Any], np.ndarray]:
     """The canonical form of each value (nulls stay null) and a mask of the non-null values that are not phone
-    numbers (their canonical value is null)."""
+    numbers (their canonical value is null). A chunked column is canonicalised chunk by chunk (a whole
+    operator feed may hold more text than one Arrow string array can)."""
     if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
+        parts = [_canonical(chunk) for chunk in values.chunks]
+        bad = np.concatenate([b for _, b in parts]) if parts else np.zeros(0, dtype=bool)
+        return pa.chunked_array([c for c, _ in parts], type=pa.string()), bad
+    return _canonical(values)
+
+
+def _canonical(values: pa.Array[Any]) -> tuple[pa.Array[Any], np.ndarray]:
     text: Any = pc.replace_substring_regex(pc.cast(values, pa.string()), _SEPARATORS, "")
     text = pc.replace_substring_regex(text, r"^(\+|00)", "")
     national = pc.match_substring_regex(text, rf"^[0-9]{{{NATIONAL_DIGITS}}}$")
@@ -46,5 +55,5 @@ def canonical_msisdn(values: pa.Array[Any] | pa.ChunkedArray[Any]) -> tuple[pa.A
 
 def canonical_one(value: str) -> str | None:
     """:func:`canonical_msisdn` of one value (``None`` when it is not a phone number)."""
-    canonical, bad = canonical_msisdn(pa.array([value], pa.string()))
+    canonical, bad = _canonical(pa.array([value], pa.string()))
     return None if bad[0] else str(canonical[0].as_py())

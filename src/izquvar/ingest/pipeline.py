@@ -34,6 +34,7 @@ from izquvar.errors import IngestFailed, InvalidInput
 from izquvar.formats import KINDS, Kind
 from izquvar.ingest import derive
 from izquvar.ingest.coerce import coerce
+from izquvar.ingest.columns import dictionary_codes
 from izquvar.ingest.discover import FeedFile, discover
 from izquvar.ingest.phone import EXPECTED, canonical_msisdn
 from izquvar.ingest.problems import ProblemSet, Reason
@@ -571,13 +572,12 @@ class _Planner:
 
 def _key_codes(column: pa.ChunkedArray[Any] | pa.Array[Any]) -> np.ndarray | None:
     """Integers that order like the column would for equality runs: dictionary codes or raw integers."""
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
     if column.null_count:
         return None
     if pa.types.is_string(column.type):
-        encoded: Any = pc.dictionary_encode(column)
-        return np.asarray(encoded.indices.to_numpy(), dtype=np.int64)
+        return dictionary_codes(column)[0]
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()  # fixed-width values: no offsets to overflow
     if pa.types.is_date32(column.type):
         return np.asarray(column.cast(pa.int32()).to_numpy(), dtype=np.int64)
     if pa.types.is_timestamp(column.type) or pa.types.is_integer(column.type):
