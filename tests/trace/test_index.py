@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import datetime
 from pathlib import Path
@@ -135,3 +136,70 @@ def test_an_empty_table_builds_an_empty_index() -> None:
     index = StayIndex.build(stays_table([]))
     assert index.n_stays == 0 and index.n_persons == 0
     assert colocated(index, "anyone", at(0), at(60), 10.0).num_rows == 0
+
+
+def _assert_identical(one: StayIndex, other: StayIndex) -> None:
+    for name in StayIndex._ARRAYS:
+        a, b = getattr(one, name), getattr(other, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), name
+    assert one.persons.equals(other.persons) and one.cell_m == other.cell_m
+    assert (one.carried is None) == (other.carried is None)
+    if one.carried is not None and other.carried is not None:
+        assert one.carried.schema.equals(other.carried.schema) and one.carried.equals(other.carried)
+
+
+def _with_mixed_carry(table: pa.Table) -> pa.Table:
+    """A nullable text column and a numeric one besides venue_id: the three kinds a carried column can be."""
+    n = table.num_rows
+    area = pa.array([None if i % 7 == 0 else f"area{i % 13}" for i in range(n)], pa.string())
+    pings = pa.array(np.arange(n, dtype=np.int32) % 5)
+    return table.append_column("area_id", area).append_column("n_pings", pings)
+
+
+@pytest.mark.parametrize("by_person", [False, True])
+def test_chunked_build_is_identical_to_one_table(by_person: bool) -> None:
+    """Chunks of uneven size (one empty); ``by_person`` sorts the rows first so that every chunk brings
+    persons and venues the earlier ones never saw, which is what the shared vocabularies must absorb."""
+    table = _with_mixed_carry(random_table(3000, seed=11))
+    if by_person:
+        table = table.sort_by([("person", "descending")])
+    cuts = [0, 1, 700, 700, 1900, 2999, 3000]
+    chunks = [table.slice(lo, hi - lo) for lo, hi in itertools.pairwise(cuts)]
+    carry = ("venue_id", "area_id", "n_pings")
+    chunked = StayIndex.build_chunks(iter(chunks), cell_m=20.0, carry=carry)
+    _assert_identical(chunked, StayIndex.build(table, cell_m=20.0, carry=carry))
+    assert chunked.carried is not None and chunked.carried.column("area_id").null_count == 429
+    # and it is the layout the queries rely on, not merely the same answer twice
+    order = np.lexsort((chunked.start_s, chunked.person))
+    assert np.array_equal(chunked.person_stays, order)
+
+
+def test_one_table_is_split_into_slices_without_changing_the_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    table = _with_mixed_carry(random_table(1000, seed=5))
+    whole = StayIndex.build(table, carry=("venue_id", "area_id"))
+    monkeypatch.setattr("izquvar.trace.index._CHUNK_ROWS", 97)
+    _assert_identical(StayIndex.build(table, carry=("venue_id", "area_id")), whole)
+
+
+def test_chunked_build_names_the_row_of_the_whole_sequence() -> None:
+    good = stays_table([("a", 0, 0, 0, 10), ("b", 1, 1, 5, 20)])
+    bad_lat = good.set_column(3, "lat", pa.array([41.0, 91.0]))
+    with pytest.raises(InvalidInput, match="row 5: field 'lat'"):
+        StayIndex.build_chunks([good, good, bad_lat])
+    backwards = good.set_column(2, "end", pa.array([at(10), at(1)], pa.timestamp("us", tz="UTC")))
+    with pytest.raises(InvalidInput, match="row 3: field 'end' is before 'start'"):
+        StayIndex.build_chunks([good, backwards])
+    with pytest.raises(InvalidInput, match="row 2: field 'person' is empty"):
+        StayIndex.build_chunks([good, good.set_column(0, "person", pa.array([None, "b"], pa.string()))])
+    venue = pa.array(["v1", "v2"])
+    with pytest.raises(InvalidInput, match="row 2: carried columns"):
+        StayIndex.build_chunks(
+            [good.append_column("venue_id", venue), good.append_column("venue_id", pa.array([1, 2]))],
+            carry=("venue_id",),
+        )
+
+
+def test_no_chunks_build_an_empty_index() -> None:
+    index = StayIndex.build_chunks([], carry=("venue_id",))
+    assert index.n_stays == 0 and index.n_persons == 0
+    assert index.carried is not None and index.carried.column_names == ["venue_id"]

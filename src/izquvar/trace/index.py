@@ -33,6 +33,7 @@ On-disk format (a directory written by :meth:`StayIndex.save`; each ``.npy`` is 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +59,8 @@ DEFAULT_CELL_M = 25.0
 MAX_RING = 8
 REQUIRED_COLUMNS = ("person", "start", "end", "lat", "lon")
 _INT32_MAX = np.iinfo(np.int32).max
+#: Rows of one table converted at a time by :meth:`StayIndex.build` (bounds the float64/int64 temporaries).
+_CHUNK_ROWS = 8_000_000
 
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
@@ -146,37 +149,55 @@ class StayIndex:
     @classmethod
     def build(cls, stays: pa.Table, *, cell_m: float = DEFAULT_CELL_M, carry: tuple[str, ...] = ()) -> StayIndex:
         """Index an Arrow table of stays (``person``, ``start``, ``end``, ``lat``, ``lon``; ``carry`` names
-        extra columns kept alongside, e.g. ``venue_id``). Vectorised: a few sorts over the whole table."""
+        extra columns kept alongside, e.g. ``venue_id``): :meth:`build_chunks` over zero-copy slices."""
+        slices = (stays.slice(lo, _CHUNK_ROWS) for lo in range(0, stays.num_rows, _CHUNK_ROWS))
+        return cls.build_chunks(slices if stays.num_rows else [stays], cell_m=cell_m, carry=carry)
+
+    @classmethod
+    def build_chunks(
+        cls, chunks: Iterable[pa.Table], *, cell_m: float = DEFAULT_CELL_M, carry: tuple[str, ...] = ()
+    ) -> StayIndex:
+        """Index stays arriving as several tables (e.g. one per day partition), in bounded memory: each chunk
+        becomes compact int32 columns (person codes, seconds, decimetres; string carried columns as codes
+        into a shared vocabulary) as soon as it arrives and is then dropped, so the whole Arrow table never
+        exists. The result is identical to :meth:`build` on the chunks' concatenation; error messages name
+        the row within that concatenation."""
         if not (1.0 <= cell_m <= 1000.0):
             raise InvalidInput(f"cell_m must be between 1 and 1000 metres, got {cell_m}")
-        _check_columns(stays, carry)
-        person_ids, persons = _person_ids(stays.column("person"))
-        start_s = _seconds(stays.column("start"), "start")
-        end_s = _seconds(stays.column("end"), "end")
-        bad = np.flatnonzero(end_s < start_s)
-        if len(bad):
-            raise InvalidInput(f"stays: row {int(bad[0])}: field 'end' is before 'start' ({len(bad)} such rows)")
-        x_dm, y_dm = _decimetres(stays)
+        columns = _CompactColumns(carry)
+        for chunk in chunks:
+            columns.add(chunk)
+        person_ids, persons = columns.person_ids()
+        start_s, end_s, x_dm, y_dm = columns.take_numeric()
         order, cell_keys, cell_offsets, cell_rank = _cell_order(x_dm, y_dm, start_s, round(cell_m * 10))
         pos_dtype = np.int32 if len(order) <= _INT32_MAX else np.int64
         person_sorted = person_ids[order]
+        del person_ids
         start_sorted = start_s[order]
+        del start_s
         end_sorted = end_s[order]
-        del person_ids, start_s, end_s
+        del end_s
         run_max_end = _running_max_within_cells(cell_rank, end_sorted)
         del cell_rank
-        person_then_start = person_sorted.astype(np.int64) << 32 | start_sorted.astype(np.int64)
+        x_sorted = x_dm[order]
+        del x_dm
+        y_sorted = y_dm[order]
+        del y_dm
+        carried = columns.carried(order)
+        del order
+        person_then_start = person_sorted.astype(np.int64)
+        person_then_start <<= 32
+        person_then_start |= start_sorted
         by_person = np.argsort(person_then_start, kind="stable")
         del person_then_start
         person_offsets = np.zeros(len(persons) + 1, dtype=np.int64)
         np.cumsum(np.bincount(person_sorted, minlength=len(persons)), out=person_offsets[1:])
-        carried = stays.select(list(carry)).take(order) if carry else None
         return cls(
             cell_m=float(cell_m),
             persons=persons,
             person=person_sorted,
-            x_dm=x_dm[order],
-            y_dm=y_dm[order],
+            x_dm=x_sorted,
+            y_dm=y_sorted,
             start_s=start_sorted,
             end_s=end_sorted,
             run_max_end=run_max_end,
@@ -250,33 +271,148 @@ class StayIndex:
 # ---------------------------------------------------------------------- helpers
 
 
-def _check_columns(stays: pa.Table, carry: tuple[str, ...]) -> None:
+class _Vocabulary:
+    """Distinct values seen so far, in first-seen order, so that codes handed out for earlier chunks stay
+    valid as later chunks add values (re-encoding ``known + new`` keeps every known value's position)."""
+
+    def __init__(self) -> None:
+        self.values: pa.Array[Any] | None = None
+
+    def encode(self, column: pa.ChunkedArray[Any]) -> I32:
+        """int32 codes of ``column`` into :attr:`values`; -1 for a null."""
+        encoded = cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(column).combine_chunks())
+        local = encoded.dictionary
+        if self.values is None:
+            self.values = local
+            mapping = np.arange(len(local), dtype=np.int32)
+        else:
+            known = len(self.values)
+            merged = cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(pa.concat_arrays([self.values, local])))
+            self.values = merged.dictionary
+            mapping = merged.indices.to_numpy()[known:].astype(np.int32)
+        if len(self.values) > _INT32_MAX:
+            raise InvalidInput("stays: more than 2**31 distinct values in one column")
+        mapping = np.append(mapping, np.int32(-1))  # the null slot
+        filled = pc.fill_null(encoded.indices, pa.scalar(len(local), encoded.indices.type))
+        codes: I32 = mapping[np.asarray(filled.to_numpy(zero_copy_only=False))]
+        return codes
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind))
+
+
+class _CompactColumns:
+    """The stays seen so far as compact per-chunk arrays: int32 person codes, seconds and decimetres, and
+    the carried columns (text ones as int32 codes into a shared vocabulary, others as they came)."""
+
+    def __init__(self, carry: tuple[str, ...]) -> None:
+        self.carry = carry
+        self.rows = 0
+        self.people = _Vocabulary()
+        self.parts: dict[str, list[npt.NDArray[Any]]] = {n: [] for n in ("person", "start", "end", "x", "y")}
+        self.carry_schema: pa.Schema | None = None
+        self.carry_words = {name: _Vocabulary() for name in carry}
+        self.carry_parts: dict[str, list[Any]] = {name: [] for name in carry}
+
+    def add(self, stays: pa.Table) -> None:
+        """Check one chunk (rows numbered after the chunks before it) and keep its compact columns."""
+        first = self.rows
+        _check_columns(stays, self.carry, first)
+        column = stays.column("person")
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            raise InvalidInput(f"stays: field 'person' must be a string column, got {column.type}")
+        person = self.people.encode(column.cast(pa.string()))
+        start_s = _seconds(stays.column("start"), "start", first)
+        end_s = _seconds(stays.column("end"), "end", first)
+        bad = np.flatnonzero(end_s < start_s)
+        if len(bad):
+            raise InvalidInput(
+                f"stays: row {first + int(bad[0])}: field 'end' is before 'start' ({len(bad)} such rows in its chunk)"
+            )
+        x_dm, y_dm = _decimetres(stays, first_row=first)
+        for name, values in (("person", person), ("start", start_s), ("end", end_s), ("x", x_dm), ("y", y_dm)):
+            self.parts[name].append(values)
+        if self.carry:
+            self._add_carried(stays.select(list(self.carry)))
+        self.rows += stays.num_rows
+
+    def _add_carried(self, carried: pa.Table) -> None:
+        if self.carry_schema is None:
+            self.carry_schema = carried.schema
+        elif not carried.schema.equals(self.carry_schema):
+            raise InvalidInput(
+                f"stays: row {self.rows}: carried columns are {carried.schema.types}, "
+                f"earlier rows had {self.carry_schema.types}"
+            )
+        for name in self.carry:
+            column = carried.column(name)
+            text = _is_text(column.type)
+            self.carry_parts[name].append(self.carry_words[name].encode(column) if text else column)
+
+    def person_ids(self) -> tuple[I32, pa.Array[Any]]:
+        """Dense int32 ids in sorted-name order (so the names can be binary-searched), and the names."""
+        codes = _concatenate(self.parts.pop("person"), np.int32)
+        values = self.people.values if self.people.values is not None else pa.array([], pa.string())
+        sort = pc.sort_indices(values).to_numpy()
+        rank = np.empty(len(sort), dtype=np.int32)
+        rank[sort] = np.arange(len(sort), dtype=np.int32)
+        persons = values.take(pa.array(sort)).cast(pa.string())
+        return rank[codes], persons
+
+    def take_numeric(self) -> tuple[I32, I32, I32, I32]:
+        """start, end, x, y as whole arrays (each column's parts freed as soon as it is joined)."""
+        return (
+            _concatenate(self.parts.pop("start"), np.int32),
+            _concatenate(self.parts.pop("end"), np.int32),
+            _concatenate(self.parts.pop("x"), np.int32),
+            _concatenate(self.parts.pop("y"), np.int32),
+        )
+
+    def carried(self, order: npt.NDArray[np.integer[Any]]) -> pa.Table | None:
+        """The carried columns in index order (text materialised from its codes only now)."""
+        if not self.carry:
+            return None
+        schema = self.carry_schema or pa.schema([(name, pa.string()) for name in self.carry])
+        arrays: list[Any] = []
+        for field_ in schema:
+            parts = self.carry_parts.pop(field_.name)
+            if not _is_text(field_.type):
+                column = pa.chunked_array([c for part in parts for c in part.chunks], type=field_.type)
+                arrays.append(column.take(pa.array(order)))
+                continue
+            codes = _concatenate(parts, np.int32)[order]
+            words = self.carry_words[field_.name].values
+            nulls = codes < 0
+            indices = pa.array(codes, mask=nulls) if nulls.any() else pa.array(codes)
+            arrays.append((words if words is not None else pa.array([], field_.type)).take(indices))
+        return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _concatenate(parts: list[npt.NDArray[Any]], dtype: type[np.int32]) -> I32:
+    """One array of the parts, emptying the list as it goes so each part is freed once copied."""
+    out = np.empty(sum(len(p) for p in parts), dtype=dtype)
+    lo = 0
+    parts.reverse()
+    while parts:
+        part = parts.pop()
+        out[lo : lo + len(part)] = part
+        lo += len(part)
+    return out
+
+
+def _check_columns(stays: pa.Table, carry: tuple[str, ...], first_row: int = 0) -> None:
     missing = [c for c in (*REQUIRED_COLUMNS, *carry) if c not in stays.column_names]
     if missing:
         raise InvalidInput(f"stays: missing column(s) {', '.join(missing)}")
     for name in REQUIRED_COLUMNS:
         column = stays.column(name)
         if column.null_count:
-            row = int(pc.index(pc.is_null(column), True).as_py())
+            row = first_row + int(pc.index(pc.is_null(column), True).as_py())
             raise InvalidInput(f"stays: row {row}: field '{name}' is empty")
 
 
-def _person_ids(column: pa.ChunkedArray[Any]) -> tuple[I32, pa.Array[Any]]:
-    """Dense int32 ids in sorted-name order, so the names can be binary-searched."""
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-        raise InvalidInput(f"stays: field 'person' must be a string column, got {column.type}")
-    plain = pc.dictionary_encode(column.cast(pa.string())).combine_chunks()
-    encoded = cast("pa.DictionaryArray[Any, Any]", plain)
-    dictionary = encoded.dictionary
-    sort = pc.sort_indices(dictionary).to_numpy()
-    rank = np.empty(len(sort), dtype=np.int32)
-    rank[sort] = np.arange(len(sort), dtype=np.int32)
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    persons = dictionary.take(pa.array(sort)).cast(pa.string())
-    return rank[codes], persons
-
-
-def _seconds(column: pa.ChunkedArray[Any], name: str) -> I32:
+def _seconds(column: pa.ChunkedArray[Any], name: str, first_row: int = 0) -> I32:
     """Whole seconds since EPOCH (floored), refusing times outside the int32 range."""
     if not pa.types.is_timestamp(column.type) or column.type.tz is None:
         raise InvalidInput(f"stays: field '{name}' must be a tz-aware timestamp, got {column.type}")
@@ -284,7 +420,7 @@ def _seconds(column: pa.ChunkedArray[Any], name: str) -> I32:
     seconds = np.floor_divide(micros - EPOCH_US, 1_000_000)
     bad = np.flatnonzero((seconds < 0) | (seconds > _INT32_MAX))
     if len(bad):
-        raise InvalidInput(f"stays: row {int(bad[0])}: field '{name}' is outside 2020-01-01 .. 2088-01-19")
+        raise InvalidInput(f"stays: row {first_row + int(bad[0])}: field '{name}' is outside 2020-01-01 .. 2088-01-19")
     return seconds.astype(np.int32)
 
 
@@ -304,16 +440,27 @@ def _cell_order(
     ny = int(gy.max()) - gy0 + 1 if n else 1
     span = (int(gx.max()) - gx0 + 1) * ny if n else 1
     if n and span.bit_length() + time_bits <= 62:
-        dense = (gx - gx0).astype(np.int64) * ny + (gy - gy0)
-        del gx, gy
+        # in place, so that only one full-length int64 exists besides the sort's own buffers
+        dense = gx.astype(np.int64)
+        del gx
+        dense -= gx0
+        dense *= ny
+        dense += gy
+        del gy
+        dense -= gy0
         dense <<= time_bits
-        dense |= start_s - smin
-        order = np.argsort(dense, kind="stable")
-        dense = dense[order] >> time_bits
-        starts = np.flatnonzero(np.diff(dense)) + 1
-        starts = np.concatenate([np.zeros(1, dtype=np.int64), starts])
-        cells = dense[starts]
+        dense += start_s  # the low time_bits are zero, so adding start_s - smin (< 2**time_bits) is an OR
+        dense -= smin
+        wide_order = np.argsort(dense, kind="stable")
+        order = wide_order.astype(np.int32 if n <= _INT32_MAX else np.int64)  # halves the memory of the gathers
+        del wide_order
+        sorted_dense = dense[order]
         del dense
+        sorted_dense >>= time_bits
+        starts = np.flatnonzero(sorted_dense[1:] != sorted_dense[:-1]) + 1
+        starts = np.concatenate([np.zeros(1, dtype=np.int64), starts])
+        cells = sorted_dense[starts]
+        del sorted_dense
         cell_keys = cell_key(cells // ny + gx0, cells % ny + gy0)
     else:
         keys = cell_key(gx.astype(np.int64), gy.astype(np.int64))
@@ -326,12 +473,12 @@ def _cell_order(
         del inverse
         starts = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(counts)[:-1]])
     cell_offsets = np.append(starts, n).astype(np.int64)
-    order = order.astype(np.int32 if n <= _INT32_MAX else np.int64)  # halves the memory of the gathers
-    rank = np.repeat(np.arange(len(cell_keys), dtype=np.int32), np.diff(cell_offsets))
-    return order, cell_keys.astype(np.int64), cell_offsets, rank
+    narrow: npt.NDArray[np.integer[Any]] = order.astype(np.int32 if n <= _INT32_MAX else np.int64, copy=False)
+    rank: I32 = np.repeat(np.arange(len(cell_keys), dtype=np.int32), np.diff(cell_offsets))
+    return narrow, cell_keys.astype(np.int64), cell_offsets, rank
 
 
-def _decimetres(stays: pa.Table, chunk: int = 8_000_000) -> tuple[I32, I32]:
+def _decimetres(stays: pa.Table, chunk: int = 8_000_000, first_row: int = 0) -> tuple[I32, I32]:
     """Projected coordinates in whole decimetres, projected a chunk at a time so that no full-length
     float64 temporaries exist at 100 million stays."""
     n = stays.num_rows
@@ -340,12 +487,14 @@ def _decimetres(stays: pa.Table, chunk: int = 8_000_000) -> tuple[I32, I32]:
     limit = _INT32_MAX / 10.0
     for lo in range(0, n, chunk):
         part = stays.slice(lo, chunk)
-        lat = _floats(part.column("lat"), "lat", -90.0, 90.0, lo)
-        lon = _floats(part.column("lon"), "lon", -180.0, 180.0, lo)
+        lat = _floats(part.column("lat"), "lat", -90.0, 90.0, first_row + lo)
+        lon = _floats(part.column("lon"), "lon", -180.0, 180.0, first_row + lo)
         x_m, y_m = to_metres(lat, lon)
         bad = np.flatnonzero(~((np.abs(x_m) < limit) & (np.abs(y_m) < limit)))
         if len(bad):
-            raise InvalidInput(f"stays: row {lo + int(bad[0])}: position too far from Uzbekistan to project")
+            raise InvalidInput(
+                f"stays: row {first_row + lo + int(bad[0])}: position too far from Uzbekistan to project"
+            )
         x_dm[lo : lo + len(part)] = np.rint(x_m * 10.0)
         y_dm[lo : lo + len(part)] = np.rint(y_m * 10.0)
     return x_dm, y_dm
@@ -366,9 +515,12 @@ def _floats(
 def _running_max_within_cells(cell_rank: npt.NDArray[np.integer[Any]], end_s: I32) -> I32:
     """max(end) over each cell's stays so far. Packing (rank, end) into one int64 lets a single global
     ``maximum.accumulate`` restart at every cell, because ranks only grow."""
-    packed = cell_rank.astype(np.int64) << 32 | end_s.astype(np.int64)
+    packed = cell_rank.astype(np.int64)
+    packed <<= 32
+    packed |= end_s  # end_s ≥ 0, so no sign bits spill into the rank
     np.maximum.accumulate(packed, out=packed)
-    return (packed & np.int64(0xFFFFFFFF)).astype(np.int32)
+    packed &= np.int64(0xFFFFFFFF)
+    return packed.astype(np.int32)
 
 
 def _names(persons: pa.Array[Any]) -> npt.NDArray[np.bytes_]:
