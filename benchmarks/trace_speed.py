@@ -30,7 +30,9 @@ Stays come from one of:
   stay's first 5-minute slot (a ride: its boarding point; see docs/simulator.md). The issue's target is stated
   on the simulator's 1,000,000 people x 14 days; a truth-only run is enough and much cheaper
   (``izquvar simulate --people 1000000 --days 14 --sources people --no-close-contacts --out DIR``: the stays
-  do not depend on which feeds are written). ``--people`` is ignored;
+  do not depend on which feeds are written). The day partitions are read one at a time into
+  ``StayIndex.build_chunks`` (bounded memory; ``benchmarks/index_memory.py`` compares it with the one-table
+  build), and the build time includes the reading. ``--people`` is ignored;
 * ``--stays PATH``: a Parquet file or directory with person, start, end, lat, lon (e.g. the store's derived
   ``stays``);
 * neither: the synthetic generator below, ``--people`` people.
@@ -48,7 +50,8 @@ With ``--json`` the last line is
 ``{"people": N, "stays": S, "izquvar_ms": {"median": m, "p99": p}, "duckdb_ms": {...}, "postgis_ms": {...},
 "same_contacts": true, ...}`` with the top-level engine figures for D = 10 m (or the first distance when 10
 is not asked for), followed by ``source``, ``queries``, ``index`` (build seconds, MiB of arrays, cells, peak
-resident memory of the process after the build and before it), ``load_s`` (DuckDB, PostGIS load and index
+resident memory of the process after the build, i.e. the build's own peak, and before it), ``peak_rss_mib`` (the
+whole run's, engines included), ``load_s`` (DuckDB, PostGIS load and index
 times) and ``by_distance``: for every D, each engine's median and p99, the baselines' ratios of medians
 (``duckdb_over_izquvar``, ``postgis_over_izquvar``), contacts per case and whether the engines agreed.
 """
@@ -78,9 +81,11 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.dataset as pads
 
-from izquvar.simulate.truth import STAYS as TRUTH_STAYS
 from izquvar.trace import StayIndex, colocated
 from izquvar.trace.index import EPOCH
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from index_memory import sim_stay_days  # a sibling script, not a package
 
 MIN_MINUTES = 15.0
 PG_VERSION = "15"
@@ -225,24 +230,6 @@ STAY_COLUMNS = ["person", "start", "end", "lat", "lon"]
 def read_stays(path: Path) -> pa.Table:
     """Stays from Parquet (a file or a directory of files), e.g. the store's derived stays."""
     table = pads.dataset(path, format="parquet").to_table(columns=STAY_COLUMNS)
-    return table
-
-
-def read_sim_stays(sim_dir: Path) -> pa.Table:
-    """The truth stays of a simulator run: where everyone really was, with the position of each stay."""
-    try:
-        config = json.loads((sim_dir / "simulation.json").read_text(encoding="utf-8"))["config"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise SystemExit(f"{sim_dir}: not a readable simulator output ({exc})") from exc
-    fmt = "csv" if config.get("format") == "csv" else "parquet"
-    path = sim_dir / "truth" / "stays"
-    if not path.is_dir():
-        raise SystemExit(f"{path}: missing; the simulator always writes truth stays, is {sim_dir} complete?")
-    # partitioning=None: the day=... directories are not a column; the schema types CSV times and coordinates
-    dataset = pads.dataset(str(path), format=fmt, schema=TRUTH_STAYS, partitioning=None)  # type: ignore[call-overload]
-    table: pa.Table = dataset.to_table(columns=STAY_COLUMNS)
-    if table.num_rows and (table.column("lat").null_count or table.column("lon").null_count):
-        raise SystemExit(f"{path}: stays without lat/lon; this run predates stay positions, simulate it again")
     return table
 
 
@@ -560,25 +547,31 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     if args.sim:
-        stays = read_sim_stays(args.sim)
-        source = f"simulator truth stays from {args.sim}"
-    elif args.stays:
-        stays = read_stays(args.stays)
-        source = f"Parquet stays from {args.stays}"
+        # day by day into the chunked build: the whole Arrow table never exists, and the engines below read
+        # the index's own integer arrays (integer_stays), so nothing else needs it either
+        source = f"simulator truth stays from {args.sim}, read day by day into the index"
+        rss_before = rss_mb()
+        index = StayIndex.build_chunks(sim_stay_days(args.sim))
+        build_s = time.perf_counter() - t0
+        log(f"{index.n_stays:,} stays ({source}) read and indexed in {build_s:.1f} s")
     else:
-        stays = synthetic_stays(args.people, args.days)
-        source = "synthetic stays (see synthetic_stays)"
-    log(f"{stays.num_rows:,} stays ({source}) in {time.perf_counter() - t0:.1f} s")
-
-    rss_before = rss_mb()
-    t0 = time.perf_counter()
-    index = StayIndex.build(stays)
-    build_s = time.perf_counter() - t0
+        if args.stays:
+            stays = read_stays(args.stays)
+            source = f"Parquet stays from {args.stays}"
+        else:
+            stays = synthetic_stays(args.people, args.days)
+            source = "synthetic stays (see synthetic_stays)"
+        log(f"{stays.num_rows:,} stays ({source}) in {time.perf_counter() - t0:.1f} s")
+        rss_before = rss_mb()
+        t0 = time.perf_counter()
+        index = StayIndex.build(stays)
+        build_s = time.perf_counter() - t0
+        del stays
+    # the engines are not loaded yet, so this is the index build's peak (with the input, except with --sim)
     rss_after_build = rss_mb()
     log(f"izquvar index: built in {build_s:.1f} s, {index.nbytes / 2**20:,.0f} MiB of arrays, "
-        f"peak RSS {rss_mb():,.0f} MiB (before build {rss_before:,.0f} MiB), "
+        f"peak RSS of the build {rss_after_build:,.0f} MiB (before it {rss_before:,.0f} MiB), "
         f"{len(index.cell_keys):,} cells")  # fmt: skip
-    del stays
 
     day0 = datetime.fromtimestamp(int(EPOCH.timestamp()) + int(index.start_s.min()) // DAY_S * DAY_S, tz=UTC)
     day_end = datetime.fromtimestamp(int(EPOCH.timestamp()) + -(-int(index.end_s.max()) // DAY_S) * DAY_S, tz=UTC)
@@ -659,6 +652,7 @@ def main(argv: list[str] | None = None) -> int:
                     line.append(f"{engine}/izquvar {results[engine][d].summary()['median'] / base:.0f}x;")
         print(" ".join(line))
     print(f"identical contact sets (and overlap seconds) on every query: {same}")
+    print(f"peak RSS: index build {rss_after_build:,.0f} MiB, whole run (with the engines) {rss_mb():,.0f} MiB")
     if args.json:
         d = 10.0 if 10.0 in distances else distances[0]
         summary: dict[str, Any] = {
@@ -678,6 +672,7 @@ def main(argv: list[str] | None = None) -> int:
             "peak_rss_mib": round(rss_after_build, 1),
             "rss_before_build_mib": round(rss_before, 1),
         }
+        summary["peak_rss_mib"] = round(rss_mb(), 1)
         summary["load_s"] = load_s
         summary["by_distance"] = {f"{d:g}": distance_summary(d, results, answers, same_at[d]) for d in distances}
         print(json.dumps(summary))
