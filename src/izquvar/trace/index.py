@@ -165,8 +165,11 @@ class StayIndex:
         if not (1.0 <= cell_m <= 1000.0):
             raise InvalidInput(f"cell_m must be between 1 and 1000 metres, got {cell_m}")
         columns = _CompactColumns(carry)
+        pool = pa.default_memory_pool()
         for chunk in chunks:
             columns.add(chunk)
+            del chunk
+            pool.release_unused()  # hand the dropped chunk's pages back, or the allocator keeps them
         person_ids, persons = columns.person_ids()
         start_s, end_s, x_dm, y_dm = columns.take_numeric()
         order, cell_keys, cell_offsets, cell_rank = _cell_order(x_dm, y_dm, start_s, round(cell_m * 10))
@@ -183,15 +186,18 @@ class StayIndex:
         del x_dm
         y_sorted = y_dm[order]
         del y_dm
-        carried = columns.carried(order)
-        del order
         person_then_start = person_sorted.astype(np.int64)
         person_then_start <<= 32
         person_then_start |= start_sorted
         by_person = np.argsort(person_then_start, kind="stable")
         del person_then_start
+        person_stays: npt.NDArray[np.integer[Any]] = by_person.astype(pos_dtype)
+        del by_person
         person_offsets = np.zeros(len(persons) + 1, dtype=np.int64)
         np.cumsum(np.bincount(person_sorted, minlength=len(persons)), out=person_offsets[1:])
+        # last: the carried columns are the bulkiest part, so the sorts above must not overlap them
+        carried = columns.carried(order)
+        del order
         return cls(
             cell_m=float(cell_m),
             persons=persons,
@@ -204,7 +210,7 @@ class StayIndex:
             cell_keys=cell_keys.astype(np.int64),
             cell_offsets=cell_offsets,
             person_offsets=person_offsets,
-            person_stays=by_person.astype(pos_dtype),
+            person_stays=person_stays,
             carried=carried,
         )
 
@@ -375,16 +381,20 @@ class _CompactColumns:
             return None
         schema = self.carry_schema or pa.schema([(name, pa.string()) for name in self.carry])
         arrays: list[Any] = []
-        for field_ in schema:
+        positions = pa.array(order)
+        for field_ in schema:  # one column at a time, its parts freed before the next is gathered
             parts = self.carry_parts.pop(field_.name)
             if not _is_text(field_.type):
                 column = pa.chunked_array([c for part in parts for c in part.chunks], type=field_.type)
-                arrays.append(column.take(pa.array(order)))
+                del parts
+                arrays.append(column.take(positions))
+                del column
                 continue
             codes = _concatenate(parts, np.int32)[order]
-            words = self.carry_words[field_.name].values
+            words = self.carry_words.pop(field_.name).values
             nulls = codes < 0
             indices = pa.array(codes, mask=nulls) if nulls.any() else pa.array(codes)
+            del codes, nulls
             arrays.append((words if words is not None else pa.array([], field_.type)).take(indices))
         return pa.Table.from_arrays(arrays, schema=schema)
 
