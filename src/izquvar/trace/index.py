@@ -186,6 +186,8 @@ class StayIndex:
         del x_dm
         y_sorted = y_dm[order]
         del y_dm
+        gather = order if carry else None  # kept only if carried columns still need it
+        del order
         person_then_start = person_sorted.astype(np.int64)
         person_then_start <<= 32
         person_then_start |= start_sorted
@@ -196,8 +198,8 @@ class StayIndex:
         person_offsets = np.zeros(len(persons) + 1, dtype=np.int64)
         np.cumsum(np.bincount(person_sorted, minlength=len(persons)), out=person_offsets[1:])
         # last: the carried columns are the bulkiest part, so the sorts above must not overlap them
-        carried = columns.carried(order)
-        del order
+        carried = columns.carried(gather) if gather is not None else None
+        del gather
         return cls(
             cell_m=float(cell_m),
             persons=persons,
