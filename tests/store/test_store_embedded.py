@@ -311,3 +311,22 @@ def test_each_day_partition_holds_exactly_its_days_rows(store: EmbeddedStore, fe
         day = dt.date.fromisoformat(path.parent.name.removeprefix("day="))
         times = pq.read_table(path)["time"].to_pylist()
         assert len(times) == 3 and {t.date() for t in times} == {day}
+
+
+def test_a_table_read_day_by_day_is_the_whole_table(store: EmbeddedStore, feeds: Path) -> None:
+    store.ingest([*write_world(feeds), write_kind(feeds, "gps", gps_rows())], now=NOW)
+    for kind in ("gps", "stays", "venues"):
+        parts = list(store.table_by_day(kind))
+        days = [day for day, _ in parts]
+        dated = [d for d in days if d is not None]
+        assert dated == sorted(set(dated))
+        whole = store.table(kind)
+        joined = pa.concat_tables([t for _, t in parts])
+        assert joined.num_rows == whole.num_rows > 0
+        assert sorted(map(str, joined.to_pylist())) == sorted(map(str, whole.to_pylist()))
+        for day, table in parts:
+            if day is not None:
+                assert table.equals(store.table(kind, days=[day]))
+    assert [d for d, _ in store.table_by_day("stays")] == sorted({d for d, _ in store.table_by_day("stays")})
+    with pytest.raises(InvalidInput, match="unknown table"):
+        list(store.table_by_day("nonsense"))

@@ -314,6 +314,16 @@ def _stay_columns(index: StayIndex, venue: npt.NDArray[Any] | None) -> dict[str,
     return columns
 
 
+def _known_accuracy(stays: pa.Table) -> pa.Table:
+    """Stays with an unknown accuracy taken as an indoor phone's (25 m): the cautious end of GPS precision."""
+    accuracy = stays.column("accuracy_m")
+    if not accuracy.null_count:
+        return stays
+    known = accuracy.to_numpy(zero_copy_only=False).astype(np.float64)
+    filled = pa.array(np.where(np.isfinite(known), known, UNKNOWN_ACCURACY_M))
+    return stays.set_column(stays.schema.get_field_index("accuracy_m"), "accuracy_m", filled)
+
+
 def _stay_index(store: EmbeddedStore, generation: int) -> StayIndex:
     """The persisted stay index of this manifest generation; older generations' indexes are removed."""
     base = store.root / INDEX_DIR
@@ -322,14 +332,9 @@ def _stay_index(store: EmbeddedStore, generation: int) -> StayIndex:
         return StayIndex.load(directory)
     except (NotFound, StoreError):
         pass
-    stays = store.table("stays")
-    accuracy = stays.column("accuracy_m")
-    if accuracy.null_count:
-        # an unknown accuracy is taken as an indoor phone's (25 m): the cautious end of GPS precision
-        known = accuracy.to_numpy(zero_copy_only=False).astype(np.float64)
-        filled = pa.array(np.where(np.isfinite(known), known, UNKNOWN_ACCURACY_M))
-        stays = stays.set_column(stays.schema.get_field_index("accuracy_m"), "accuracy_m", filled)
-    index = StayIndex.build(stays, carry=STAY_CARRY)
+    # a day partition at a time: the whole table of a national fortnight would not fit beside the index
+    chunks = (_known_accuracy(day) for _, day in store.table_by_day("stays"))
+    index = StayIndex.build_chunks(chunks, carry=STAY_CARRY)
     staging = base / f".building-{generation}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
