@@ -115,6 +115,13 @@ def test_home_visits_found_both_ways(result: TraceResult, store: EmbeddedStore) 
     assert "home visit" in guest.explanation
 
 
+def test_a_visiting_neighbour_is_a_guest_one_at_home_is_not(result: TraceResult, store: EmbeddedStore) -> None:
+    # both registered homes are within GPS reach of the case's: the stay counts for the home it is nearer to
+    neighbour = contact(result, store, "P-NEIGHBOUR")
+    assert neighbour.setting == "visit" and neighbour.minutes == pytest.approx(65.0, abs=5.0)
+    assert absent(result, store, "P-NEXTDOOR")
+
+
 def test_people_with_no_evidence_are_absent_and_ranking_is_by_class_then_risk(
     result: TraceResult, store: EmbeddedStore
 ) -> None:

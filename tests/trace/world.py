@@ -28,6 +28,9 @@ FAR = (41.3600, 69.3300)
 PARK = (41.3200, 69.2700)
 CHOYXONA = (41.3050, 69.2600)
 VISITED = (41.2900, 69.2200)
+#: Neighbours of the case: one lives 40 m north (and visits), one 25 m north (and stays at home).
+NEIGHBOUR_HOME = (HOME[0] + 0.00036, HOME[1])
+NEXT_DOOR_HOME = (HOME[0] + 0.000225, HOME[1])
 BIG_DEPT = [f"P-BIG{k:02d}" for k in range(40)]
 
 PEOPLE = {
@@ -51,7 +54,11 @@ PEOPLE = {
     "P-HOST2": ("H20", ""),
     "P-GUEST": ("H21", ""),
     **{p: (f"HB{k}", "") for k, p in enumerate(BIG_DEPT)},
+    "P-NEIGHBOUR": ("H22", ""),
+    "P-NEXTDOOR": ("H23", ""),
 }
+#: Registered homes other than the far-away default.
+HOMES = {"H1": HOME, "H20": VISITED, "H22": NEIGHBOUR_HOME, "H23": NEXT_DOOR_HOME}
 
 
 def z(value: dt.datetime) -> str:
@@ -137,8 +144,8 @@ def write_feeds(directory: Path) -> Path:
                 "birth_year": 1985,
                 "sex": "F",
                 "phone": phone,
-                "home_lat": HOME[0] if h == "H1" else VISITED[0] if h == "H20" else FAR[0] + 0.01 * k,
-                "home_lon": HOME[1] if h == "H1" else VISITED[1] if h == "H20" else FAR[1],
+                "home_lat": HOMES[h][0] if h in HOMES else FAR[0] + 0.01 * k,
+                "home_lon": HOMES[h][1] if h in HOMES else FAR[1],
             }
             for k, (p, (h, phone)) in enumerate(PEOPLE.items())
         ],
@@ -208,6 +215,10 @@ def write_feeds(directory: Path) -> Path:
         # the case visits household H20 for two hours; P-GUEST visits the case's home for 90 minutes
         + _pings(CASE, at(2, 14), 120, VISITED, 10.0, step_min=5)
         + _pings("P-GUEST", at(3, 14), 90, HOME, 10.0, step_min=5)
+        # a neighbour from 40 m away visits the case's home for an hour; the next-door neighbour, 25 m away,
+        # spends two hours at their own home, which imprecise GPS also puts within reach of the case's
+        + _pings("P-NEIGHBOUR", at(3, 17), 60, HOME, 10.0, step_min=5)
+        + _pings("P-NEXTDOOR", at(3, 16), 120, NEXT_DOOR_HOME, 25.0, step_min=5)
         # P-AWAY spends the local night of 3-4 March (19:00Z on the 3rd to 02:00Z on the 4th) far from home
         + _pings("P-AWAY", at(3, 19), 7 * 60, FAR, 10.0, step_min=5)
     )

@@ -9,7 +9,8 @@ household lives, GPS where people stayed. Rules:
   at most :data:`MAX_RADIUS_M`;
 * the case at another household's home → every member of that household (assumed at home: they are the
   hosts); someone else at the case's home → that person (the case assumed at home, unless GPS shows the case
-  elsewhere then);
+  elsewhere then), unless the stay lies nearer to that person's own registered home: neighbours live closer
+  together than GPS can separate, so only the nearer home tells a visit from a neighbour at home;
 * people walk about a home, so ``p_near`` is the share of the time two people spend within 2 m: the disc
   share of a home of 15 m² per occupant (hosts and guest); the visit qualifies as close when the expected
   close minutes (minutes × ``p_near``) reach the close minutes; grade casual otherwise. (In a seated venue the
@@ -36,7 +37,7 @@ HOME_SIZE_M = 15.0
 SIGMAS = 2.5
 MAX_RADIUS_M = 60.0
 M2_PER_OCCUPANT = 15.0
-#: A guest whose own registered home is this close is at home, not visiting.
+#: Within this distance of the case's registered home GPS puts the case at home (for the hosts' side).
 OWN_HOME_M = 150.0
 
 
@@ -47,6 +48,9 @@ class _Stays:
     end_s: npt.NDArray[np.int64]
     distance_m: npt.NDArray[np.float64]
     sigma_m: npt.NDArray[np.float64]
+    #: The stay's position in the national projection, metres.
+    x_m: npt.NDArray[np.float64]
+    y_m: npt.NDArray[np.float64]
 
 
 class VisitSource:
@@ -121,8 +125,11 @@ class VisitSource:
         lat = np.where(codes >= 0, data.people.home_lat[safe], np.nan)
         lon = np.where(codes >= 0, data.people.home_lon[safe], np.nan)
         registered = np.isfinite(lat) & np.isfinite(lon)
-        lives_here = within_m(np.where(registered, lat, 0.0), np.where(registered, lon, 0.0), case.home, OWN_HOME_M)
-        guest = ~(registered & lives_here)
+        # a neighbour's stay is at their own home when it lies nearer to it than to the case's: neighbours live
+        # tens of metres apart, closer than GPS can separate, so distance alone would drop every neighbour's visit
+        own_x, own_y = to_metres(np.where(registered, lat, 0.0), np.where(registered, lon, 0.0))
+        to_own = np.hypot(own_x - near.x_m[keep], own_y - near.y_m[keep])
+        guest = ~(registered & (to_own <= near.distance_m[keep]))
         start, end = near.start_s[keep][guest], near.end_s[keep][guest]
         person = person[guest]
         if not len(person):
@@ -233,7 +240,9 @@ def _stays_near(data: TraceData, point: tuple[float, float], radius_m: float, st
     accuracy = data.stay_columns["accuracy_m"][pos].astype(np.float64) if "accuracy_m" in data.stay_columns else 25.0
     pings = data.stay_columns["n_pings"][pos].astype(np.float64) if "n_pings" in data.stay_columns else 1.0
     person = index.person[pos].astype(np.int64)
-    return _Stays(person, s[keep], e[keep], d[keep], _sigma(np.asarray(accuracy), np.asarray(pings)))
+    sigma = _sigma(np.asarray(accuracy), np.asarray(pings))
+    x_m, y_m = index.x_dm[pos].astype(np.float64) / 10.0, index.y_dm[pos].astype(np.float64) / 10.0
+    return _Stays(person, s[keep], e[keep], d[keep], sigma, x_m, y_m)
 
 
 def _while_case_home(
