@@ -42,40 +42,36 @@ IGNORED_DETAIL = "gps_not_home"
 
 def split_days(evidence: pd.DataFrame, profile: DiseaseProfile) -> pd.DataFrame:
     """Rows cut at local midnights, with a ``day`` column (days since the Unix epoch, local)."""
-    offset = int(profile.utc_offset.total_seconds())
-    start = evidence["start_s"].to_numpy(np.int64)
-    end = evidence["end_s"].to_numpy(np.int64)
-    first = (start + offset) // 86_400
-    last = (end - 1 + offset) // 86_400
-    count = np.maximum(last - first + 1, 1)
-    rows = np.repeat(np.arange(len(evidence)), count)
-    k = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
-    day = first[rows] + k
+    rows, start, end, day = _day_pieces(
+        evidence["start_s"].to_numpy(np.int64), evidence["end_s"].to_numpy(np.int64), profile
+    )
     out = evidence.iloc[rows].reset_index(drop=True)
-    out["start_s"] = np.maximum(start[rows], day * 86_400 - offset)
-    out["end_s"] = np.minimum(end[rows], (day + 1) * 86_400 - offset)
-    out["day"] = day
+    out["start_s"], out["end_s"], out["day"] = start, end, day
     return out
 
 
 def _split_columns(columns: dict[str, npt.NDArray[Any]], profile: DiseaseProfile) -> dict[str, npt.NDArray[Any]]:
     """:func:`split_days` on numpy columns, rows left empty dropped: fusion reads columns, never rows."""
+    rows, start, end, day = _day_pieces(columns["start_s"].astype(np.int64), columns["end_s"].astype(np.int64), profile)
+    kept = end > start
+    rows = rows[kept]  # one gather per column
+    out = {name: values[rows] for name, values in columns.items()}
+    out["start_s"], out["end_s"], out["day"] = start[kept], end[kept], day[kept]
+    return out
+
+
+def _day_pieces(
+    start: npt.NDArray[np.int64], end: npt.NDArray[np.int64], profile: DiseaseProfile
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Each interval cut at local midnights: per piece, its interval's row, start, end and local day."""
     offset = int(profile.utc_offset.total_seconds())
-    start = columns["start_s"].astype(np.int64)
-    end = columns["end_s"].astype(np.int64)
     first = (start + offset) // 86_400
     last = (end - 1 + offset) // 86_400
     count = np.maximum(last - first + 1, 1)
     rows = np.repeat(np.arange(len(start)), count)
     k = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
     day = first[rows] + k
-    cut_start = np.maximum(start[rows], day * 86_400 - offset)
-    cut_end = np.minimum(end[rows], (day + 1) * 86_400 - offset)
-    kept = cut_end > cut_start
-    rows = rows[kept]  # one gather per column
-    out = {name: values[rows] for name, values in columns.items()}
-    out["start_s"], out["end_s"], out["day"] = cut_start[kept], cut_end[kept], day[kept]
-    return out
+    return rows, np.maximum(start[rows], day * 86_400 - offset), np.minimum(end[rows], (day + 1) * 86_400 - offset), day
 
 
 def fuse(evidence: pd.DataFrame, case: Case, data: TraceData, lang: Lang, areas: Any) -> list[Contact]:
