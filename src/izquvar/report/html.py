@@ -20,6 +20,7 @@ from izquvar.report.labels import (
     attenuation_label,
     class_label,
     clock,
+    counts_line,
     distance_label,
     percent,
     place_label,
@@ -112,7 +113,6 @@ def _e(value: object) -> str:
 
 def _header(result: TraceResult, lang: Lang) -> str:
     case = result.case
-    counts = result.summary.contacts
     isolation = format_day(case.isolation, lang) if case.isolation else text("report.not_isolated", lang)
     window = f"{when(case.window_start, lang)} – {when(case.window_end, lang)}"
     traced = text(
@@ -121,14 +121,7 @@ def _header(result: TraceResult, lang: Lang) -> str:
         ms=format_number(result.summary.elapsed_ms, lang, digits=1),
         sources=sources_label(result.summary.sources_used, lang),
     )
-    summary = text(
-        "report.counts",
-        lang,
-        places=len(result.places),
-        close=counts.get("close", 0),
-        casual=counts.get("casual", 0),
-        possible=counts.get("possible", 0),
-    )
+    summary = counts_line(result, lang)
     rows = [
         (text("report.case", lang), f'<span class="pseudonym">{_e(case.person)}</span>'),
         (text("report.onset", lang), _e(format_day(case.onset, lang))),

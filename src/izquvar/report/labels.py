@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from izquvar.i18n import Lang, format_number, format_when, message
 from izquvar.localtime import UZBEKISTAN_TZ
-from izquvar.trace.result import AreaRef, ContactClass, Place, Source
+from izquvar.trace.result import AreaRef, ContactClass, Place, Source, TraceResult
 
 TASHKENT = UZBEKISTAN_TZ
 
@@ -44,6 +44,19 @@ OTHER_SETTING_COLOUR = "#9e9e9e"
 def text(key: str, lang: Lang, **params: object) -> str:
     """One message of the report catalog."""
     return message("report", key, lang, **params)
+
+
+def counts_line(result: TraceResult, lang: Lang) -> str:
+    """ "N places · close, casual and possible contacts": the one summary line every report shows."""
+    counts = result.summary.contacts
+    return text(
+        "report.counts",
+        lang,
+        places=len(result.places),
+        close=counts.get("close", 0),
+        casual=counts.get("casual", 0),
+        possible=counts.get("possible", 0),
+    )
 
 
 def class_label(klass: ContactClass, lang: Lang) -> str:

@@ -18,6 +18,7 @@ from izquvar.report.labels import (
     area_label,
     attenuation_label,
     class_label,
+    counts_line,
     distance_label,
     percent,
     place_label,
@@ -31,7 +32,6 @@ from izquvar.trace.result import Contact, TraceResult
 
 def _header(result: TraceResult, lang: Lang) -> RenderableType:
     case = result.case
-    counts = result.summary.contacts
     isolation = format_day(case.isolation, lang) if case.isolation else text("report.not_isolated", lang)
     lines = Text()
     lines.append(text("report.title", lang), style="bold")
@@ -44,17 +44,7 @@ def _header(result: TraceResult, lang: Lang) -> RenderableType:
     lines.append(f"\n{text('report.window', lang)}: ", style="dim")
     lines.append(f"{when(case.window_start, lang)} – {when(case.window_end, lang)}")
     lines.append("\n")
-    lines.append(
-        text(
-            "report.counts",
-            lang,
-            places=len(result.places),
-            close=counts.get("close", 0),
-            casual=counts.get("casual", 0),
-            possible=counts.get("possible", 0),
-        ),
-        style="bold",
-    )
+    lines.append(counts_line(result, lang), style="bold")
     lines.append(f"\n{text('report.times_note', lang)}", style="dim")
     return lines
 
