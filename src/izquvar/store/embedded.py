@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
+import os
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -35,6 +37,7 @@ from izquvar.store.layout import (
     ALL_TABLES,
     DAY_COLUMNS,
     DERIVED_DIRS,
+    INDEX_DIR,
     LOCK_FILE,
     MANIFEST_FILE,
     REJECTS,
@@ -125,6 +128,35 @@ class EmbeddedStore:
 
     def _manifest(self) -> Manifest:
         return load_manifest(self.root / MANIFEST_FILE)
+
+    def generation(self) -> int:
+        """The manifest's generation: one more with every committed ingest or purge."""
+        return self._manifest().generation
+
+    def partitions(self, kind: str) -> dict[dt.date | None, str]:
+        """Each partition of ``kind`` that has files (``None``: files without a day), with a version: a digest of
+        the partition's file names, which carry their batch, so it changes exactly when a batch adds or replaces
+        a file of that partition."""
+        if kind not in ALL_TABLES:
+            raise InvalidInput(f"unknown table {kind!r}; known: {', '.join(ALL_TABLES)}.")
+        names: dict[dt.date | None, list[str]] = {}
+        for entry in self._manifest().files_of(kind):
+            day = dt.date.fromisoformat(entry.day) if entry.day else None
+            names.setdefault(day, []).append(entry.path)
+        return {
+            day: hashlib.sha256("\n".join(sorted(paths)).encode("utf-8")).hexdigest()[:16]
+            for day, paths in sorted(names.items(), key=lambda item: (item[0] is not None, item[0] or dt.date.min))
+        }
+
+    def index_dir(self, name: str) -> Path | None:
+        """``STORE/index/<name>/`` (created), or ``None`` when the store cannot be written to: derived indexes
+        then stay in memory. Retention deletes the whole ``index/`` directory."""
+        directory = self.root / INDEX_DIR / name
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
+        return directory if os.access(directory, os.W_OK) else None
 
     def table(self, kind: str, columns: Sequence[str] | None = None, days: Iterable[dt.date] | None = None) -> pa.Table:
         """A stored table (feed kind, ``stays`` or ``rejects``): only files the manifest lists."""

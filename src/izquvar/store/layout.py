@@ -31,7 +31,8 @@ LOCK_FILE = ".lock"
 STAGING_DIR = ".staging"
 #: Directories of results derived from the stored rows (the tracer's persisted indexes, trace-all runs).
 #: They are rebuilt on demand, so retention deletes them whole rather than filtering them.
-DERIVED_DIRS = ("index", "outbreak")
+INDEX_DIR = "index"
+DERIVED_DIRS = (INDEX_DIR, "outbreak")
 
 STAYS = "stays"
 REJECTS = "rejects"
