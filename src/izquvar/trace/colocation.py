@@ -51,8 +51,8 @@ def colocated(
 ) -> pa.Table:
     """One row per person who spent at least ``min_minutes`` within ``distance_m`` of ``person`` during
     ``[start, end)``, most minutes first (ties in name order). Columns: :data:`CONTACT_SCHEMA`."""
-    _check_min_minutes(min_minutes)
-    query = _prepare(index, person, start, end, distance_m)
+    check_min_minutes(min_minutes)
+    query = prepare_query(index, person, start, end, distance_m)
     if query is None:
         return CONTACT_SCHEMA.empty_table()
     own, w0, w1, pid, max_d2, ring, cell_dm = query
@@ -116,14 +116,22 @@ def encounter_positions(
     overlap ``[start, end)`` in index seconds and the squared distance (dm²), by contact id and overlap start.
     Why: a trace reads a few columns of these rows; building an Arrow table of every carried column first
     cost more than the query."""
-    _check_min_minutes(min_minutes)
-    empty = np.empty(0, dtype=np.int64)
-    query = _prepare(index, person, start, end, distance_m)
+    check_min_minutes(min_minutes)
+    query = prepare_query(index, person, start, end, distance_m)
     if query is None:
+        empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty, empty, empty
+    return grid_encounters(index, query, math.ceil(min_minutes * 60.0))
+
+
+def grid_encounters(index: StayIndex, query: Query, min_seconds: int) -> tuple[I64, I64, I64, I64, I64]:
+    """:func:`encounter_positions` of a prepared query (what ``engine.GridEngine`` runs): the kernel emits
+    pairs by (case stay, contact stay) position, so a stable sort by (contact, overlap start) leaves them in
+    the canonical order (contact, overlap start, case stay, contact stay)."""
+    empty = np.empty(0, dtype=np.int64)
     own, w0, w1, pid, max_d2, ring, cell_dm = query
     wanted = _contacts(
-        own, w0, w1, pid, max_d2, ring, cell_dm, math.ceil(min_minutes * 60.0),
+        own, w0, w1, pid, max_d2, ring, cell_dm, min_seconds,
         index.cell_keys, index.cell_offsets, index.person, index.x_dm, index.y_dm,
         index.start_s, index.end_s, index.run_max_end,
     )[0]  # fmt: skip
@@ -139,7 +147,7 @@ def encounter_positions(
     return case_pos[keep][order], other_pos[keep][order], ov_start[keep][order], ov_end[keep][order], d2[keep][order]
 
 
-def _check_min_minutes(min_minutes: float) -> None:
+def check_min_minutes(min_minutes: float) -> None:
     if not (isinstance(min_minutes, int | float) and math.isfinite(min_minutes) and min_minutes >= 0):
         raise InvalidInput(f"min_minutes must be a non-negative number, got {min_minutes!r}")
 
@@ -149,7 +157,7 @@ def _check_min_minutes(min_minutes: float) -> None:
 Query = tuple[npt.NDArray[np.integer[Any]], int, int, int, float, int, int]
 
 
-def _prepare(index: StayIndex, person: str, start: datetime, end: datetime, distance_m: float) -> Query | None:
+def prepare_query(index: StayIndex, person: str, start: datetime, end: datetime, distance_m: float) -> Query | None:
     """Validate a query and turn it into the kernel's scalars: the case's stay positions, window seconds,
     case id, squared radius (dm²), ring of cells and cell size (dm); ``None`` when nothing can match."""
     if not (isinstance(distance_m, int | float) and math.isfinite(distance_m) and distance_m > 0):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +39,9 @@ from izquvar.trace.persisted import (
     with_areas,
 )
 from izquvar.trace.tables import Homes, People, Rosters, Vocabulary
+
+if TYPE_CHECKING:
+    from izquvar.trace.engine import ColocationEngine
 
 __all__ = [
     "INDEX_DIR",
@@ -116,6 +119,8 @@ class TraceData:
     venue_facts: dict[str, npt.NDArray[Any]]
     #: Venue references (``fuse.venue_ref``) made so far: immutable models, shared by every trace of this load.
     venue_refs: dict[str, Any] = field(default_factory=dict)
+    #: Who was near whom among :attr:`stays` (``trace.engine``); ``None``: the grid engine over :attr:`stays`.
+    colocation: ColocationEngine | None = None
 
     @classmethod
     def load(cls, store: EmbeddedStore) -> TraceData:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from izquvar.trace.colocation import encounter_positions
 from izquvar.trace.data import TraceData, index_seconds
+from izquvar.trace.engine import ColocationEngine, GridEngine, encounter_query
 from izquvar.trace.evidence import Case, EvidenceBatch, clip, empty
 from izquvar.trace.result import Source
 
@@ -36,9 +36,10 @@ class GpsSource:
         if data.stays.n_stays == 0 or not len(case.stays):
             return empty()
         radius = min(QUERY_M, data.stays.max_distance_m)
-        mine, theirs, ov_start, ov_end, d2 = encounter_positions(
-            data.stays, case.person, case.start, case.end, radius, MIN_MINUTES
-        )
+        query = encounter_query(data.stays, case.person, case.start, case.end, radius, MIN_MINUTES)
+        if query is None:
+            return empty()
+        mine, theirs, ov_start, ov_end, d2 = _engine(data).encounters(query)
         if not len(mine):
             return empty()
         stay = data.stay_columns
@@ -87,6 +88,11 @@ class GpsSource:
             detail=np.char.add("±", np.round(sigma, 1).astype(str)).astype(object),
         )
         return clip(out, case)
+
+
+def _engine(data: TraceData) -> ColocationEngine:
+    """The engine the data name, else the grid over their stay index."""
+    return data.colocation if data.colocation is not None else GridEngine(data.stays)
 
 
 def _near_home(case: Case, lat: np.ndarray, lon: np.ndarray, radius_m: float = 100.0) -> np.ndarray:
