@@ -42,3 +42,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     if report.skipped and os.environ.get("IZQUVAR_REQUIRE_SHARED") == "1" and "xfail" not in report.keywords:
         report.outcome = "failed"
         report.longrepr = f"skipped under IZQUVAR_REQUIRE_SHARED=1: {report.longrepr}"
+
+
+from postgres import postgis_dsn  # noqa: E402  (the fixture, shared by every test directory)
+
+__all__ = ["postgis_dsn"]
