@@ -6,16 +6,16 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 import pytest
+from engine_stays import PEOPLE, T0, random_stays, same
 
 from izquvar.errors import NotFound, StoreError
 from izquvar.store import EmbeddedStore
-from izquvar.trace.engine import Encounters, GridEngine, encounter_query
+from izquvar.trace.engine import GridEngine, encounter_query
 from izquvar.trace.engines.postgis import PostgisEngine
 from izquvar.trace.index import StayIndex
 from izquvar.trace.result import TraceResult
@@ -23,34 +23,6 @@ from izquvar.trace.tracer import Tracer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import world  # tests/trace's hand-made world
-
-T0 = datetime(2026, 3, 2, tzinfo=UTC)
-PEOPLE = 300
-
-
-def random_stays(n: int = 4000, seed: int = 11) -> pa.Table:
-    """Stays of a few hundred people in a 300 m square over two days, many of them crowding the same spots so
-    that every radius finds encounters; some long, some touching, a few zero-length."""
-    rng = np.random.default_rng(seed)
-    person = rng.integers(0, PEOPLE, n)
-    spot = rng.integers(0, 40, n)
-    x = 940_000.0 + (spot % 8) * 40.0 + rng.normal(0.0, 6.0, n)
-    y = 4_571_000.0 + (spot // 8) * 40.0 + rng.normal(0.0, 6.0, n)
-    start = rng.integers(0, 2 * 86_400, n)
-    length = np.where(rng.random(n) < 0.05, 0, rng.integers(60, 4 * 3600, n))
-    from izquvar.geo.distance import from_metres
-
-    lat, lon = from_metres(x, y)
-    us = (T0.timestamp() + start) * 1_000_000
-    return pa.table(
-        {
-            "person": pa.array([f"R{p:04d}" for p in person]),
-            "start": pa.array(us.astype(np.int64), pa.timestamp("us", tz="UTC")),
-            "end": pa.array((us + length * 1_000_000).astype(np.int64), pa.timestamp("us", tz="UTC")),
-            "lat": lat,
-            "lon": lon,
-        }
-    )
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +34,6 @@ def random_index() -> StayIndex:
 def random_postgis(postgis_dsn: str, random_index: StayIndex) -> Iterator[PostgisEngine]:
     with PostgisEngine.load(postgis_dsn, random_index, "random_stays", replace=True) as engine:
         yield engine
-
-
-def same(a: Encounters, b: Encounters) -> None:
-    for name, left, right in zip(Encounters._fields, a, b, strict=True):
-        assert left.dtype == right.dtype == np.int64, name
-        np.testing.assert_array_equal(left, right, err_msg=name)
 
 
 @pytest.mark.parametrize(("distance_m", "min_minutes"), [(2.0, 0.0), (10.0, 5.0), (25.0, 15.0), (25.0, 60.0)])
