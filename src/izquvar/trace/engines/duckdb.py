@@ -11,9 +11,11 @@ adds only what lies beyond the furthest end before it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from izquvar.trace.engine import EncounterQuery, Encounters
@@ -71,7 +73,7 @@ class DuckdbEngine:
         for setting in (f"SET threads = {int(threads)}", "SET preserve_insertion_order = false",
                         "SET enable_progress_bar = false"):  # fmt: skip
             self.connection.execute(setting)
-        columns = {"stay": np.arange(index.n_stays, dtype=np.int64), "pid": index.person, "x": index.x_dm,
+        columns: dict[str, npt.NDArray[np.integer[Any]]] = {"stay": np.arange(index.n_stays, dtype=np.int64), "pid": index.person, "x": index.x_dm,
                    "y": index.y_dm, "s": index.start_s, "e": index.end_s}  # fmt: skip
         stays = pa.table({name: pa.array(values) for name, values in columns.items()})
         self.connection.register("stays_arrow", stays)
