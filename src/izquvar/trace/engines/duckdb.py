@@ -73,8 +73,14 @@ class DuckdbEngine:
         for setting in (f"SET threads = {int(threads)}", "SET preserve_insertion_order = false",
                         "SET enable_progress_bar = false"):  # fmt: skip
             self.connection.execute(setting)
-        columns: dict[str, npt.NDArray[np.integer[Any]]] = {"stay": np.arange(index.n_stays, dtype=np.int64), "pid": index.person, "x": index.x_dm,
-                   "y": index.y_dm, "s": index.start_s, "e": index.end_s}  # fmt: skip
+        columns: dict[str, npt.NDArray[np.integer[Any]]] = {
+            "stay": np.arange(index.n_stays, dtype=np.int64),
+            "pid": index.person,
+            "x": index.x_dm,
+            "y": index.y_dm,
+            "s": index.start_s,
+            "e": index.end_s,
+        }
         stays = pa.table({name: pa.array(values) for name, values in columns.items()})
         self.connection.register("stays_arrow", stays)
         self.connection.execute("CREATE TABLE stays AS SELECT * FROM stays_arrow ORDER BY pid, s")
