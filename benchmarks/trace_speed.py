@@ -4,21 +4,25 @@
     python benchmarks/trace_speed.py --sim SIMDIR --json          # the simulator's truth stays
     python benchmarks/trace_speed.py --stays STAYS.parquet --json  # any Parquet stays
 
-The question, asked of each engine for Q random cases over the whole period: "everyone whose stays were within
-D metres of the case's stays, overlapping in time, with at least 15 minutes of (union) overlap". The three
-engines read the *same* integer inputs (person id, x and y in decimetres of the national projection, start and
-end in seconds since 2020-01-01 UTC, taken from the built index), answer with the same semantics
-(izquvar.trace.colocation), and every query's contacts and their overlap seconds must be identical.
+The question, asked of each engine for Q random cases over the whole period: "the encounters of everyone
+whose stays were within D metres of the case's stays, overlapping in time, with at least 15 minutes of (union)
+overlap". Each engine is a ``ColocationEngine`` of the package (izquvar.trace.engine; the deployment runs the
+same classes), answers the same ``EncounterQuery`` over the *same* integer inputs (stay ids = index positions,
+person ids, x and y in decimetres of the national projection, start and end in seconds since 2020-01-01 UTC,
+taken from the built index) with the same semantics (izquvar.trace.colocation), and every query's contacts and
+their union overlap seconds must be identical. What is timed is ``engine.encounters(query)``.
 
-Baselines, written as an expert would:
+Engines (docs/tracing-engine.md, "Engines"):
 
-* PostGIS (Debian postgresql-15 + postgresql-15-postgis-3, installed with apt-get when missing and run as a
-  throw-away cluster on a Unix socket in a temporary directory): ``stays(pid, geom, during)`` with a
-  composite GiST index on ``(geom, during)`` and a B-tree on ``pid``; the query joins the case's stays to
-  ``stays`` with ``ST_DWithin`` and ``&&`` (both index-assisted), and sums the union of the overlaps with
-  ``range_agg``. JIT is off (it only adds compile time to millisecond queries).
-* DuckDB: a grid-cell equi-join. For each cell size ``max(D, 10 m)`` a table of stays keyed by
-  (cell, day), stays spanning midnight repeated per day, sorted by key; the case's stays are expanded to
+* izquvar: ``GridEngine``, the numba kernel over the stay index.
+* PostGIS (``PostgisEngine``; Debian postgresql-15 + postgresql-15-postgis-3, installed with apt-get when
+  missing and run as a throw-away cluster on a Unix socket in a temporary directory): a table of the index's
+  integers with ``geom`` and an ``int4range`` ``during``, a composite GiST index on ``(geom, during)`` and a
+  B-tree on ``pid``; the query joins the case's stays to the table with ``ST_DWithin`` and ``&&`` (both
+  index-assisted), sums the union of the overlaps with ``range_agg`` and returns the qualifying contacts'
+  encounters. JIT is off (it only adds compile time to millisecond queries).
+* DuckDB (``DuckdbEngine``): a grid-cell equi-join. For each cell size ``max(D, 10 m)`` a table of stays keyed
+  by (cell, day), stays spanning midnight repeated per day, sorted by key; the case's stays are expanded to
   the 3 x 3 neighbour cells and their days, equi-joined, then filtered by exact distance and overlap, a pair
   kept only on the day its overlap starts (so no DISTINCT is needed); the union of overlaps is computed in
   one window pass (each overlap adds what lies beyond the furthest end before it).
@@ -69,19 +73,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.dataset as pads
 
-from izquvar.trace import StayIndex, colocated
+from izquvar.trace import StayIndex
+from izquvar.trace.engine import ColocationEngine, GridEngine, contact_seconds, encounter_query
+from izquvar.trace.engines.duckdb import DuckdbEngine
+from izquvar.trace.engines.postgis import PostgisEngine
 from izquvar.trace.index import EPOCH
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -251,14 +256,6 @@ class Timings:
 Contacts = dict[int, int]  # person id -> union overlap seconds
 
 
-@dataclass(frozen=True)
-class Engine:
-    """One way of answering a case: ``ask`` is what is timed, ``contacts`` normalises its answer afterwards."""
-
-    ask: Callable[[Any], Any]
-    contacts: Callable[[Any], Contacts]
-
-
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -267,140 +264,8 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-# ---------------------------------------------------------------------------- izquvar
+# ---------------------------------------------------------------------------- PostgreSQL
 
-
-def izquvar_engine(index: StayIndex, distance_m: float, window: tuple[datetime, datetime]) -> Engine:
-    def ask(person: str) -> pa.Table:
-        return colocated(index, person, window[0], window[1], distance_m, MIN_MINUTES)
-
-    def contacts(table: pa.Table) -> Contacts:
-        ids = [index.person_id(p) for p in table.column("person").to_pylist()]
-        seconds = np.rint(table.column("minutes").to_numpy() * 60).astype(np.int64)
-        return {int(i): int(s) for i, s in zip(ids, seconds, strict=True) if i is not None}
-
-    return Engine(ask, contacts)
-
-
-def rows_to_contacts(rows: list[tuple[Any, ...]]) -> Contacts:
-    return {int(p): int(s) for p, s in rows}
-
-
-def integer_stays(index: StayIndex) -> pa.Table:
-    """The index's own integer inputs, so every engine reads the very same numbers."""
-    return pa.table({"pid": index.person, "x": index.x_dm, "y": index.y_dm, "s": index.start_s, "e": index.end_s})
-
-
-# ---------------------------------------------------------------------------- DuckDB
-
-
-DUCKDB_QUERY = """
-WITH case_stays AS (
-    SELECT x, y, greatest(s, $w0) AS s, least(e, $w1) AS e
-    FROM stays WHERE pid = $pid AND s < $w1 AND e > $w0
-),
-probe AS (
-    SELECT c.x, c.y, c.s, c.e,
-           ((c.x // $cell) + dx) * 4294967296 + ((c.y // $cell) + dy) + 2147483648 AS cell,
-           day
-    FROM case_stays c,
-         (VALUES (-1), (0), (1)) AS gx(dx),
-         (VALUES (-1), (0), (1)) AS gy(dy),
-         unnest(range(c.s // 86400, (c.e - 1) // 86400 + 1)) AS days(day)
-),
-pairs AS (
-    SELECT g.pid,
-           greatest(p.s, g.s) AS ov_s,
-           least(p.e, g.e) AS ov_e,
-           (g.x - p.x) * (g.x - p.x) + (g.y - p.y) * (g.y - p.y) AS d2
-    FROM probe p JOIN {grid} g ON g.cell = p.cell AND g.day = p.day
-    WHERE g.pid <> $pid
-      AND greatest(p.s, g.s) < least(p.e, g.e)
-      AND greatest(p.s, g.s) // 86400 = p.day
-      AND (g.x - p.x) * (g.x - p.x) + (g.y - p.y) * (g.y - p.y) <= $max_d2
-),
-covered AS (
-    -- Sorted by start, an overlap adds only what lies beyond the furthest end seen so far: the union length
-    -- in one window pass, and rows that tie on (start, end) add the same whichever comes first.
-    SELECT pid, ov_s, ov_e,
-           max(ov_e) OVER (PARTITION BY pid ORDER BY ov_s, ov_e
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
-    FROM pairs
-)
-SELECT pid, sum(greatest(0, ov_e - greatest(ov_s, coalesce(reach, ov_s))))::BIGINT AS seconds
-FROM covered
-GROUP BY pid
-HAVING sum(greatest(0, ov_e - greatest(ov_s, coalesce(reach, ov_s)))) >= $min_s
-"""
-
-
-class DuckDBEngine:
-    def __init__(self, stays: pa.Table, cells_dm: set[int], workdir: Path) -> None:
-        self.con = duckdb.connect(str(workdir / "stays.duckdb"))
-        self.con.execute("SET threads = 2")
-        self.con.execute("SET memory_limit = '8GB'")  # spill rather than crowd out the other engines
-        self.con.execute("SET preserve_insertion_order = false")
-        self.con.execute("SET enable_progress_bar = false")
-        self.con.register("stays_arrow", stays)
-        self.con.execute("CREATE TABLE stays AS SELECT * FROM stays_arrow ORDER BY pid, s")
-        self.con.unregister("stays_arrow")
-        for cell in sorted(cells_dm):
-            self.con.execute(
-                f"""
-                CREATE TABLE grid_{cell} AS
-                SELECT (x // {cell}) * 4294967296 + (y // {cell}) + 2147483648 AS cell, day, pid, x, y, s, e
-                FROM stays, unnest(range(s // 86400, (e - 1) // 86400 + 1)) AS days(day)
-                WHERE e > s
-                ORDER BY cell, day
-                """
-            )
-        self.con.execute("CHECKPOINT")
-
-    def engine(self, distance_m: float, window_s: tuple[int, int]) -> Engine:
-        cell = max(round(distance_m * 10), 100)
-        sql = DUCKDB_QUERY.format(grid=f"grid_{cell}")
-        radius = distance_m * 10.0
-
-        def ask(pid: int) -> list[tuple[Any, ...]]:
-            params = {"pid": pid, "w0": window_s[0], "w1": window_s[1], "cell": cell,
-                      "max_d2": radius * radius, "min_s": min_seconds()}  # fmt: skip
-            return self.con.execute(sql, params).fetchall()
-
-        return Engine(ask, rows_to_contacts)
-
-    def close(self) -> None:
-        self.con.close()
-
-
-def min_seconds() -> int:
-    return int(np.ceil(MIN_MINUTES * 60.0))
-
-
-# ---------------------------------------------------------------------------- PostGIS
-
-
-POSTGIS_QUERY = """
-WITH case_stays AS (
-    SELECT geom, during * tstzrange(%(w0)s, %(w1)s) AS during
-    FROM stays
-    WHERE pid = %(pid)s AND during && tstzrange(%(w0)s, %(w1)s)
-),
-pairs AS (
-    SELECT o.pid, c.during * o.during AS overlap
-    FROM case_stays c
-    JOIN stays o ON ST_DWithin(o.geom, c.geom, %(radius)s) AND o.during && c.during
-    WHERE o.pid <> %(pid)s
-),
-per_person AS (
-    SELECT pid, range_agg(overlap) AS union_overlap FROM pairs GROUP BY pid
-)
-SELECT p.pid, u.seconds
-FROM per_person AS p
-CROSS JOIN LATERAL (
-    SELECT extract(epoch FROM sum(upper(r) - lower(r)))::bigint AS seconds FROM unnest(p.union_overlap) AS r
-) AS u
-WHERE u.seconds >= %(min_s)s
-"""
 
 PG_SETTINGS = {
     "listen_addresses": "''",
@@ -456,57 +321,6 @@ def postgres_cluster(workdir: Path) -> Iterator[str]:
                        check=False, stdout=subprocess.DEVNULL)  # fmt: skip
 
 
-class PostGISEngine:
-    def __init__(self, dsn: str, stays: pa.Table, workdir: Path) -> None:
-        try:
-            import psycopg
-        except ImportError as exc:
-            raise SystemExit("the PostGIS baseline needs psycopg 3: pip install 'psycopg[binary]'") from exc
-
-        self.con = psycopg.connect(dsn, autocommit=True)
-        csv = workdir / "stays.csv"
-        pacsv.write_csv(stays, csv, pacsv.WriteOptions(include_header=False))
-        if os.geteuid() == 0:
-            shutil.chown(csv, "postgres", "postgres")
-        epoch = EPOCH.isoformat()
-        for statement in (
-            "CREATE EXTENSION postgis",
-            "CREATE EXTENSION btree_gist",
-            "CREATE UNLOGGED TABLE raw (pid integer, x integer, y integer, s integer, e integer)",
-            f"COPY raw FROM '{csv}' WITH (FORMAT csv)",
-            f"""CREATE TABLE stays AS
-                SELECT pid,
-                       ST_Point(x, y)::geometry(Point) AS geom,
-                       tstzrange(timestamptz '{epoch}' + s * interval '1 second',
-                                 timestamptz '{epoch}' + e * interval '1 second', '[)') AS during
-                FROM raw""",
-            "DROP TABLE raw",
-            "CREATE INDEX stays_geom_during ON stays USING gist (geom, during)",
-            "CREATE INDEX stays_pid ON stays (pid)",
-            "VACUUM ANALYZE stays",
-        ):
-            self.con.execute(statement)
-        csv.unlink()
-
-    def engine(self, distance_m: float, window: tuple[datetime, datetime]) -> Engine:
-        radius = distance_m * 10.0
-
-        def ask(pid: int) -> list[tuple[Any, ...]]:
-            params = {"pid": pid, "w0": window[0], "w1": window[1], "radius": radius, "min_s": min_seconds()}
-            return self.con.execute(POSTGIS_QUERY, params, prepare=True).fetchall()
-
-        return Engine(ask, rows_to_contacts)
-
-    def explain(self, distance_m: float, window: tuple[datetime, datetime], pid: int) -> str:
-        params = {"pid": pid, "w0": window[0], "w1": window[1], "radius": distance_m * 10.0,
-                  "min_s": min_seconds()}  # fmt: skip
-        rows = self.con.execute("EXPLAIN " + POSTGIS_QUERY, params).fetchall()
-        return "\n".join(r[0] for r in rows)
-
-    def close(self) -> None:
-        self.con.close()
-
-
 # ---------------------------------------------------------------------------- main
 
 
@@ -548,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     if args.sim:
         # day by day into the chunked build: the whole Arrow table never exists, and the engines below read
-        # the index's own integer arrays (integer_stays), so nothing else needs it either
+        # the index's own integer arrays, so nothing else needs it either
         source = f"simulator truth stays from {args.sim}, read day by day into the index"
         rss_before = rss_mb()
         index = StayIndex.build_chunks(sim_stay_days(args.sim))
@@ -576,55 +390,60 @@ def main(argv: list[str] | None = None) -> int:
     day0 = datetime.fromtimestamp(int(EPOCH.timestamp()) + int(index.start_s.min()) // DAY_S * DAY_S, tz=UTC)
     day_end = datetime.fromtimestamp(int(EPOCH.timestamp()) + -(-int(index.end_s.max()) // DAY_S) * DAY_S, tz=UTC)
     window = (day0, day_end)
-    window_s = (int((day0 - EPOCH).total_seconds()), int((day_end - EPOCH).total_seconds()))
     rng = np.random.default_rng(args.seed)
     with_stays = np.flatnonzero(np.diff(index.person_offsets) > 0)
     case_ids = rng.choice(with_stays, size=args.queries, replace=args.queries > len(with_stays))
     case_names = [index.persons[int(i)].as_py() for i in case_ids]
 
-    integer = integer_stays(index)
     results: dict[str, dict[float, Timings]] = {}
     load_s: dict[str, float] = {}
     answers: dict[str, dict[float, list[Contacts]]] = {}
 
-    def bench(engine: str, make: Callable[[float], Engine], cases: list[Any]) -> None:
-        results[engine], answers[engine] = {}, {}
+    def bench(name: str, engine: ColocationEngine) -> None:
+        """Time ``engine.encounters`` on every case (the questions are validated before the clock starts, the
+        same for every engine); the contacts and their union seconds are compared afterwards."""
+        results[name], answers[name] = {}, {}
         for d in distances:
-            run = make(d)
-            for case in cases[:5]:  # warm-up: compile, prepare, fill caches; not timed
-                run.ask(case)
+            queries = [encounter_query(index, case, *window, d, MIN_MINUTES) for case in case_names]
+            asked = [q for q in queries if q is not None]
+            for query in asked[:5]:  # warm-up: compile, prepare, fill caches; not timed
+                engine.encounters(query)
             times, found = [], []
-            for case in cases:
+            for query in asked:
                 t0 = time.perf_counter()
-                answer = run.ask(case)
+                answer = engine.encounters(query)
                 times.append((time.perf_counter() - t0) * 1000.0)
-                found.append(run.contacts(answer))
-            results[engine][d], answers[engine][d] = Timings(times), found
-            log(f"  {engine:8s} D={d:g} m: median {np.median(times):8.2f} ms, p99 {np.percentile(times, 99):8.2f} ms,"
+                found.append(contact_seconds(index, answer))
+            results[name][d], answers[name][d] = Timings(times), found
+            log(f"  {name:8s} D={d:g} m: median {np.median(times):8.2f} ms, p99 {np.percentile(times, 99):8.2f} ms,"
                 f" contacts/case {statistics.mean(len(f) for f in found):.1f}")  # fmt: skip
 
     tmp = Path(tempfile.mkdtemp(prefix="izquvar-trace-bench-", dir=args.workdir))
     try:
         if "izquvar" in engines:
-            bench("izquvar", lambda d: izquvar_engine(index, d, window), case_names)
+            bench("izquvar", GridEngine(index))
         if "duckdb" in engines:
             t0 = time.perf_counter()
-            duck = DuckDBEngine(integer, {max(round(d * 10), 100) for d in distances}, tmp)
+            duck = DuckdbEngine(index, tmp / "stays.duckdb", memory_limit="8GB")  # spill, not crowd the others out
+            for d in distances:
+                duck.prepare(d * 10.0)
+            duck.connection.execute("CHECKPOINT")
             load_s["duckdb"] = round(time.perf_counter() - t0, 1)
             log(f"duckdb: loaded and gridded in {load_s['duckdb']:.1f} s")
-            bench("duckdb", lambda d: duck.engine(d, window_s), [int(i) for i in case_ids])
+            bench("duckdb", duck)
             duck.close()
         if "postgis" in engines:
             pgdir = tmp / "pg"
             pgdir.mkdir()
             with postgres_cluster(pgdir) as dsn:
                 t0 = time.perf_counter()
-                pg = PostGISEngine(dsn, integer, pgdir)
-                load_s["postgis"] = round(time.perf_counter() - t0, 1)
-                log(f"postgis: loaded and indexed in {load_s['postgis']:.1f} s")
-                log(pg.explain(distances[0], window, int(case_ids[0])))
-                bench("postgis", lambda d: pg.engine(d, window), [int(i) for i in case_ids])
-                pg.close()
+                with PostgisEngine.load(dsn, index) as pg:
+                    load_s["postgis"] = round(time.perf_counter() - t0, 1)
+                    log(f"postgis: loaded and indexed in {load_s['postgis']:.1f} s")
+                    first = encounter_query(index, case_names[0], *window, distances[0], MIN_MINUTES)
+                    if first is not None:
+                        log(pg.explain(first))
+                    bench("postgis", pg)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

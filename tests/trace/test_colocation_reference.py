@@ -1,14 +1,11 @@
 """colocated() against two independent answers on random stays: brute force over every pair (NumPy), and
-DuckDB SQL (a plain range join, and the benchmark's grid-cell equi-join)."""
+DuckDB SQL (a plain range join, and DuckdbEngine, the benchmark's grid-cell equi-join)."""
 
 from __future__ import annotations
 
-import importlib.util
+import datetime as dt
 import math
-import sys
 from datetime import timedelta
-from pathlib import Path
-from types import ModuleType
 
 import duckdb
 import numpy as np
@@ -19,9 +16,10 @@ from hypothesis import strategies as st
 from stay_builders import T0, at, stays_table
 
 from izquvar.trace import StayIndex, colocated
+from izquvar.trace.engine import contact_seconds, encounter_query
+from izquvar.trace.engines.duckdb import DuckdbEngine
 from izquvar.trace.index import EPOCH
 
-BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "trace_speed.py"
 Answer = dict[str, tuple[int, int]]  # contact -> (union seconds, encounters)
 
 
@@ -88,13 +86,9 @@ def test_matches_brute_force_on_small_worlds(
         assert izquvar_answer(index, person, w0, w1, d, min_minutes * 60) == expected
 
 
-def _load_benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("trace_speed", BENCHMARK)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
-    return module
+def integer_stays(index: StayIndex) -> pa.Table:
+    """The index's own integers, for the plain SQL reference."""
+    return pa.table({"pid": index.person, "x": index.x_dm, "y": index.y_dm, "s": index.start_s, "e": index.end_s})
 
 
 PLAIN_SQL = """
@@ -110,7 +104,7 @@ SELECT pid, count(*) FROM seconds GROUP BY pid HAVING count(*) >= $min_s
 
 
 @pytest.mark.parametrize("d", [2.0, 10.0, 25.0])
-def test_matches_duckdb_sql_on_a_few_thousand_random_stays(tmp_path: Path, d: float) -> None:
+def test_matches_duckdb_sql_on_a_few_thousand_random_stays(d: float) -> None:
     """Denser than reality (3,000 stays of 40 people within 120 m over two days) so every query has work."""
     rng = np.random.default_rng(11)
     n = 3000
@@ -124,17 +118,19 @@ def test_matches_duckdb_sql_on_a_few_thousand_random_stays(tmp_path: Path, d: fl
         ]
     )
     index = StayIndex.build(table)
-    bench = _load_benchmark()
-    grid = bench.DuckDBEngine(bench.integer_stays(index), {max(round(d * 10), 100)}, tmp_path)
+    grid = DuckdbEngine(index)
     plain = duckdb.connect()
-    plain.register("stays", bench.integer_stays(index))
+    plain.register("stays", integer_stays(index))
     first = int((T0 - EPOCH).total_seconds())
     w0, w1 = first + 3600 * 6, first + 3600 * 40
-    engine = grid.engine(d, (w0, w1))
+    window = (EPOCH + dt.timedelta(seconds=w0), EPOCH + dt.timedelta(seconds=w1))
     compared = 0
     for person in index.persons.to_pylist()[:12]:
         pid = index.person_id(person)
-        expected = {index.persons[p].as_py(): s for p, s in engine.contacts(engine.ask(pid)).items()}
+        query = encounter_query(index, person, *window, d, 15.0)
+        assert query is not None
+        answer = contact_seconds(index, grid.encounters(query))
+        expected = {index.persons[p].as_py(): s for p, s in answer.items()}
         params = {"pid": pid, "w0": w0, "w1": w1, "max_d2": (d * 10) ** 2, "min_s": 900}
         plain_answer = {index.persons[p].as_py(): s for p, s in plain.execute(PLAIN_SQL, params).fetchall()}
         ours = {p: s for p, (s, _n) in izquvar_answer(index, person, w0, w1, d, 900).items()}

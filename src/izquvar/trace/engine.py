@@ -95,3 +95,18 @@ class GridEngine:
         ring = math.ceil(query.radius_dm / index.cell_dm)
         prepared = (own, query.start_s, query.end_s, pid, query.max_d2, ring, index.cell_dm)
         return Encounters(*grid_encounters(index, prepared, query.min_seconds))
+
+
+def contact_seconds(index: StayIndex, found: Encounters) -> dict[int, int]:
+    """Each contact's (person id's) union overlap seconds in ``found``: what benchmarks and tests compare
+    engines by, besides the rows themselves."""
+    contact = index.person[found.contact_stay].astype(np.int64)
+    seconds: dict[int, int] = {}
+    reach = -1
+    for k in range(len(contact)):  # rows are by (contact, overlap start): one sweep merges each contact's
+        person, start, end = int(contact[k]), int(found.overlap_start[k]), int(found.overlap_end[k])
+        if person not in seconds:
+            seconds[person], reach = 0, start
+        seconds[person] += max(0, end - max(start, reach))
+        reach = max(reach, end)
+    return seconds

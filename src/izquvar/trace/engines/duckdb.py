@@ -68,10 +68,15 @@ ORDER BY pid, ov_s, case_stay, contact_stay
 class DuckdbEngine:
     """Encounters from DuckDB tables of one index's stays (in memory, or in the file ``path`` to spill)."""
 
-    def __init__(self, index: StayIndex, path: Path | None = None, *, threads: int = 2) -> None:
+    def __init__(
+        self, index: StayIndex, path: Path | None = None, *, threads: int = 2, memory_limit: str | None = None
+    ) -> None:
         self.connection = duckdb.connect(str(path) if path is not None else ":memory:")
-        for setting in (f"SET threads = {int(threads)}", "SET preserve_insertion_order = false",
-                        "SET enable_progress_bar = false"):  # fmt: skip
+        settings = [f"SET threads = {int(threads)}", "SET preserve_insertion_order = false",
+                    "SET enable_progress_bar = false"]  # fmt: skip
+        if memory_limit is not None:
+            settings.append(f"SET memory_limit = '{memory_limit}'")
+        for setting in settings:
             self.connection.execute(setting)
         columns: dict[str, npt.NDArray[np.integer[Any]]] = {
             "stay": np.arange(index.n_stays, dtype=np.int64),
