@@ -107,3 +107,9 @@ def untimed(result: TraceResult) -> dict[str, object]:
     dumped = result.model_dump()
     dumped["summary"].pop("elapsed_ms")
     return dumped
+
+
+def test_an_unreachable_server_is_a_store_error(tmp_path: Path) -> None:
+    index = StayIndex.build(random_stays(10))
+    with pytest.raises(StoreError, match="cannot connect to PostgreSQL"):
+        PostgisEngine.attach(f"host={tmp_path} port=1 user=nobody dbname=none connect_timeout=2", index)

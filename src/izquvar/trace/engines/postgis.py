@@ -9,6 +9,7 @@ integers (stay id = index position, person id, decimetres, index seconds) with a
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -107,12 +108,9 @@ class PostgisEngine:
             ):
                 for chunk in _binary_copy(index):
                     copy.write(chunk)
-            for statement in (
-                "CREATE INDEX {} ON {} USING gist (geom, during)",
-                "CREATE INDEX {} ON {} (pid)",
-            ):
-                suffix = "geom_during" if "gist" in statement else "pid"
-                connection.execute(sql.SQL(statement).format(sql.Identifier(f"{table}_{suffix}"), name))
+            index_name = sql.Identifier(f"{table}_geom_during")
+            connection.execute(sql.SQL("CREATE INDEX {} ON {} USING gist (geom, during)").format(index_name, name))
+            connection.execute(sql.SQL("CREATE INDEX {} ON {} (pid)").format(sql.Identifier(f"{table}_pid"), name))
             meta = json.dumps(_meta(index))
             connection.execute(sql.SQL("COMMENT ON TABLE {} IS {}").format(name, sql.Literal(meta)))
             connection.execute(sql.SQL("VACUUM ANALYZE {}").format(name))
@@ -211,7 +209,7 @@ _ROW = np.dtype(
 )
 
 
-def _binary_copy(index: StayIndex) -> Any:
+def _binary_copy(index: StayIndex) -> Iterator[bytes]:
     """PostgreSQL's binary COPY stream of (stay, pid, x, y, s, e), built with numpy a chunk at a time."""
     yield b"PGCOPY\n\xff\r\n\x00" + np.array([0, 0], dtype=">i4").tobytes()
     for lo in range(0, index.n_stays, _COPY_ROWS):
