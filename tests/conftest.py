@@ -1,4 +1,4 @@
-"""Shared fixtures: where ../shared is, and skipping cleanly where it is absent.
+"""Shared fixtures: where ../shared is (skipping cleanly where it is absent), and a PostGIS server (postgres.py).
 
 A test that needs the real data in ../shared takes the ``shared_dir`` fixture. On a user's clone without
 ../shared it skips; ``.ci/run`` sets ``IZQUVAR_REQUIRE_SHARED=1`` and then a missing ../shared is an error.
@@ -10,6 +10,10 @@ import os
 from pathlib import Path
 
 import pytest
+
+from postgres import postgis_dsn  # a fixture every test directory may use
+
+__all__ = ["postgis_dsn"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,8 +46,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     if report.skipped and os.environ.get("IZQUVAR_REQUIRE_SHARED") == "1" and "xfail" not in report.keywords:
         report.outcome = "failed"
         report.longrepr = f"skipped under IZQUVAR_REQUIRE_SHARED=1: {report.longrepr}"
-
-
-from postgres import postgis_dsn  # noqa: E402  (the fixture, shared by every test directory)
-
-__all__ = ["postgis_dsn"]
