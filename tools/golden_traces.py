@@ -31,9 +31,7 @@ LANGS = ("en", "uz-Latn", "uz-Cyrl", "ru")
 
 def golden_cases(store: Any, n: int, seed: int) -> list[dict[str, Any]]:
     """The cases to trace: lab-confirmed first, then registry people with drawn onsets."""
-    chosen = [
-        {"person": c.person, "onset": c.onset.isoformat(), "isolation": None} for c in cases_from_lab(store)
-    ][:n]
+    chosen = [{"person": c.person, "onset": c.onset.isoformat(), "isolation": None} for c in cases_from_lab(store)][:n]
     people = sorted(set(store.table("people", columns=["person"]).column("person").to_pylist()))
     lab = store.table("lab", columns=["specimen_date"]).column("specimen_date").to_pylist()
     first = min(lab) if lab else dt.date(2026, 3, 1)
@@ -46,9 +44,7 @@ def golden_cases(store: Any, n: int, seed: int) -> list[dict[str, Any]]:
             continue
         onset = first + dt.timedelta(days=int(rng.integers(-2, 12)))
         isolation = onset + dt.timedelta(days=int(rng.integers(1, 6))) if rng.random() < 0.3 else None
-        chosen.append(
-            {"person": person, "onset": onset.isoformat(), "isolation": isolation and isolation.isoformat()}
-        )
+        chosen.append({"person": person, "onset": onset.isoformat(), "isolation": isolation and isolation.isoformat()})
     for k, case in enumerate(chosen):
         case["lang"] = LANGS[k % len(LANGS)]
     return chosen
