@@ -27,9 +27,8 @@ from izquvar.trace.evidence import Case, EvidenceSource, evidence_columns
 from izquvar.trace.fuse import SOURCE_ORDER, FusedContacts, VenueCache, fuse_contacts
 from izquvar.trace.places import case_places
 from izquvar.trace.result import CaseRef, Place, Source, TraceResult, TraceSummary
+from izquvar.trace.rules import TracingRules
 from izquvar.trace.sources import default_sources
-from izquvar.trace.sources.ble import THRESHOLDS_DB
-from izquvar.trace.sources.gps import QUERY_M
 
 DateLike = dt.date | dt.datetime | str
 
@@ -44,13 +43,18 @@ class Tracer:
         profile: DiseaseProfile = COVID19,
         sources: Sequence[EvidenceSource] | None = None,
         lang: Lang = "en",
+        rules: TracingRules | None = None,
     ) -> None:
         from izquvar.ingest.derive import area_index
+
+        self.rules = rules if rules is not None else TracingRules()
+        if rules is not None and profile is COVID19:
+            profile = self.rules.disease.profile()
 
         self.store = store
         self.data = data
         self.profile = profile
-        self.sources = tuple(sources) if sources is not None else default_sources()
+        self.sources = tuple(sources) if sources is not None else default_sources(self.rules)
         self.lang = _lang(lang)
         self.areas = area_index(store.table("areas"))
         #: Venue references made so far, shared by this tracer's traces (one TraceData load).
@@ -63,9 +67,10 @@ class Tracer:
         lang: Lang = "en",
         profile: DiseaseProfile = COVID19,
         sources: Sequence[EvidenceSource] | None = None,
+        rules: TracingRules | None = None,
     ) -> Tracer:
         """Load the store's data (and its persisted stay index, built on first use) for tracing."""
-        return cls(store, TraceData.load(store), profile, sources, lang)
+        return cls(store, TraceData.load(store), profile, sources, lang, rules)
 
     def resolve(self, person: str) -> str:
         """The pseudonym of ``person``: itself when the store knows it as a pseudonym, else its keyed hash."""
@@ -150,8 +155,9 @@ class Tracer:
             "close_distance_m": p.close_distance_m,
             "close_minutes": p.close_minutes,
             "utc_offset_hours": p.utc_offset_hours,
-            "gps_query_m": QUERY_M,
-            "ble_thresholds_db": ",".join(f"{t:g}" for t in THRESHOLDS_DB),
+            "gps_query_m": self.rules.gps.query_m,
+            "ble_thresholds_db": ",".join(f"{t:g}" for t in self.rules.ble.thresholds_db),
+            **self.rules.parameters(),
             "store_generation": self.data.generation,
         }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from izquvar.trace.evidence import EvidenceSource
 from izquvar.trace.sources.ble import BleSource
 from izquvar.trace.sources.card import CardSource
@@ -12,14 +14,17 @@ from izquvar.trace.sources.household import HouseholdSource
 from izquvar.trace.sources.roster import RosterSource
 from izquvar.trace.sources.visits import VisitSource
 
+if TYPE_CHECKING:
+    from izquvar.trace.rules import TracingRules
 
-def default_sources() -> tuple[EvidenceSource, ...]:
-    """Every source, in the order their evidence is listed."""
+
+def default_sources(rules: TracingRules | None = None) -> tuple[EvidenceSource, ...]:
+    """Every source, built from ``rules`` (default: today's), in the order their evidence is listed."""
     return (
         HouseholdSource(),
         RosterSource(),
         BleSource(),
-        GpsSource(),
+        GpsSource(rules),
         VisitSource(),
         CheckinSource(),
         CardSource(),

@@ -5,7 +5,7 @@ outdoors and ~25 m indoors for phones): a long stay pins a seat to a few metres,
 distance between two centroids therefore has an error ``σ_d = sqrt(σ_a² / n_a + σ_b² / n_b)`` (floor 1 m).
 Rules:
 
-* candidates: stays within :data:`QUERY_M` overlapping in time for at least :data:`MIN_MINUTES` in total;
+* candidates: stays within ``gps.query_m`` (rules) overlapping in time for at least ``gps.min_minutes`` in total;
 * kept when the observed distance ``d ≤ close + 2.5 σ_d`` (consistent with being together);
 * ``p_near``, the chance the true distance was within the close distance, is the Gaussian approximation
   ``(1 - exp(-r² / 2s²)) · exp(-max(d - r, 0)² / 2s²)`` with ``s = σ_d / √2`` per axis; at a venue of several
@@ -21,23 +21,30 @@ from izquvar.trace.colocation import encounter_positions
 from izquvar.trace.data import TraceData, index_seconds
 from izquvar.trace.evidence import Case, EvidenceBatch, clip, empty
 from izquvar.trace.result import Source
+from izquvar.trace.rules import TracingRules
 
-QUERY_M = 50.0
-MIN_MINUTES = 5.0
-SIGMA_FLOOR_M = 1.0
-#: Standard errors of distance within which two stays count as together.
-TOGETHER_SIGMAS = 2.5
+_DEFAULTS = TracingRules()
+#: Today's defaults, kept importable; the source reads the rules it is given.
+QUERY_M = _DEFAULTS.gps.query_m
+MIN_MINUTES = _DEFAULTS.gps.min_minutes
+SIGMA_FLOOR_M = _DEFAULTS.gps.sigma_floor_m
+TOGETHER_SIGMAS = _DEFAULTS.gps.together_sigmas
 
 
 class GpsSource:
     name: Source = "gps"
 
+    def __init__(self, rules: TracingRules | None = None) -> None:
+        rules = rules if rules is not None else _DEFAULTS
+        self.rules = rules.gps
+        self.home_radius_m = rules.home_radius_m
+
     def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
         if data.stays.n_stays == 0 or not len(case.stays):
             return empty()
-        radius = min(QUERY_M, data.stays.max_distance_m)
+        radius = min(self.rules.query_m, data.stays.max_distance_m)
         mine, theirs, ov_start, ov_end, d2 = encounter_positions(
-            data.stays, case.person, case.start, case.end, radius, MIN_MINUTES
+            data.stays, case.person, case.start, case.end, radius, self.rules.min_minutes
         )
         if not len(mine):
             return empty()
@@ -52,9 +59,9 @@ class GpsSource:
             stay["accuracy_m"][mine].astype(np.float64) ** 2 / np.maximum(stay["n_pings"][mine], 1)
             + stay["accuracy_m"][theirs].astype(np.float64) ** 2 / np.maximum(stay["n_pings"][theirs], 1)
         )
-        sigma = np.maximum(sigma, SIGMA_FLOOR_M)
+        sigma = np.maximum(sigma, self.rules.sigma_floor_m)
         r = case.profile.close_distance_m
-        keep = d <= r + TOGETHER_SIGMAS * sigma
+        keep = d <= r + self.rules.together_sigmas * sigma
         if not keep.any():
             return empty()
         mine, theirs, ov_start, ov_end = mine[keep], theirs[keep], ov_start[keep], ov_end[keep]
@@ -68,7 +75,7 @@ class GpsSource:
         setting = np.where(at_venue, facts["category"][venue], "nearby")
         setting = np.where(at_venue & (case_venue != contact_venue) & (case_venue >= 0), "nearby", setting)
         case_lat, case_lon = stay["lat"][mine].astype(np.float64), stay["lon"][mine].astype(np.float64)
-        setting = np.where(_near_home(case, case_lat, case_lon) & ~at_venue, "home", setting)
+        setting = np.where(_near_home(case, case_lat, case_lon, self.home_radius_m) & ~at_venue, "home", setting)
         venue_id = data.venue_names(venue)
         venue_id[~at_venue] = missing
         out = EvidenceBatch.of(
@@ -89,7 +96,7 @@ class GpsSource:
         return clip(out, case)
 
 
-def _near_home(case: Case, lat: np.ndarray, lon: np.ndarray, radius_m: float = 100.0) -> np.ndarray:
+def _near_home(case: Case, lat: np.ndarray, lon: np.ndarray, radius_m: float) -> np.ndarray:
     """Whether each point is within ``radius_m`` of the case's registered home."""
     if case.home is None:
         return np.zeros(len(lat), dtype=bool)

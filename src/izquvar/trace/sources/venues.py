@@ -13,41 +13,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-M2_PER_PERSON: dict[str, float] = {
-    "school": 2.5,
-    "workplace": 6.0,
-    "bazaar": 2.0,
-    "shop": 3.0,
-    "restaurant": 1.5,
-    "choyxona": 1.5,
-    "mosque": 1.0,
-    "gym": 5.0,
-    "clinic": 3.0,
-    "wedding_hall": 1.5,
-    "metro": 0.35,
-    "bus": 0.4,
-    "park": 10.0,
-    "other": 3.0,
-}
+from izquvar.trace.rules import VenueRules
+
+#: Today's defaults, kept importable (the figures themselves live in izquvar.trace.rules).
+_DEFAULTS = VenueRules()
+
+M2_PER_PERSON: dict[str, float] = dict(_DEFAULTS.m2_per_person)
 #: Typical visit length in minutes, assumed when a check-in has no check-out or for a card payment.
-DWELL_MINUTES: dict[str, float] = {
-    "school": 300.0,
-    "workplace": 480.0,
-    "bazaar": 60.0,
-    "shop": 15.0,
-    "restaurant": 60.0,
-    "choyxona": 90.0,
-    "mosque": 30.0,
-    "gym": 75.0,
-    "clinic": 45.0,
-    "wedding_hall": 180.0,
-    "metro": 20.0,
-    "bus": 20.0,
-    "park": 60.0,
-    "other": 60.0,
-}
+DWELL_MINUTES: dict[str, float] = dict(_DEFAULTS.dwell_minutes)
 #: A card is paid near the end of a visit: this share of the dwell lies before the payment.
-SHARE_BEFORE_PAYMENT = 0.8
+SHARE_BEFORE_PAYMENT = _DEFAULTS.share_before_payment
 
 
 def point(venues: pd.DataFrame, venue_id: str) -> tuple[float, float] | None:
