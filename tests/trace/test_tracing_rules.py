@@ -91,3 +91,22 @@ def test_gps_thresholds_each_move_the_decision(store: EmbeddedStore) -> None:
     assert gps_class(store) == "close"
     assert gps_class(store, min_minutes=10_000) is None  # they never overlap that long
     assert gps_class(store, sigma_floor_m=50.0) == "casual"  # imprecise centroids: not resolved to 2 m
+
+
+def classes(store: EmbeddedStore, raw: str, **overrides: object) -> set[str]:
+    """The classes of one world person under the given rule overrides (empty when not a contact)."""
+    rules = TracingRules.from_overrides(dict(overrides))
+    result = Tracer.from_store(store, rules=rules).trace(world.CASE, world.ONSET, world.ISOLATION)
+    return {c.klass for c in result.contacts if c.person == store.pseudonym(raw)}
+
+
+def test_card_same_queue_minutes_moves_casual_to_possible(store: EmbeddedStore) -> None:
+    queue = [raw for raw in ("P-CARD", "P-CARD2") if classes(store, raw) == {"casual"}]
+    assert queue, "the world has a same-queue card payer"
+    assert classes(store, queue[0], card={"same_queue_minutes": 0.0}) == {"possible"}
+
+
+def test_ble_thresholds_move_close_contacts(store: EmbeddedStore) -> None:
+    baseline = classes(store, "P-BLE1")
+    assert baseline == {"close"}
+    assert classes(store, "P-BLE1", ble={"thresholds_db": [1.0, 2.0, 3.0]}) != {"close"}

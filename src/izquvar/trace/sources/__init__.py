@@ -23,11 +23,11 @@ def default_sources(rules: TracingRules | None = None) -> tuple[EvidenceSource, 
     return (
         HouseholdSource(),
         RosterSource(),
-        BleSource(),
+        BleSource(rules),
         GpsSource(rules),
         VisitSource(),
         CheckinSource(),
-        CardSource(),
+        CardSource(rules),
         CellSource(),
     )
 

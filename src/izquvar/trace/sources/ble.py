@@ -19,16 +19,22 @@ import numpy as np
 from izquvar.trace.data import TraceData
 from izquvar.trace.evidence import Case, EvidenceBatch, daily_sums, empty
 from izquvar.trace.result import Source
+from izquvar.trace.rules import TracingRules
 
-THRESHOLDS_DB = (55.0, 63.0, 73.0)
-WEIGHTS = (1.5, 1.0, 0.5, 0.0)
+_DEFAULTS = TracingRules().ble
+#: Today's defaults, kept importable; the source reads the rules it is given.
+THRESHOLDS_DB = _DEFAULTS.thresholds_db
+WEIGHTS = _DEFAULTS.weights
 BUCKETS = ("immediate", "near", "medium", "other")
-P_NEAR = (0.95, 0.7, 0.25, 0.05)
+P_NEAR = _DEFAULTS.p_near
 GRADES = ("close", "close", "casual", "possible")
 
 
 class BleSource:
     name: Source = "ble"
+
+    def __init__(self, rules: TracingRules | None = None) -> None:
+        self.rules = rules.ble if rules is not None else _DEFAULTS
 
     def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
         rows = data.ble.rows(data.person_code(case.person))
@@ -42,8 +48,8 @@ class BleSource:
             return empty()
         start, end, other = start[inside], end[inside], rows["other"][inside]
         attenuation = rows["attenuation_db"][inside]
-        bucket = np.searchsorted(np.asarray(THRESHOLDS_DB), attenuation, side="left")
-        weight = np.asarray(WEIGHTS)[bucket]
+        bucket = np.searchsorted(np.asarray(self.rules.thresholds_db), attenuation, side="left")
+        weight = np.asarray(self.rules.weights)[bucket]
         close_weight = np.where(weight >= 1.0, weight, 0.0)
         offset = int(case.profile.utc_offset.total_seconds())
         day = (start + offset) // 86_400
@@ -55,7 +61,7 @@ class BleSource:
             start_s=start,
             end_s=end,
             attenuation_db=attenuation,
-            p_near=np.asarray(P_NEAR)[bucket],
+            p_near=np.asarray(self.rules.p_near)[bucket],
             grade=np.asarray(GRADES, dtype=object)[bucket],
             qualifies=(per_day >= case.profile.close_minutes) & (close_weight > 0),
             setting="phone_proximity",

@@ -15,9 +15,12 @@ from izquvar.trace.columnar import Columns
 from izquvar.trace.data import TraceData
 from izquvar.trace.evidence import Case, EvidenceBatch, clip, disc_share, empty, visit_pairs
 from izquvar.trace.result import Source
+from izquvar.trace.rules import TracingRules
 from izquvar.trace.sources.venues import SHARE_BEFORE_PAYMENT
 
-SAME_QUEUE_MIN = 5.0
+_DEFAULTS = TracingRules()
+#: Today's default, kept importable; the source reads the rules it is given.
+SAME_QUEUE_MIN = _DEFAULTS.card.same_queue_minutes
 I64 = npt.NDArray[np.int64]
 
 
@@ -31,6 +34,9 @@ def payment_visits(rows: Columns, data: TraceData) -> tuple[I64, I64]:
 
 class CardSource:
     name: Source = "card"
+
+    def __init__(self, rules: TracingRules | None = None) -> None:
+        self.rules = rules.card if rules is not None else _DEFAULTS.card
 
     def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
         person = data.person_code(case.person)
@@ -64,7 +70,7 @@ class CardSource:
             lat=facts["lat"][venue],
             lon=facts["lon"][venue],
             p_near=disc_share(case.profile.close_distance_m, facts["zone_area_m2"][venue]) / 2.0,
-            grade=np.where(gap_min <= SAME_QUEUE_MIN, "casual", "possible"),
+            grade=np.where(gap_min <= self.rules.same_queue_minutes, "casual", "possible"),
             setting=facts["category"][venue],
             detail=np.char.add("payments ", np.round(gap_min).astype(int).astype(str)).astype(object),
         )
