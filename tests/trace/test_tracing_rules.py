@@ -110,3 +110,23 @@ def test_ble_thresholds_move_close_contacts(store: EmbeddedStore) -> None:
     baseline = classes(store, "P-BLE1")
     assert baseline == {"close"}
     assert classes(store, "P-BLE1", ble={"thresholds_db": [1.0, 2.0, 3.0]}) != {"close"}
+
+
+def test_cli_trace_records_the_rules_file(
+    store: EmbeddedStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+    from feedkit import settings  # type: ignore[import-not-found]
+
+    from izquvar.cli import main
+
+    monkeypatch.setenv("IZQUVAR_PSEUDONYM_KEY", settings().pseudonym_key.get_secret_value())
+
+    path = tmp_path / "rules.toml"
+    path.write_text("[gps]\nmin_minutes = 6\n")
+    args = ["trace", world.CASE, "--store", str(store.root), "--onset", world.ONSET.isoformat(), "--format", "json"]
+    done = CliRunner().invoke(main, [*args, "--rules", str(path)])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["parameters"]["gps.min_minutes"] == 6.0
+    refused = CliRunner().invoke(main, [*args, "--rules", str(tmp_path / "absent.toml")])
+    assert refused.exit_code != 0 and "absent.toml" in refused.output

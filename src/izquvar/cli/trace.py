@@ -25,6 +25,7 @@ from izquvar.report.table import trace_renderable, trace_text
 from izquvar.store import open_store
 from izquvar.store.fsutil import atomic_write_bytes
 from izquvar.trace.result import TraceResult
+from izquvar.trace.rules import load_rules
 from izquvar.trace.tracer import trace_store
 
 FORMATS = ("table", "json", "geojson", "html")
@@ -97,6 +98,8 @@ def write_output(path: Path, content: str) -> None:
     default=None,
     help="Write to this file (atomically) and print its path; default: standard output.",
 )
+@click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Tracing rules (TOML/JSON overrides, docs/tracing.md). Env: IZQUVAR_TRACING_RULES.")  # fmt: skip
 def trace_command(
     person: str,
     store_path: Path,
@@ -105,13 +108,14 @@ def trace_command(
     output_format: str,
     lang: str,
     out: Path | None,
+    rules_path: Path | None,
 ) -> None:
     """Trace PERSON (a raw identifier or a pseudonym): the places and the contacts in the infectious window."""
     language = parse_lang(lang)
     onset_day = parse_day(onset, "--onset")
     isolation_day = parse_day(isolated, "--isolated") if isolated is not None else None
     store = open_store(store_path, create=False)
-    result = trace_store(store, person, onset_day, isolation_day, lang=language)
+    result = trace_store(store, person, onset_day, isolation_day, lang=language, rules=load_rules(rules_path))
     if out is not None:
         write_output(out, render(result, output_format, language))
         click.echo(str(out))

@@ -64,6 +64,8 @@ def _identified(path: Path | None) -> list[str]:
               help="Processes tracing at once; default: every core. Outputs do not depend on it.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Tracing rules (TOML/JSON overrides, docs/tracing.md). Env: IZQUVAR_TRACING_RULES.")  # fmt: skip
 def trace_all_command(
     store_path: Path,
     cases_path: Path | None,
@@ -75,8 +77,10 @@ def trace_all_command(
     workers: int | None,
     as_json: bool,
     progress: bool | None,
+    rules_path: Path | None,
 ) -> None:
     """Trace every confirmed case; write contacts, chains, clusters and exposure sites."""
+    from izquvar.trace.rules import load_rules
     from izquvar.trace.tracer import Tracer
 
     store = open_store(store_path, create=False)
@@ -88,7 +92,7 @@ def trace_all_command(
     identified = _identified(identified_path)
     target = out if out is not None else store.root / "outbreak" / now.strftime("%Y%m%dT%H%M%SZ")
     show_progress = (sys.stderr.isatty() if progress is None else progress) and not as_json
-    tracer = Tracer.from_store(store, lang=lang)
+    tracer = Tracer.from_store(store, lang=lang, rules=load_rules(rules_path))
     run = trace_all(tracer, cases, target, publication, identified, second_degree, show_progress, lang, workers)
     if as_json:
         click.echo(json.dumps(run.to_json(), indent=2))

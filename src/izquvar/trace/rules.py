@@ -227,3 +227,16 @@ def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, float | int | 
         else:
             flat[name] = value
     return flat
+
+
+def rules_from_settings() -> TracingRules:
+    """The rules named by ``IZQUVAR_TRACING_RULES`` (settings), else the built-in ones."""
+    from izquvar.config import get_settings
+
+    path = get_settings().tracing_rules
+    return TracingRules.load(path) if path is not None else TracingRules()
+
+
+def load_rules(path: Path | None) -> TracingRules | None:
+    """The rules of a ``--rules`` file, ``None`` (the settings' rules) without one."""
+    return TracingRules.load(path) if path is not None else None

@@ -27,7 +27,7 @@ from izquvar.trace.evidence import Case, EvidenceSource, evidence_columns
 from izquvar.trace.fuse import SOURCE_ORDER, FusedContacts, VenueCache, fuse_contacts
 from izquvar.trace.places import case_places
 from izquvar.trace.result import CaseRef, Place, Source, TraceResult, TraceSummary
-from izquvar.trace.rules import TracingRules
+from izquvar.trace.rules import TracingRules, rules_from_settings
 from izquvar.trace.sources import default_sources
 
 DateLike = dt.date | dt.datetime | str
@@ -47,8 +47,8 @@ class Tracer:
     ) -> None:
         from izquvar.ingest.derive import area_index
 
-        self.rules = rules if rules is not None else TracingRules()
-        if rules is not None and profile is COVID19:
+        self.rules = rules if rules is not None else rules_from_settings()
+        if profile is COVID19:
             profile = self.rules.disease.profile()
 
         self.store = store
@@ -202,9 +202,12 @@ def trace_store(
     onset: DateLike,
     isolation: DateLike | None = None,
     lang: Lang = "en",
+    rules: TracingRules | None = None,
 ) -> TraceResult:
-    """Trace one case in ``store``, reusing the tracer loaded for the store's current manifest generation."""
-    return tracer_for(store).trace(person, onset, isolation, lang)
+    """Trace one case in ``store``, reusing the tracer loaded for the store's current manifest generation
+    (a tracer of its own when ``rules`` are given)."""
+    tracer = tracer_for(store) if rules is None else Tracer.from_store(store, rules=rules)
+    return tracer.trace(person, onset, isolation, lang)
 
 
 def tracer_for(store: EmbeddedStore) -> Tracer:
