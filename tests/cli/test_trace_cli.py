@@ -43,7 +43,12 @@ def traced(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
 
     def fake_trace(
-        store: object, person: str, onset: dt.date, isolation: dt.date | None = None, lang: Lang = "en"
+        store: object,
+        person: str,
+        onset: dt.date,
+        isolation: dt.date | None = None,
+        lang: Lang = "en",
+        rules: object = None,
     ) -> TraceResult:
         calls.append({"person": person, "onset": onset, "isolation": isolation, "lang": lang})
         if person != CASE:
