@@ -356,7 +356,7 @@ def test_evaluate_cli_adds_the_ceiling(tmp_path: Path, monkeypatch: pytest.Monke
     store.ingest([tmp_path / "lab.csv", tmp_path / "people.csv", tmp_path / "venues.csv"])
     pc, ph = store.pseudonym("C"), store.pseudonym("H")
     fake = FakeTracer([CaseSpec(pc, 1, meetings=[Meeting(ph, at(0, 18), at(0, 23), source="household")])])
-    monkeypatch.setattr(tracer_module.Tracer, "from_store", classmethod(lambda cls, store, lang="en": fake))
+    monkeypatch.setattr(tracer_module.Tracer, "from_store", classmethod(lambda cls, store, lang="en", rules=None: fake))
 
     @click.group()
     def cli() -> None:

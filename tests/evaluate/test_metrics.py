@@ -158,7 +158,7 @@ def test_evaluate_cli_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     store.ingest([tmp_path / "lab.csv"])
     p1 = store.pseudonym("R1")
     fake = FakeTracer([CaseSpec(p1, 3, meetings=[Meeting(store.pseudonym("X1"), at(2, 9), at(2, 10))])])
-    monkeypatch.setattr(tracer_module.Tracer, "from_store", classmethod(lambda cls, store, lang="en": fake))
+    monkeypatch.setattr(tracer_module.Tracer, "from_store", classmethod(lambda cls, store, lang="en", rules=None: fake))
 
     @click.group()
     def cli() -> None:
