@@ -26,7 +26,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from izquvar.config import Settings
-from izquvar.store import open_store
+from izquvar import open_store
 
 START_US = 1_772_409_600_000_000  # 2026-03-02T00:00:00Z
 

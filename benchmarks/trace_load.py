@@ -76,7 +76,7 @@ def _child(store_path: Path, n_cases: int) -> dict[str, Any]:
     store = open_store(store_path, create=False)
     baseline = _rss_mib()
     began = time.perf_counter()
-    tracer = Tracer.from_store(store)
+    tracer = Tracer(store)
     load_s = time.perf_counter() - began
     after_load = _rss_mib()
     data = tracer.data

@@ -10,7 +10,7 @@ import pytest
 from feedkit import settings
 
 from izquvar.simulate import SimConfig, simulate
-from izquvar.store import open_store
+from izquvar import open_store
 from izquvar.store.layout import ALL_TABLES
 
 

@@ -30,7 +30,8 @@ from feedkit import (
 
 from izquvar.errors import Forbidden, InvalidInput, NotFound, StoreError
 from izquvar.ingest.pseudonym import Pseudonymizer
-from izquvar.store import EmbeddedStore, Store, open_store
+from izquvar import open_store
+from izquvar.store import EmbeddedStore, Store
 from izquvar.store.layout import ALL_TABLES
 
 

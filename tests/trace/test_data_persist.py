@@ -19,7 +19,8 @@ import pytest
 
 from izquvar.errors import StoreError
 from izquvar.simulate import SimConfig, simulate
-from izquvar.store import EmbeddedStore, open_store
+from izquvar import open_store
+from izquvar.store import EmbeddedStore
 from izquvar.store.layout import MANIFEST_FILE
 from izquvar.store.manifest import load_manifest
 from izquvar.trace.cell_events import CellEvents
@@ -146,9 +147,9 @@ def test_a_persisted_load_equals_a_fresh_build_array_for_array(store: EmbeddedSt
 
 def test_traces_from_the_persisted_tables_equal_the_fresh_ones(store: EmbeddedStore) -> None:
     persons = _cases(store)
-    fresh = Tracer.from_store(store)
+    fresh = Tracer(store)
     assert (_tables_dir(store) / "meta.json").is_file()
-    mapped = Tracer.from_store(store)
+    mapped = Tracer(store)
     assert isinstance(mapped.data.cell_events.cell_time, np.memmap)
     assert not isinstance(fresh.data.cell_events.cell_time, np.memmap)
     assert _traces(fresh, persons) == _traces(mapped, persons)
@@ -174,7 +175,7 @@ def test_a_later_ingest_rebuilds_and_removes_the_stale_generation(store: Embedde
 @pytest.mark.parametrize("damage", ["truncate", "header", "missing", "meta", "other_dtype"])
 def test_damaged_files_are_rebuilt_not_fatal(store: EmbeddedStore, damage: str) -> None:
     persons = _cases(store, 6)
-    expected = _traces(Tracer.from_store(store), persons)
+    expected = _traces(Tracer(store), persons)
     directory = _tables_dir(store)
     target = directory / "cell_events.cell_time.npy"
     if damage == "truncate":
@@ -187,10 +188,10 @@ def test_damaged_files_are_rebuilt_not_fatal(store: EmbeddedStore, damage: str) 
         (directory / "meta.json").write_text("{not json", encoding="utf-8")
     else:
         np.save(target, np.zeros(3, dtype=np.float32))
-    tracer = Tracer.from_store(store)
+    tracer = Tracer(store)
     assert not isinstance(tracer.data.cell_events.cell_time, np.memmap)  # rebuilt from the store
     assert _traces(tracer, persons) == expected
-    again = Tracer.from_store(store)  # and persisted again, whole
+    again = Tracer(store)  # and persisted again, whole
     assert isinstance(again.data.cell_events.cell_time, np.memmap)
 
 
@@ -202,10 +203,10 @@ def test_a_read_only_store_still_traces_from_memory(store: EmbeddedStore, monkey
 
     monkeypatch.setattr("izquvar.trace.persisted.save_arrays", refuse)
     monkeypatch.setattr("izquvar.trace.index.StayIndex.save", refuse)
-    tracer = Tracer.from_store(store)
+    tracer = Tracer(store)
     assert not (store.root / "index").exists() or not any((store.root / "index").rglob("meta.json"))
     monkeypatch.undo()
-    assert _traces(tracer, persons) == _traces(Tracer.from_store(store), persons)
+    assert _traces(tracer, persons) == _traces(Tracer(store), persons)
 
 
 def test_purge_removes_the_persisted_tables(store: EmbeddedStore) -> None:

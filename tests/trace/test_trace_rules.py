@@ -35,7 +35,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
 
 @pytest.fixture(scope="module")
 def tracer(store: EmbeddedStore) -> Tracer:
-    return Tracer.from_store(store)
+    return Tracer(store)
 
 
 # -- window -------------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
 
 @pytest.fixture(scope="module")
 def tracer(store: EmbeddedStore) -> Tracer:
-    return Tracer.from_store(store)
+    return Tracer(store)
 
 
 @pytest.fixture(scope="module")
@@ -134,18 +134,18 @@ def test_people_with_no_evidence_are_absent_and_ranking_is_by_class_then_risk(
 
 def test_each_source_alone(store: EmbeddedStore, tracer: Tracer) -> None:
     for source in tracer.sources:
-        single = Tracer(store, tracer.data, tracer.profile, (source,))
+        single = tracer.with_sources((source,))
         found = single.trace(world.CASE, world.ONSET, world.ISOLATION)
         assert found.contacts, f"{source.name} alone found nobody"
         assert all(c.sources == [source.name] for c in found.contacts)
 
 
 def test_persisted_index_is_reused_and_rebuilt_when_the_store_changes(store: EmbeddedStore, tmp_path: Path) -> None:
-    generation = Tracer.from_store(store).data.generation
+    generation = Tracer(store).data.generation
     built = store.root / "index" / f"{generation}-v1" / "stays" / "meta.json"
     assert built.is_file()
     mtime = built.stat().st_mtime_ns
-    Tracer.from_store(store)
+    Tracer(store)
     assert built.stat().st_mtime_ns == mtime
 
 

@@ -13,7 +13,8 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from izquvar.store import EmbeddedStore, open_store
+from izquvar import open_store
+from izquvar.store import EmbeddedStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest"))
 

@@ -16,7 +16,8 @@ from rich.table import Table
 
 from izquvar.cli.options import store_option
 from izquvar.formats import KINDS
-from izquvar.store import IngestReport, open_store
+from izquvar import open_store
+from izquvar.store import IngestReport
 
 #: Exit status of an ingest that completed but rejected some rows.
 EXIT_REJECTS = 1

@@ -22,7 +22,7 @@ from izquvar.i18n import LANGS, Lang, parse_lang
 from izquvar.report.geojson import geojson_text
 from izquvar.report.html import render_html
 from izquvar.report.table import trace_renderable, trace_text
-from izquvar.store import open_store
+from izquvar import open_store
 from izquvar.store.fsutil import atomic_write_bytes
 from izquvar.trace.result import TraceResult
 from izquvar.trace.tracer import trace_store
