@@ -21,3 +21,17 @@ def store_option(help_text: str = "Store directory. Env: IZQUVAR_STORE.") -> Cal
         type=click.Path(path_type=Path),
         help=help_text,
     )
+
+
+def database_option() -> Callable[[F], F]:
+    """``--database URL`` (or ``IZQUVAR_DATABASE_URL``), passed as ``database_url``; unset means the setting's
+    default, the SQLite file in the data home (``IZQUVAR_HOME``)."""
+    return click.option(
+        "--database",
+        "database_url",
+        default=None,
+        envvar="IZQUVAR_DATABASE_URL",
+        metavar="URL",
+        help="Database URL (sqlite:///FILE or postgresql://...). Env: IZQUVAR_DATABASE_URL. "
+        "Default: izquvar.db in the data home (IZQUVAR_HOME).",
+    )

@@ -146,8 +146,16 @@ class _PersonFields(BaseModel):
         return value
 
 
+class FieldProblem(ValueError):
+    """A check across fields that blames one of them (so an import report names the right column)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def check_address(region_id: str | None, district_id: str | None, mahalla_id: str | None) -> None:
-    """``ValueError`` unless each given area exists at its level and the three nest (a child needs its parent)."""
+    """``FieldProblem`` unless each given area exists at its level and the three nest (a child needs its parent)."""
     areas = AreaIndex.default()
     given = {"region": region_id, "district": district_id, "mahalla": mahalla_id}
     parent_level = {"district": "region", "mahalla": "district"}
@@ -155,13 +163,13 @@ def check_address(region_id: str | None, district_id: str | None, mahalla_id: st
         if area_id is None:
             continue
         if area_id not in areas or areas.get(area_id).level != level:
-            raise ValueError(f"{level}_id {area_id!r} is not a {level} of the area hierarchy")
+            raise FieldProblem(f"{level}_id", f"{level}_id {area_id!r} is not a {level} of the area hierarchy")
         if level in parent_level:
             above = parent_level[level]
             if given[above] is None:
-                raise ValueError(f"{level}_id {area_id!r} is given without its {above}_id")
+                raise FieldProblem(f"{level}_id", f"{level} {area_id!r} is given without its {above}_id")
             if areas.get(area_id).parent_id != given[above]:
-                raise ValueError(f"{level} {area_id!r} is not in {above} {given[above]!r}")
+                raise FieldProblem(f"{level}_id", f"{level} {area_id!r} is not in {above} {given[above]!r}")
 
 
 class PersonCreate(_PersonFields):
@@ -203,11 +211,11 @@ class PersonCreate(_PersonFields):
         if self.birth_date is None:
             self.birth_date = facts.birth_date
         elif self.birth_date != facts.birth_date:
-            raise ValueError(f"birth_date {self.birth_date} disagrees with the PINFL's {facts.birth_date}")
+            raise FieldProblem("birth_date", f"{self.birth_date} disagrees with the PINFL's {facts.birth_date}")
         if self.sex is None:
             self.sex = facts.sex  # type: ignore[assignment]
         elif self.sex != facts.sex:
-            raise ValueError(f"sex {self.sex} disagrees with the PINFL's {facts.sex}")
+            raise FieldProblem("sex", f"{self.sex} disagrees with the PINFL's {facts.sex}")
         check_address(self.region_id, self.district_id, self.mahalla_id)
         return self
 
