@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from izquvar.cli.options import database_option
-from izquvar.config import get_settings
+from izquvar.config import Settings
 from izquvar.errors import InvalidInput
 
 if TYPE_CHECKING:  # the database layer is imported when a command runs, not when ``izquvar`` starts
@@ -55,14 +55,15 @@ def persons(file: Path, database_url: str | None, errors_path: Path | None, prog
     from izquvar.db import make_engine, make_session_factory, session_scope, upgrade
     from izquvar.persons.importer import import_persons, write_error_report
 
-    url = database_url or get_settings().resolved_database_url()
+    url = database_url or Settings().resolved_database_url()
     upgrade(url)
     engine = make_engine(url)
     began = time.perf_counter()
     try:
-        with _progress(sys.stderr.isatty() if progress is None else progress) as hook, session_scope(
-            make_session_factory(engine)
-        ) as session:
+        with (
+            _progress(sys.stderr.isatty() if progress is None else progress) as hook,
+            session_scope(make_session_factory(engine)) as session,
+        ):
             report = import_persons(file, db_session=session, progress=hook)
     finally:
         engine.dispose()

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from izquvar.db.base import Base, UtcDateTime, utcnow
 from izquvar.db.engine import make_engine, make_session_factory, session_scope
-from izquvar.db.migrate import current_revision, head_revision, upgrade
+from izquvar.db.migrate import current_revision, downgrade, head_revision, upgrade
 
 __all__ = [
     "Base",
     "UtcDateTime",
     "current_revision",
+    "downgrade",
     "head_revision",
     "make_engine",
     "make_session_factory",

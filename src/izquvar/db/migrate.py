@@ -7,6 +7,7 @@ by hand for SQLite and PostgreSQL alike (batch mode on SQLite, where ``ALTER TAB
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 
 from alembic import command
@@ -28,12 +29,22 @@ def alembic_config() -> Config:
 
 def upgrade(url: str | URL | Engine, revision: str = "head") -> str:
     """Migrate the database at ``url`` (or on an engine) to ``revision``; returns the revision it is at."""
+    return _migrate(url, command.upgrade, revision)
+
+
+def downgrade(url: str | URL | Engine, revision: str) -> str:
+    """Migrate the database back to ``revision`` (``"base"``: before the first migration, no izquvar tables)."""
+    return _migrate(url, command.downgrade, revision)
+
+
+def _migrate(url: str | URL | Engine, step: Callable[[Config, str], None], revision: str) -> str:
+    """Run one Alembic command in one transaction on a connection of izquvar's own engine."""
     engine = url if isinstance(url, Engine) else make_engine(url)
     config = alembic_config()
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+            step(config, revision)
         return current_revision(engine) or ""
     finally:
         if not isinstance(url, Engine):

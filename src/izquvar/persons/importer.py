@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,61 +89,55 @@ class ImportReport:
         return not self.errors
 
 
-def read_rows(path: Path) -> tuple[list[str], Iterator[Sequence[Any]]]:
-    """The header and the rows (lists of cells) of a CSV file or of an XLSX file's first sheet."""
+@contextmanager
+def read_rows(path: Path) -> Iterator[tuple[list[str], Iterator[Sequence[Any]]]]:
+    """The header and the rows (lists of cells) of a CSV file or of an XLSX file's first sheet; the file is
+    closed when the block ends."""
     if not path.is_file():
         raise NotFound(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _csv_rows(path)
-    if suffix == ".xlsx":
-        return _xlsx_rows(path)
-    raise InvalidInput(f"{path}: expected a .csv or .xlsx file (got {suffix or 'no extension'!r})")
+        with _csv_rows(path) as opened:
+            yield opened
+    elif suffix == ".xlsx":
+        with _xlsx_rows(path) as opened:
+            yield opened
+    else:
+        raise InvalidInput(f"{path}: expected a .csv or .xlsx file (got {suffix or 'no extension'!r})")
 
 
-def _csv_rows(path: Path) -> tuple[list[str], Iterator[Sequence[Any]]]:
-    handle = path.open(encoding="utf-8-sig", newline="")
-    sample = handle.read(64 * 1024)
-    handle.seek(0)
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(handle, dialect)
-    header = next(reader, None)
-    if header is None:
-        handle.close()
-        raise InvalidInput(f"{path}: the file is empty; the first row must name the columns")
-
-    def rows() -> Iterator[Sequence[Any]]:
-        with handle:
-            yield from reader
-
-    return header, rows()
+@contextmanager
+def _csv_rows(path: Path) -> Iterator[tuple[list[str], Iterator[Sequence[Any]]]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        first_line = handle.readline()
+        handle.seek(0)
+        try:
+            dialect: Any = csv.Sniffer().sniff(first_line, delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.reader(handle, dialect)
+        header = next(reader, None)
+        if header is None:
+            raise InvalidInput(f"{path}: the file is empty; the first row must name the columns")
+        yield header, reader
 
 
-def _xlsx_rows(path: Path) -> tuple[list[str], Iterator[Sequence[Any]]]:
+@contextmanager
+def _xlsx_rows(path: Path) -> Iterator[tuple[list[str], Iterator[Sequence[Any]]]]:
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for damaged files
         raise InvalidInput(f"{path}: not a readable XLSX workbook ({exc})") from None
-    sheet = book.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
-    first = next(values, None)
-    if first is None:
+    try:
+        values = book.worksheets[0].iter_rows(values_only=True)
+        first = next(values, None)
+        if first is None:
+            raise InvalidInput(f"{path}: the first sheet is empty; its first row must name the columns")
+        yield ["" if cell is None else str(cell) for cell in first], values
+    finally:
         book.close()
-        raise InvalidInput(f"{path}: the first sheet is empty; its first row must name the columns")
-    header = ["" if cell is None else str(cell) for cell in first]
-
-    def rows() -> Iterator[Sequence[Any]]:
-        try:
-            yield from values
-        finally:
-            book.close()
-
-    return header, rows()
 
 
 def _check_header(path: Path, header: Sequence[str]) -> list[str]:
@@ -201,11 +196,19 @@ def _row_errors(row: int, raw: dict[str, Any], exc: ValidationError) -> list[Row
     return out
 
 
-def validate_file(path: Path, progress: ProgressHook | None = None) -> tuple[list[tuple[int, PersonCreate]], ImportReport]:
+def validate_file(
+    path: Path, progress: ProgressHook | None = None
+) -> tuple[list[tuple[int, PersonCreate]], ImportReport]:
     """Every row of ``path`` checked on its own and against the other rows: the valid persons with their row
     numbers, and a report holding the problems found."""
     path = Path(path)
-    header, rows = read_rows(path)
+    with read_rows(path) as (header, rows):
+        return _validate_rows(path, header, rows, progress)
+
+
+def _validate_rows(
+    path: Path, header: Sequence[str], rows: Iterator[Sequence[Any]], progress: ProgressHook | None
+) -> tuple[list[tuple[int, PersonCreate]], ImportReport]:
     names = _check_header(path, header)
     report = ImportReport(file=str(path))
     valid: list[tuple[int, PersonCreate]] = []
@@ -232,7 +235,9 @@ def validate_file(path: Path, progress: ProgressHook | None = None) -> tuple[lis
             continue
         earlier = first_row_of.setdefault(person.national_id, row)
         if earlier != row:
-            report.errors.append(RowError(row, "national_id", person.national_id, f"the same PINFL is in row {earlier}"))
+            report.errors.append(
+                RowError(row, "national_id", person.national_id, f"the same PINFL is in row {earlier}")
+            )
             continue
         clash = False
         for msisdn in person.phones:
@@ -281,9 +286,7 @@ def import_persons(path: Path, *, db_session: Session, progress: ProgressHook | 
         if progress is not None:
             progress("storing persons", done, total)
     for chunk in _chunks(changed):
-        db_session.execute(
-            update(Person), [_person_values(p) | {"id": old.id, "updated_at": now} for old, p in chunk]
-        )
+        db_session.execute(update(Person), [_person_values(p) | {"id": old.id, "updated_at": now} for old, p in chunk])
         phones += [{"person_id": old.id, "msisdn": m} for old, p in chunk if old.phones != p.phones for m in p.phones]
         done += len(chunk)
         if progress is not None:

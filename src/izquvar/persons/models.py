@@ -20,7 +20,7 @@ from izquvar.i18n import LANGS, Lang, parse_lang
 from izquvar.ingest.phone import EXPECTED as PHONE_EXPECTED
 from izquvar.ingest.phone import canonical_one
 from izquvar.persons.national_id import PINFL_DIGITS, check_pinfl
-from izquvar.persons.search_key import KEY_LENGTH, name_key
+from izquvar.persons.search_key import KEY_LENGTH, name_key, words_key
 
 NAME_LENGTH = 100
 STREET_LENGTH = 200
@@ -33,7 +33,7 @@ Sex = Literal["F", "M"]
 def _key_column() -> String:
     """A search-key column: on PostgreSQL in the ``C`` collation, so key order is byte order as on SQLite and a
     prefix range uses the plain b-tree index whatever the server's locale."""
-    return String(KEY_LENGTH).with_variant(String(KEY_LENGTH, collation="C"), "postgresql")  # type: ignore[return-value]
+    return String(KEY_LENGTH).with_variant(String(KEY_LENGTH, collation="C"), "postgresql")
 
 
 class Person(Base):
@@ -57,7 +57,7 @@ class Person(Base):
     #: Search keys (``search_key.name_key``), kept in step with the names by :meth:`set_names`.
     family_key: Mapped[str] = mapped_column(_key_column(), index=True)
     given_key: Mapped[str] = mapped_column(_key_column(), index=True)
-    #: Family, given and patronymic keys run together: "Shadmanov Alisher" finds the family-first full name.
+    #: Family, given and patronymic keys with a space between: "Shadmanov Alisher" finds the full name.
     full_key: Mapped[str] = mapped_column(_key_column(), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
@@ -86,9 +86,9 @@ class PersonPhone(Base):
 
 
 def search_keys(family_name: str, given_name: str, patronymic: str | None) -> tuple[str, str, str]:
-    """The family, given and full-name keys of a person's names."""
+    """The family, given and full-name keys of a person's names (the full one with a space between names)."""
     family, given = name_key(family_name), name_key(given_name)
-    return family, given, (family + given + name_key(patronymic or ""))[:KEY_LENGTH]
+    return family, given, words_key(" ".join([family, given, name_key(patronymic or "")]))
 
 
 # -- schemas ------------------------------------------------------------------------------------------------
@@ -106,8 +106,9 @@ class _PersonFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    @field_validator("patronymic", "region_id", "district_id", "mahalla_id", "street", "house", mode="before",
-                     check_fields=False)  # fmt: skip
+    @field_validator(
+        "patronymic", "region_id", "district_id", "mahalla_id", "street", "house", mode="before", check_fields=False
+    )
     @classmethod
     def _empty_is_absent(cls, value: object) -> object:
         return _blank_to_none(value)

@@ -3,7 +3,9 @@
 Registries write Uzbek names in Latin or Cyrillic script, and people type any apostrophe for oʻ/gʻ (or none).
 A key is the name transliterated to Uzbek Latin (``geo.transliterate``; Latin passes through unchanged),
 lower-cased, with every apostrophe variant (ʻ ʼ ' ’ ‘ `) and everything else that is not a letter or digit
-(spaces, hyphens, dots) dropped. Dropping the apostrophes rather than unifying them lets "Ogabek" find
+(spaces, hyphens, dots) dropped. A person's full-name key is the keys of family name, given name and
+patronymic with one space between (``words_key``), so "Shadmanov Alisher" finds the person and "Shadmanova"
+does not find Shadmanov Alisher. Dropping the apostrophes rather than unifying them lets "Ogabek" find
 "Oʻgʻabek" as typed on a phone; the price, that "Isʼhoq" and "Ishoq" share a key, is what a search wants.
 
 Keys are plain ASCII-like text compared byte for byte, so a prefix search is an indexed range scan on SQLite
@@ -14,18 +16,25 @@ from __future__ import annotations
 
 import unicodedata
 
-from izquvar.geo.transliterate import cyrillic_to_latin
+from izquvar.geo.transliterate import APOSTROPHES, cyrillic_to_latin
 
 #: A key longer than this is cut: names are at most a few words, and the index stays small.
 KEY_LENGTH = 200
 #: The character after every character a key can hold: ``key < prefix + _AFTER`` closes a prefix range.
 _AFTER = "\U0010ffff"
+#: ʻ and ʼ are letters to Unicode (modifier letters), so they are dropped by name, with the other apostrophes.
+_DROPPED = str.maketrans("", "", APOSTROPHES)
 
 
 def name_key(text: str) -> str:
     """The search key of a name or of a typed query (see the module docstring)."""
-    latin = cyrillic_to_latin(unicodedata.normalize("NFC", text.strip()))
+    latin = cyrillic_to_latin(unicodedata.normalize("NFC", text.strip())).translate(_DROPPED)
     return "".join(ch for ch in latin.lower() if ch.isalnum())[:KEY_LENGTH]
+
+
+def words_key(text: str) -> str:
+    """The key of each word, one space between: a query of several words, matched against the full-name key."""
+    return " ".join(key for key in (name_key(word) for word in text.split()) if key)[:KEY_LENGTH]
 
 
 def prefix_range(prefix: str) -> tuple[str, str]:

@@ -23,7 +23,7 @@ from izquvar.ingest.phone import canonical_one
 from izquvar.ingest.pseudonym import Pseudonymizer
 from izquvar.persons.models import Person, PersonCreate, PersonPhone, PersonUpdate, check_address
 from izquvar.persons.national_id import PINFL_DIGITS
-from izquvar.persons.search_key import name_key, prefix_range
+from izquvar.persons.search_key import name_key, prefix_range, words_key
 
 #: A query made only of digits and phone punctuation is an identifier (PINFL or phone), not a name.
 _IDENTIFIER_QUERY = re.compile(r"[0-9\s\-().+/]+")
@@ -108,8 +108,9 @@ def _check_phones_free(phones: Iterable[str], *, owner: Person | None, db_sessio
 
 
 def search(q: str, *, db_session: Session, limit: int = DEFAULT_LIMIT, offset: int = 0) -> list[Person]:
-    """Persons matching ``q``, in either script: a name prefix (family, given, or family-first full name), or
-    exactly a PINFL or a phone number. Ordered by family name, given name, id."""
+    """Persons matching ``q``, in either script: a prefix of the family name or the given name, or of the full
+    name word by word ("Shadmanov Ali"), or exactly a PINFL or a phone number. Ordered by family name, given
+    name, id."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT} (got {limit})")
     if offset < 0:
@@ -140,11 +141,13 @@ def _search_condition(q: str) -> ColumnElement[bool] | None:
         if msisdn is not None:
             matches.append(Person.phones.any(PersonPhone.msisdn == msisdn))
         return or_(*matches) if matches else None
-    key = name_key(text)
+    key, words = name_key(text), words_key(text)
     if not key:
         return None
-    low, high = prefix_range(key)
-    return or_(*(and_(column >= low, column < high) for column in (Person.family_key, Person.given_key, Person.full_key)))
+    ranges = ((Person.family_key, key), (Person.given_key, key), (Person.full_key, words))
+    return or_(
+        *(and_(column >= low, column < high) for column, (low, high) in ((c, prefix_range(k)) for c, k in ranges))
+    )
 
 
 # -- the join of pseudonyms and persons ---------------------------------------------------------------------
@@ -177,9 +180,9 @@ def person_for_pseudonym(
     """The registered person behind a store pseudonym (of their PINFL or one of their phones), or ``None``
     for an unidentified subscriber. Re-identification: done for ``case_id`` and ``reason``, which the caller
     records in the audit trail."""
-    return persons_for_pseudonyms([pseudonym], pseudonymizer, db_session=db_session, case_id=case_id, reason=reason).get(
-        pseudonym
-    )
+    return persons_for_pseudonyms(
+        [pseudonym], pseudonymizer, db_session=db_session, case_id=case_id, reason=reason
+    ).get(pseudonym)
 
 
 def persons_for_pseudonyms(
