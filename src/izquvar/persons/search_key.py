@@ -14,6 +14,7 @@ and PostgreSQL alike (:func:`prefix_range`), with no database-specific function.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from izquvar.geo.transliterate import APOSTROPHES, cyrillic_to_latin
@@ -24,11 +25,14 @@ KEY_LENGTH = 200
 _AFTER = "\U0010ffff"
 #: ʻ and ʼ are letters to Unicode (modifier letters), so they are dropped by name, with the other apostrophes.
 _DROPPED = str.maketrans("", "", APOSTROPHES)
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 
 def name_key(text: str) -> str:
     """The search key of a name or of a typed query (see the module docstring)."""
-    latin = cyrillic_to_latin(unicodedata.normalize("NFC", text.strip())).translate(_DROPPED)
+    text = unicodedata.normalize("NFC", text.strip())
+    latin = cyrillic_to_latin(text) if _CYRILLIC.search(text) else text  # Latin passes through unchanged
+    latin = latin.translate(_DROPPED)
     return "".join(ch for ch in latin.lower() if ch.isalnum())[:KEY_LENGTH]
 
 
