@@ -298,14 +298,14 @@ def import_persons(path: Path, *, db_session: Session, progress: ProgressHook | 
     phones: list[dict[str, Any]] = []
     done = 0
     for chunk in _chunks(new):
-        # no RETURNING: SQLite would then insert row by row to keep the ids in order; one SELECT per chunk is
-        # as exact (the PINFL is unique) and keeps the insert a single multi-row statement on both backends
-        db_session.execute(
-            insert(Person),
+        # RETURNING the PINFL with the id maps ids to persons in any order: the rows go as multi-row statements
+        # on both backends (asking for parameter order would make SQLite insert them one by one), and no
+        # select-back is needed (whose IN-list plan degrades as the table grows inside the transaction)
+        inserted = db_session.execute(
+            insert(Person).returning(Person.national_id, Person.id),
             [_person_values(p) | {"national_id": p.national_id, "created_at": now, "updated_at": now} for p in chunk],
         )
-        stored = select(Person.national_id, Person.id).where(Person.national_id.in_([p.national_id for p in chunk]))
-        ids: dict[str, int] = dict(db_session.execute(stored).all())
+        ids: dict[str, int] = dict(inserted.all())
         phones += [{"person_id": ids[p.national_id], "msisdn": m} for p in chunk for m in p.phones]
         done += len(chunk)
         if progress is not None:
