@@ -278,7 +278,8 @@ def import_persons(path: Path, *, db_session: Session, progress: ProgressHook | 
     """Import a registry file into the session's database (whole, or nothing when any row has a problem).
 
     The caller commits (``izquvar.db.session_scope``); nothing is written to the session when the report
-    holds errors."""
+    holds errors. Rows are written by bulk statements, so ``Person`` objects the session already holds are
+    not refreshed: import in a session of its own (as the command does)."""
     valid, report = validate_file(path, progress)
     existing = _existing(sorted(p.national_id for _, p in valid), db_session=db_session)
     report.errors.extend(_phone_conflicts(valid, existing, db_session=db_session))
