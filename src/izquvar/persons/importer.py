@@ -299,14 +299,14 @@ def import_persons(path: Path, *, db_session: Session, progress: ProgressHook | 
     phones: list[dict[str, Any]] = []
     done = 0
     for chunk in _chunks(new):
-        # RETURNING the PINFL with the id maps ids to persons in any order: the rows go as multi-row statements
-        # on both backends (asking for parameter order would make SQLite insert them one by one), and no
-        # select-back is needed (whose IN-list plan degrades as the table grows inside the transaction)
-        inserted = db_session.execute(
-            insert(Person).returning(Person.national_id, Person.id),
+        # a plain executemany, then the ids read back by PINFL: RETURNING would make SQLite insert row by row
+        # (to keep the order) and psycopg parse one statement of 17,000 placeholders per chunk
+        db_session.execute(
+            insert(Person),
             [_person_values(p) | {"national_id": p.national_id, "created_at": now, "updated_at": now} for p in chunk],
         )
-        ids: dict[str, int] = dict(inserted.all())
+        stored = select(Person.national_id, Person.id).where(Person.national_id.in_([p.national_id for p in chunk]))
+        ids: dict[str, int] = dict(db_session.execute(stored).all())
         phones += [{"person_id": ids[p.national_id], "msisdn": m} for p in chunk for m in p.phones]
         done += len(chunk)
         if progress is not None:
