@@ -32,11 +32,12 @@ from typing import Any
 
 import numpy as np
 
+from izquvar import open_store
 from izquvar.outbreak import Case, trace_all
 from izquvar.outbreak.tables import TraceTables
 from izquvar.simulate.config import SimConfig
 from izquvar.simulate.run import simulate
-from izquvar.store import EmbeddedStore, open_store
+from izquvar.store import EmbeddedStore
 from izquvar.trace import tracer as tracer_module
 from izquvar.trace.tracer import Tracer
 
@@ -78,7 +79,7 @@ def main() -> None:
         store = _store(args, Path(scratch))
         cases = _random_cases(store, args.cases, args.seed)
         began = time.perf_counter()
-        tracer = Tracer.from_store(store)
+        tracer = Tracer(store)
         load_s = time.perf_counter() - began
         tracer.trace(cases[0].person, cases[0].onset)  # compile the kernels outside the timing
         cpu_before = _cpu_seconds()

@@ -9,8 +9,8 @@ import pyarrow.compute as pc
 import pytest
 from feedkit import settings
 
+from izquvar import open_store
 from izquvar.simulate import SimConfig, simulate
-from izquvar.store import open_store
 from izquvar.store.layout import ALL_TABLES
 
 

@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 from outbreak_builders import DAY0, CaseSpec, FakeTracer, Meeting, at
 
+from izquvar import open_store
 from izquvar.errors import InvalidInput
 from izquvar.outbreak import Case, trace_all
 from izquvar.outbreak.run import trace_cases
 from izquvar.outbreak.tracing import batches, trace_in_pool
 from izquvar.simulate import SimConfig, simulate
-from izquvar.store import open_store
 from izquvar.trace.result import TraceResult
 from izquvar.trace.tracer import Tracer
 
@@ -47,7 +47,7 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Tracer, list[Ca
     rng = np.random.default_rng(11)
     cases = [Case(first + dt.timedelta(days=int(rng.integers(1, 5))), str(p)) for p in rng.choice(persons, 24)]
     unique = list({c.person: c for c in cases}.values())
-    return Tracer.from_store(store), [*unique, Case(first, "nobody-known")]
+    return Tracer(store), [*unique, Case(first, "nobody-known")]
 
 
 def test_parallel_run_writes_the_serial_runs_files(simulated: tuple[Tracer, list[Case]], tmp_path: Path) -> None:

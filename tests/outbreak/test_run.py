@@ -127,7 +127,7 @@ def _group() -> click.Group:
 
 
 def test_cli_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from izquvar.store import open_store
+    from izquvar import open_store
     from izquvar.trace import tracer as tracer_module
 
     store = open_store(tmp_path / "store")
@@ -139,7 +139,7 @@ def test_cli_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store.ingest([tmp_path / "lab.csv"])
     pseudonym = store.pseudonym("AAA")
     fake = FakeTracer([CaseSpec(pseudonym, 3, visits=[Visit(at(2, 9), at(2, 10), "V1")])])
-    monkeypatch.setattr(tracer_module.Tracer, "from_store", classmethod(lambda cls, store, lang="en": fake))
+    monkeypatch.setattr(tracer_module, "Tracer", lambda feeds, **options: fake)
     runner = CliRunner()
     out = tmp_path / "run"
     result = runner.invoke(_group(), ["trace-all", "--store", str(tmp_path / "store"), "--out", str(out),

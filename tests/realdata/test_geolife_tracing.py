@@ -15,8 +15,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from izquvar import open_store
 from izquvar.mobility.geolife import read_geolife
-from izquvar.store import open_store
 from izquvar.trace.result import TraceResult
 from izquvar.trace.tracer import Tracer
 
@@ -37,7 +37,7 @@ def traced(geolife_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     store = open_store(root / "store")
     report = store.ingest([root / "gps-geolife.parquet"])
     assert report.reject_count == 0 and report.derived["stays"] > 100
-    tracer = Tracer.from_store(store)
+    tracer = Tracer(store)
     return {u: tracer.trace(u, ONSET, ISOLATION) for u in USERS}, tracer
 
 

@@ -28,9 +28,10 @@ from feedkit import (
     write_world,
 )
 
+from izquvar import open_store
 from izquvar.errors import Forbidden, InvalidInput, NotFound, StoreError
 from izquvar.ingest.pseudonym import Pseudonymizer
-from izquvar.store import EmbeddedStore, Store, open_store
+from izquvar.store import EmbeddedStore, Store
 from izquvar.store.layout import ALL_TABLES
 
 

@@ -16,11 +16,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from izquvar import open_store
 from izquvar.cli.options import store_option
 from izquvar.evaluate.ceiling import TARGET_PRECISION, Ceiling
 from izquvar.evaluate.links import LINKS
 from izquvar.evaluate.run import Evaluation, OnsetMode, evaluate
-from izquvar.store import open_store
 
 
 def register(group: click.Group) -> None:
@@ -47,7 +47,7 @@ def evaluate_command(
 
     store = open_store(store_path, create=False)
     show_progress = (sys.stderr.isatty() if progress is None else progress) and not as_json
-    result = evaluate(sim_dir, store, Tracer.from_store(store), onset, show_progress, ceiling=with_ceiling)
+    result = evaluate(sim_dir, store, Tracer(store), onset, show_progress, ceiling=with_ceiling)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
     else:

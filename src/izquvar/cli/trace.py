@@ -16,16 +16,15 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from izquvar import open_store
 from izquvar.cli.options import store_option
 from izquvar.errors import InvalidInput
 from izquvar.i18n import LANGS, Lang, parse_lang
 from izquvar.report.geojson import geojson_text
 from izquvar.report.html import render_html
 from izquvar.report.table import trace_renderable, trace_text
-from izquvar.store import open_store
 from izquvar.store.fsutil import atomic_write_bytes
 from izquvar.trace.result import TraceResult
-from izquvar.trace.tracer import trace_store
 
 FORMATS = ("table", "json", "geojson", "html")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -111,7 +110,7 @@ def trace_command(
     onset_day = parse_day(onset, "--onset")
     isolation_day = parse_day(isolated, "--isolated") if isolated is not None else None
     store = open_store(store_path, create=False)
-    result = trace_store(store, person, onset_day, isolation_day, lang=language)
+    result = store.trace(person, onset_day, isolation_day, lang=language)
     if out is not None:
         write_output(out, render(result, output_format, language))
         click.echo(str(out))

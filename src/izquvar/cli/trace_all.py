@@ -16,12 +16,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from izquvar import open_store
 from izquvar.cli.options import store_option
 from izquvar.errors import InvalidInput, NotFound
 from izquvar.i18n import LANGS, Lang
 from izquvar.localtime import UZBEKISTAN_UTC_OFFSET
 from izquvar.outbreak import OutbreakRun, cases_from_lab, read_cases_file, trace_all
-from izquvar.store import open_store
 
 
 def register(group: click.Group) -> None:
@@ -88,7 +88,7 @@ def trace_all_command(
     identified = _identified(identified_path)
     target = out if out is not None else store.root / "outbreak" / now.strftime("%Y%m%dT%H%M%SZ")
     show_progress = (sys.stderr.isatty() if progress is None else progress) and not as_json
-    tracer = Tracer.from_store(store, lang=lang)
+    tracer = Tracer(store, lang=lang)
     run = trace_all(tracer, cases, target, publication, identified, second_degree, show_progress, lang, workers)
     if as_json:
         click.echo(json.dumps(run.to_json(), indent=2))

@@ -18,7 +18,7 @@ import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -51,9 +51,6 @@ from izquvar.store.layout import (
 from izquvar.store.lock import writer_lock
 from izquvar.store.manifest import BatchEntry, FileEntry, Manifest, load_manifest, save_manifest
 from izquvar.store.reports import IngestReport, PurgeReport
-
-if TYPE_CHECKING:
-    from izquvar.trace.result import TraceResult
 
 
 class EmbeddedStore:
@@ -279,24 +276,6 @@ class EmbeddedStore:
         if canonical is None:
             raise InvalidInput(f"{number!r} is not {EXPECTED}")
         return self._pseudonymizer().one(canonical)
-
-    # -- tracing --------------------------------------------------------------------------------------
-
-    def trace(
-        self,
-        person: str,
-        onset: dt.date | str,
-        isolation: dt.date | str | None = None,
-        lang: str = "en",
-    ) -> TraceResult:
-        """Where ``person`` (raw identifier or pseudonym) was and who they met in the infectious window.
-
-        The tracer's indexes are loaded once per store generation and reused by later calls.
-        """
-        from izquvar.i18n import parse_lang
-        from izquvar.trace.tracer import trace_store
-
-        return trace_store(self, person, onset, isolation, parse_lang(lang))
 
     # -- writing --------------------------------------------------------------------------------------
 

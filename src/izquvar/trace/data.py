@@ -3,16 +3,22 @@
 Why: a single-case trace must take milliseconds, so every table is sorted once by the key a trace looks it up
 by (person, venue, household, cell), with ids turned into integer codes, and answered afterwards with slices
 of numpy arrays (docs/tracing-engine.md, "Per-case data"). Building that means reading every feed of the
-store, so it is done once per manifest generation: the stay index and every other table that grows with the
-population are persisted under ``STORE/index/<generation>-v<PERSIST_VERSION>/`` (``stays/``, ``trace/``) as
-fixed-width arrays and memory-mapped at later loads ("Persisted per-case tables"); files that are missing,
-stale or damaged are rebuilt, and a store that cannot be written to is traced from memory.
+store, so each part is built only when the partitions it reads change, and kept in the store's index cache
+(:class:`~izquvar.store.protocol.IndexCache`): the stay index one segment per day partition plus their merge
+(``stays/``), the per-person tables for one set of partition versions (``trace/``), as fixed-width arrays
+memory-mapped at later loads ("Persisted per-case tables"). Files that are missing, stale or damaged are
+rebuilt; a reader without a cache (an in-memory or read-only store) is traced from memory.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,40 +26,21 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from izquvar.errors import NotFound, StoreError
-from izquvar.store.embedded import EmbeddedStore
-from izquvar.store.layout import MANIFEST_FILE
-from izquvar.store.manifest import load_manifest
+from izquvar.store.protocol import FeedReader, IndexCache
 from izquvar.trace.cell_events import CellEvents
-from izquvar.trace.columnar import CodedStrings, Columns, Grouped, Names, ranges
+from izquvar.trace.columnar import CodedStrings, Columns, Grouped, Names, narrow_codes, ranges
+from izquvar.trace.index import FORMAT_VERSION as INDEX_FORMAT
 from izquvar.trace.index import StayIndex, index_seconds
-from izquvar.trace.persisted import (
-    INDEX_DIR,
-    PERSIST_VERSION,
-    TABLES_DIR,
-    PersistedTables,
-    fingerprint,
-    generation_dir,
-    is_string,
-    with_areas,
-)
+from izquvar.trace.persisted import PersistedTables, fingerprint, with_areas
 from izquvar.trace.tables import Homes, People, Rosters, Vocabulary
 
 if TYPE_CHECKING:
     from izquvar.trace.engine import ColocationEngine
 
-__all__ = [
-    "INDEX_DIR",
-    "PERSIST_VERSION",
-    "STAY_CARRY",
-    "TABLES_DIR",
-    "Homes",
-    "PersistedTables",
-    "TraceData",
-    "generation_dir",
-    "index_seconds",
-]
+__all__ = ["STAY_CARRY", "Homes", "PersistedTables", "TraceData", "index_seconds"]
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -71,7 +58,6 @@ class TraceData:
     and roster groups are integer codes into a :class:`Vocabulary`, and each person- or venue-keyed feed is a
     :class:`Grouped` table whose rows of one key are one CSR slice."""
 
-    root: Path
     generation: int
     stays: StayIndex
     venues: pd.DataFrame  # indexed by venue_id
@@ -117,43 +103,60 @@ class TraceData:
     #: by venue code (what fusion's venue and area references read);
     #: code -1 (the last entry) and codes of ids the venues table lacks give an unknown venue's.
     venue_facts: dict[str, npt.NDArray[Any]]
+    #: The persisted tables this view was assembled from, and what they were built for (reused by a later load
+    #: while still current).
+    tables: PersistedTables
+    tables_key: dict[str, Any] | None = None
+    #: The name the stay index is kept under (one per set of day-partition versions) and its day segments.
+    stays_key: str | None = None
+    stay_segments: dict[str, StayIndex] = field(default_factory=dict)
     #: Venue references (``fuse.venue_ref``) made so far: immutable models, shared by every trace of this load.
     venue_refs: dict[str, Any] = field(default_factory=dict)
     #: Who was near whom among :attr:`stays` (``trace.engine``); ``None``: the grid engine over :attr:`stays`.
     colocation: ColocationEngine | None = None
 
     @classmethod
-    def load(cls, store: EmbeddedStore) -> TraceData:
-        """Read the store's tables, from the files persisted for this manifest generation when they are there
-        and sound (memory-mapped), else built from the store and persisted for the next load."""
-        generation = load_manifest(store.root / MANIFEST_FILE).generation
-        stays = _stay_index(store, generation)
-        venue_rows, tower_rows = store.table("venues").to_pandas(), store.table("towers").to_pandas()
-        directory = generation_dir(store, generation) / TABLES_DIR
-        expect = fingerprint(generation, venue_rows, tower_rows, stays)
-        try:
-            tables = PersistedTables.load(directory, expect)
-        except (NotFound, StoreError):
-            tables = PersistedTables.build(store, venue_rows, tower_rows, stays)
-            tables.save_if_possible(directory, expect)
+    def load(cls, feeds: FeedReader, cache: IndexCache | None = None, previous: TraceData | None = None) -> TraceData:
+        """Everything a trace reads, each part from the files persisted for exactly the partitions it was built
+        from when they are there and sound (memory-mapped), else built and persisted (under ``cache``; without
+        one, in memory). ``previous``: a load of the same store to reuse the parts of that are still current
+        (what a tracer that follows a growing store passes). The stay index is kept per day partition, so an
+        ingest of one day rebuilds one day; the per-person tables are rebuilt only when a kind they read
+        changed (a batch of lab results changes none)."""
+        generation = feeds.generation()
+        stays, stays_key, segments = _stay_index(feeds, cache, previous)
+        venue_rows, tower_rows = feeds.table("venues").to_pandas(), feeds.table("towers").to_pandas()
+        stay_venue_ids = venue_ids_beyond(stays, venue_rows)
+        expect = fingerprint(feeds, stay_venue_ids)
+        if previous is not None and previous.tables_key == expect:
+            tables = previous.tables
+        else:
+            tables = _tables(feeds, cache, expect, venue_rows, tower_rows, stay_venue_ids)
         venues = with_areas(venue_rows, tables.venue_areas).set_index("venue_id")
         towers = with_areas(tower_rows, tables.tower_areas).set_index("cell_id")
-        return cls.assemble(store, generation, stays, venues, towers, tables)
+        data = cls.assemble(generation, stays, venues, towers, tables, expect)
+        return replace(data, stays_key=stays_key, stay_segments=segments)
 
     @classmethod
     def assemble(
         cls,
-        store: EmbeddedStore,
         generation: int,
         stays: StayIndex,
         venues: pd.DataFrame,
         towers: pd.DataFrame,
         tables: PersistedTables,
+        tables_key: dict[str, Any] | None = None,
     ) -> TraceData:
-        """The trace's view of the persisted tables plus what is derived from the small place tables (venues,
-        towers) at every load: their size does not grow with the population."""
+        """The trace's view of the stay index and the persisted tables, plus what is derived from the small place
+        tables (venues, towers) and the stays' codes at every load: their size does not grow with the
+        population, or (the stays' codes) is one vectorised encoding."""
+        stay_venue = _stay_venue_codes(stays, tables.venue_ids)
+        starts = [s for s in (tables.events_start_s,) if s is not None]
+        ends = [e for e in (tables.events_end_s,) if e is not None]
+        if stays.n_stays:
+            starts.append(int(index_seconds(stays.start_s).min()))
+            ends.append(int(index_seconds(stays.end_s).max()))
         return cls(
-            root=store.root,
             generation=generation,
             stays=stays,
             venues=venues,
@@ -169,18 +172,20 @@ class TraceData:
             cell_events=tables.cell_events,
             towers=towers,
             tower_columns=_tower_columns(towers, tables.cell_events.cell_ids),
-            data_end_s=tables.data_end_s,
-            data_start_s=tables.data_start_s,
-            stay_columns=_stay_columns(stays, tables.stay_venue),
-            stay_strings=tables.stay_strings,
-            stay_column_names=_stay_column_names(stays, tables.stay_venue),
+            data_end_s=max(ends, default=0),
+            data_start_s=min(starts, default=0),
+            stay_columns=_stay_columns(stays, stay_venue),
+            stay_strings=_stay_strings(stays),
+            stay_column_names=_stay_column_names(stays, stay_venue),
             stay_persons=Names(stays.names),
-            stay_person_code=tables.stay_person_code,
+            stay_person_code=tables.persons.encode(stays.persons),
             homes=tables.homes,
             subscriber_contact=tables.subscriber_contact,
             subscriber_contact_rank=tables.subscriber_contact_rank,
             venue_slot={str(v): k for k, v in enumerate(venues.index)},
             venue_facts=_venue_facts(venues, len(tables.venue_ids)),
+            tables=tables,
+            tables_key=tables_key,
         )
 
     # -- per-person lookups ----------------------------------------------------------------------------
@@ -329,27 +334,127 @@ def _known_accuracy(stays: pa.Table) -> pa.Table:
     return stays.set_column(stays.schema.get_field_index("accuracy_m"), "accuracy_m", filled)
 
 
-def _stay_index(store: EmbeddedStore, generation: int) -> StayIndex:
-    """The persisted stay index of this manifest generation; older generations' indexes are removed."""
-    base = store.root / INDEX_DIR
-    directory = generation_dir(store, generation) / "stays"
-    try:
-        return StayIndex.load(directory)
-    except (NotFound, StoreError):
-        pass
-    # a day partition at a time: the whole table of a national fortnight would not fit beside the index
-    chunks = (_known_accuracy(day) for _, day in store.table_by_day("stays"))
-    index = StayIndex.build_chunks(chunks, carry=STAY_CARRY)
-    staging = base / f".building-{generation}"
+def _stay_index(
+    feeds: FeedReader, cache: IndexCache | None, previous: TraceData | None
+) -> tuple[StayIndex, str, dict[str, StayIndex]]:
+    """The stay index of every stay: one segment per day partition (reused from ``previous`` or the cache when
+    its partition's version is unchanged, else built from that day's stays alone), merged into one index that
+    is itself kept for this set of versions. Segments of days that are gone are removed."""
+    versions = feeds.partitions("stays")
+    directory = cache.index_dir("stays") if cache is not None else None
+    key = hashlib.sha256(json.dumps({str(d): v for d, v in versions.items()}, sort_keys=True).encode()).hexdigest()
+    merged_name = f"all-{key[:24]}-v{INDEX_FORMAT}"
+    reused = previous.stay_segments if previous is not None else {}
+    if previous is not None and previous.stays_key == merged_name:
+        return previous.stays, merged_name, reused
+    if directory is not None:
+        with contextlib.suppress(NotFound, StoreError):
+            return StayIndex.load(directory / merged_name), merged_name, {}
+    segments: dict[str, StayIndex] = {}
+    for day, version in versions.items():
+        name = f"day-{day.isoformat() if day else 'none'}-{version}-v{INDEX_FORMAT}"
+        segments[name] = reused.get(name) or _segment(feeds, day, directory, name)
+    index = StayIndex.merge(list(segments.values())) if segments else StayIndex.build(_empty_stays(), carry=STAY_CARRY)
+    if directory is not None:
+        _save_quietly(index, directory / merged_name)
+        for old in directory.iterdir():
+            if old.name not in segments and old.name != merged_name and not old.name.startswith("."):
+                shutil.rmtree(old, ignore_errors=True)
+    return index, merged_name, segments
+
+
+def _segment(feeds: FeedReader, day: dt.date | None, directory: Path | None, name: str) -> StayIndex:
+    """The index of one day partition's stays: mapped from the cache when kept there, else built (and kept)."""
+    if directory is not None:
+        with contextlib.suppress(NotFound, StoreError):
+            return StayIndex.load(directory / name)
+    stays = feeds.table("stays", days=[day]) if day is not None else _undated(feeds)
+    index = StayIndex.build(_known_accuracy(stays), carry=STAY_CARRY)
+    if directory is not None:
+        _save_quietly(index, directory / name)
+    return index
+
+
+def _undated(feeds: FeedReader) -> pa.Table:
+    """Stays kept without a day partition (none a store writes; a reader may have them)."""
+    return next((table for day, table in feeds.table_by_day("stays") if day is None), _empty_stays())
+
+
+def _empty_stays() -> pa.Table:
+    from izquvar.store.layout import STAYS_SCHEMA
+
+    return STAYS_SCHEMA.empty_table()
+
+
+def _save_quietly(index: StayIndex, directory: Path) -> None:
+    """Save under a temporary name, then rename: a reader never maps half an index; a store that cannot be
+    written to traces from memory."""
+    staging = directory.with_name(f".{directory.name}-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        index.save(staging / "stays")
-        if directory.parent.exists():
-            shutil.rmtree(directory.parent)
-        staging.replace(directory.parent)
-        for old in base.iterdir():
-            if old.name != directory.parent.name and not old.name.startswith("."):
-                shutil.rmtree(old, ignore_errors=True)
+        index.save(staging)
+        shutil.rmtree(directory, ignore_errors=True)
+        staging.replace(directory)
     except OSError:
-        shutil.rmtree(staging, ignore_errors=True)  # a read-only store still traces, from memory
-    return index
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _tables(
+    feeds: FeedReader,
+    cache: IndexCache | None,
+    expect: dict[str, Any],
+    venue_rows: pd.DataFrame,
+    tower_rows: pd.DataFrame,
+    stay_venue_ids: pa.Array[Any],
+) -> PersistedTables:
+    """The per-person tables kept for ``expect`` (mapped), else built and kept; older ones are removed."""
+    directory = cache.index_dir("trace") if cache is not None else None
+    name = f"tables-{expect['feeds']}-v{expect['version']}"
+    if directory is not None:
+        with contextlib.suppress(NotFound, StoreError):
+            return PersistedTables.load(directory / name, expect)
+    tables = PersistedTables.build(feeds, venue_rows, tower_rows, stay_venue_ids)
+    if directory is not None and tables.save_if_possible(directory / name, expect):
+        for old in directory.iterdir():
+            if old.name != name and not old.name.startswith("."):
+                shutil.rmtree(old, ignore_errors=True)
+    return tables
+
+
+def _carried_venues(index: StayIndex) -> pa.Array[Any] | None:
+    if index.carried is None or "venue_id" not in index.carried.column_names:
+        return None
+    return index.carried.column("venue_id").combine_chunks()
+
+
+def venue_ids_beyond(index: StayIndex, venue_rows: pd.DataFrame) -> pa.Array[Any]:
+    """The distinct venue ids stays name that the venues table lacks, sorted (usually none: stays are matched
+    to the venues table at ingest, but a venue may have left it since)."""
+    venues = _carried_venues(index)
+    if venues is None or not len(venues):
+        return pa.array([], pa.string())
+    distinct = pc.unique(venues.drop_null())
+    known = pa.array([str(v) for v in venue_rows["venue_id"].tolist()] if len(venue_rows) else [], pa.string())
+    beyond = distinct.filter(pc.invert(pc.is_in(distinct, value_set=known)))
+    return beyond.take(pc.sort_indices(beyond)).cast(pa.string())
+
+
+def _stay_venue_codes(index: StayIndex, venue_ids: Vocabulary) -> npt.NDArray[np.integer[Any]] | None:
+    """Each stay's venue as a code of ``venue_ids`` (``None``: the index carries no venue ids)."""
+    venues = _carried_venues(index)
+    return narrow_codes(venue_ids.encode(venues)) if venues is not None else None
+
+
+def is_string(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _stay_strings(index: StayIndex) -> dict[str, CodedStrings]:
+    """The index's carried string columns, as codes (no Python string per stay)."""
+    if index.carried is None:
+        return {}
+    return {
+        name: CodedStrings.of(index.carried.column(name))
+        for name in index.carried.column_names
+        if is_string(index.carried.column(name).type)
+    }
