@@ -63,7 +63,7 @@ def store(simulated: tuple[Path, Path], tmp_path: Path) -> EmbeddedStore:
 
 def _tables_dir(store: EmbeddedStore) -> Path:
     """The one directory of persisted tables the store's index cache holds."""
-    found = sorted((store.root / "index" / "trace").glob("tables-*"))
+    found = sorted(p for p in (store.root / "index" / "trace").iterdir() if not p.name.startswith("."))
     assert len(found) == 1, found
     return found[0]
 
@@ -135,11 +135,12 @@ def test_a_persisted_load_equals_a_fresh_build_array_for_array(store: EmbeddedSt
     stay_venue_ids = venue_ids_beyond(first.stays, venue_rows)
     expect = fingerprint(store, stay_venue_ids)
     assert expect == first.tables_key
-    built = PersistedTables.build(store, venue_rows, store.table("towers").to_pandas(), stay_venue_ids)
-    loaded = PersistedTables.load(directory, expect)
+    events = CellEvents.build_parts(day for _, day in store.table_by_day("cell", ["subscriber", "time", "cell_id"]))
+    built = PersistedTables.build(store, venue_rows, stay_venue_ids, events)
+    loaded = PersistedTables.load(directory, expect, first.cell_events)
     _assert_same(built, loaded)
     # the big arrays are memory-mapped, not read
-    assert isinstance(loaded.cell_events.cell_time, np.memmap)
+    assert isinstance(TraceData.load(store, store).cell_events.cell_time, np.memmap)
     assert isinstance(loaded.ble.columns["other"], np.memmap) and loaded.ble.columns["other"].dtype == np.int32
 
 
@@ -172,12 +173,28 @@ def test_an_ingest_of_people_rebuilds_the_tables_and_removes_the_stale_ones(
     assert data.generation == store.generation()
 
 
+def _merged(store: EmbeddedStore, name: str) -> Path:
+    """The kept merge of every day's segment of the index called ``name`` (``cell``, ``stays``)."""
+    found = sorted((store.root / "index" / name).glob("all-*"))
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _first_array(tracer: Tracer, part: str) -> np.ndarray:
+    """One big array of the tables (``tables``) or of the operator records (``cell``), as the tracer holds it."""
+    data = tracer.data
+    column: np.ndarray = data.ble.columns["other"] if part == "tables" else data.cell_events.cell_time
+    return column
+
+
+@pytest.mark.parametrize("part", ["tables", "cell"])
 @pytest.mark.parametrize("damage", ["truncate", "header", "missing", "meta", "other_dtype"])
-def test_damaged_files_are_rebuilt_not_fatal(store: EmbeddedStore, damage: str) -> None:
+def test_damaged_files_are_rebuilt_not_fatal(store: EmbeddedStore, part: str, damage: str) -> None:
     persons = _cases(store, 6)
     expected = _traces(Tracer(store), persons)
-    directory = _tables_dir(store)
-    target = directory / "cell_events.cell_time.npy"
+    directory = _tables_dir(store) if part == "tables" else _merged(store, "cell")
+    target = directory / ("ble.other.npy" if part == "tables" else "events.cell_time.npy")
+    assert target.is_file()
     if damage == "truncate":
         target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
     elif damage == "header":
@@ -189,10 +206,10 @@ def test_damaged_files_are_rebuilt_not_fatal(store: EmbeddedStore, damage: str) 
     else:
         np.save(target, np.zeros(3, dtype=np.float32))
     tracer = Tracer(store)
-    assert not isinstance(tracer.data.cell_events.cell_time, np.memmap)  # rebuilt from the store
+    assert not isinstance(_first_array(tracer, part), np.memmap)  # rebuilt (the tables from the store)
     assert _traces(tracer, persons) == expected
-    again = Tracer(store)  # and persisted again, whole
-    assert isinstance(again.data.cell_events.cell_time, np.memmap)
+    again = Tracer(store)  # and kept again, whole
+    assert isinstance(_first_array(again, part), np.memmap)
 
 
 def test_a_read_only_store_still_traces_from_memory(store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -202,6 +219,7 @@ def test_a_read_only_store_still_traces_from_memory(store: EmbeddedStore, monkey
         raise PermissionError("read-only file system")
 
     monkeypatch.setattr("izquvar.trace.persisted.save_arrays", refuse)
+    monkeypatch.setattr("izquvar.trace.cell_events.save_arrays", refuse)
     monkeypatch.setattr("izquvar.trace.index.StayIndex.save", refuse)
     tracer = Tracer(store)
     assert not (store.root / "index").exists() or not any((store.root / "index").rglob("meta.json"))

@@ -61,9 +61,12 @@ def test_a_batch_into_the_memory_store_is_followed_rebuilding_only_its_days(embe
     changed = {day for day, version in memory.partitions("stays").items() if versions.get(day) != version}
     assert changed == {last}
     assert tracer.refresh()
-    kept = [name for name in tracer.data.stay_segments if name in before.stay_segments]
-    assert len(kept) == len(before.stay_segments) - 1  # every other day's segment reused as it was
-    assert all(tracer.data.stay_segments[name] is before.stay_segments[name] for name in kept)
+    assert tracer.data.stay_parts is not None and before.stay_parts is not None
+    now, then = tracer.data.stay_parts.segments, before.stay_parts.segments
+    kept = [name for name in now if name in then]
+    assert len(kept) == len(then) - 1  # every other day's segment reused as it was
+    assert all(now[name] is then[name] for name in kept)
+    assert tracer.data.cell_parts is before.cell_parts and tracer.data.place_areas is before.place_areas
     assert tracer.data.stays.n_stays == before.stays.n_stays + int(pc.sum(pc.equal(days, last)).as_py())
     fresh = Tracer(memory)
     assert _comparable(tracer.trace(world.CASE, world.ONSET)) == _comparable(fresh.trace(world.CASE, world.ONSET))

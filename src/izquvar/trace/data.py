@@ -13,14 +13,11 @@ rebuilt; a reader without a cache (an in-memory or read-only store) is traced fr
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import hashlib
-import json
-import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +31,8 @@ from izquvar.trace.cell_events import CellEvents
 from izquvar.trace.columnar import CodedStrings, Columns, Grouped, Names, narrow_codes, ranges
 from izquvar.trace.index import FORMAT_VERSION as INDEX_FORMAT
 from izquvar.trace.index import StayIndex, index_seconds
-from izquvar.trace.persisted import PersistedTables, fingerprint, with_areas
+from izquvar.trace.persisted import PersistedTables, PlaceAreas, fingerprint, with_areas
+from izquvar.trace.segments import DayIndexed, SegmentedKind, day_indexed
 from izquvar.trace.tables import Homes, People, Rosters, Vocabulary
 
 if TYPE_CHECKING:
@@ -107,9 +105,12 @@ class TraceData:
     #: while still current).
     tables: PersistedTables
     tables_key: dict[str, Any] | None = None
-    #: The name the stay index is kept under (one per set of day-partition versions) and its day segments.
-    stays_key: str | None = None
-    stay_segments: dict[str, StayIndex] = field(default_factory=dict)
+    #: The stay index and the operator records as kept per day partition (:mod:`~izquvar.trace.segments`), and
+    #: the places' areas with what they were located for: what a later load reuses while current.
+    stay_parts: DayIndexed[StayIndex] | None = None
+    cell_parts: DayIndexed[CellEvents] | None = None
+    place_areas: PlaceAreas | None = None
+    place_areas_key: dict[str, Any] | None = None
     #: Venue references (``fuse.venue_ref``) made so far: immutable models, shared by every trace of this load.
     venue_refs: dict[str, Any] = field(default_factory=dict)
     #: Who was near whom among :attr:`stays` (``trace.engine``); ``None``: the grid engine over :attr:`stays`.
@@ -124,18 +125,33 @@ class TraceData:
         ingest of one day rebuilds one day; the per-person tables are rebuilt only when a kind they read
         changed (a batch of lab results changes none)."""
         generation = feeds.generation()
-        stays, stays_key, segments = _stay_index(feeds, cache, previous)
+        stay_parts = day_indexed(STAY_SEGMENTS, feeds, cache, previous.stay_parts if previous else None)
+        cell_parts = day_indexed(CELL_SEGMENTS, feeds, cache, previous.cell_parts if previous else None)
+        stays = stay_parts.whole
         venue_rows, tower_rows = feeds.table("venues").to_pandas(), feeds.table("towers").to_pandas()
+        areas_key = PlaceAreas.fingerprint(feeds)
+        if previous is not None and previous.place_areas is not None and previous.place_areas_key == areas_key:
+            areas = previous.place_areas
+        else:
+            areas = _kept(
+                cache, "places", areas_key, PlaceAreas.load, lambda: PlaceAreas.build(feeds, venue_rows, tower_rows)
+            )
         stay_venue_ids = venue_ids_beyond(stays, venue_rows)
         expect = fingerprint(feeds, stay_venue_ids)
         if previous is not None and previous.tables_key == expect:
             tables = previous.tables
         else:
-            tables = _tables(feeds, cache, expect, venue_rows, tower_rows, stay_venue_ids)
-        venues = with_areas(venue_rows, tables.venue_areas).set_index("venue_id")
-        towers = with_areas(tower_rows, tables.tower_areas).set_index("cell_id")
+            tables = _kept(
+                cache,
+                "trace",
+                expect,
+                lambda directory, expected: PersistedTables.load(directory, expected, cell_parts.whole),
+                lambda: PersistedTables.build(feeds, venue_rows, stay_venue_ids, cell_parts.whole),
+            )
+        venues = with_areas(venue_rows, areas.venues).set_index("venue_id")
+        towers = with_areas(tower_rows, areas.towers).set_index("cell_id")
         data = cls.assemble(generation, stays, venues, towers, tables, expect)
-        return replace(data, stays_key=stays_key, stay_segments=segments)
+        return replace(data, stay_parts=stay_parts, cell_parts=cell_parts, place_areas=areas, place_areas_key=areas_key)
 
     @classmethod
     def assemble(
@@ -334,91 +350,57 @@ def _known_accuracy(stays: pa.Table) -> pa.Table:
     return stays.set_column(stays.schema.get_field_index("accuracy_m"), "accuracy_m", filled)
 
 
-def _stay_index(
-    feeds: FeedReader, cache: IndexCache | None, previous: TraceData | None
-) -> tuple[StayIndex, str, dict[str, StayIndex]]:
-    """The stay index of every stay: one segment per day partition (reused from ``previous`` or the cache when
-    its partition's version is unchanged, else built from that day's stays alone), merged into one index that
-    is itself kept for this set of versions. Segments of days that are gone are removed."""
-    versions = feeds.partitions("stays")
-    directory = cache.index_dir("stays") if cache is not None else None
-    key = hashlib.sha256(json.dumps({str(d): v for d, v in versions.items()}, sort_keys=True).encode()).hexdigest()
-    merged_name = f"all-{key[:24]}-v{INDEX_FORMAT}"
-    reused = previous.stay_segments if previous is not None else {}
-    if previous is not None and previous.stays_key == merged_name:
-        return previous.stays, merged_name, reused
-    if directory is not None:
-        with contextlib.suppress(NotFound, StoreError):
-            return StayIndex.load(directory / merged_name), merged_name, {}
-    segments: dict[str, StayIndex] = {}
-    for day, version in versions.items():
-        name = f"day-{day.isoformat() if day else 'none'}-{version}-v{INDEX_FORMAT}"
-        segments[name] = reused.get(name) or _segment(feeds, day, directory, name)
-    index = StayIndex.merge(list(segments.values())) if segments else StayIndex.build(_empty_stays(), carry=STAY_CARRY)
-    if directory is not None:
-        _save_quietly(index, directory / merged_name)
-        for old in directory.iterdir():
-            if old.name not in segments and old.name != merged_name and not old.name.startswith("."):
-                shutil.rmtree(old, ignore_errors=True)
-    return index, merged_name, segments
+#: The stay index, a segment per day partition of the stays (unknown accuracies taken as 25 m).
+STAY_SEGMENTS: SegmentedKind[StayIndex] = SegmentedKind(
+    kind="stays",
+    columns=None,
+    cache_name="stays",
+    version=INDEX_FORMAT,
+    build=lambda stays: StayIndex.build(_known_accuracy(stays), carry=STAY_CARRY),
+    merge=StayIndex.merge,
+    save=lambda index, directory: index.save(directory),
+    load=StayIndex.load,
+)
+
+#: The operator records, a segment per day partition of the ``cell`` feed.
+CELL_SEGMENTS: SegmentedKind[CellEvents] = SegmentedKind(
+    kind="cell",
+    columns=("subscriber", "time", "cell_id"),
+    cache_name="cell",
+    version=1,
+    build=CellEvents.build,
+    merge=CellEvents.merge,
+    save=lambda events, directory: events.save(directory),
+    load=CellEvents.load,
+)
 
 
-def _segment(feeds: FeedReader, day: dt.date | None, directory: Path | None, name: str) -> StayIndex:
-    """The index of one day partition's stays: mapped from the cache when kept there, else built (and kept)."""
-    if directory is not None:
-        with contextlib.suppress(NotFound, StoreError):
-            return StayIndex.load(directory / name)
-    stays = feeds.table("stays", days=[day]) if day is not None else _undated(feeds)
-    index = StayIndex.build(_known_accuracy(stays), carry=STAY_CARRY)
-    if directory is not None:
-        _save_quietly(index, directory / name)
-    return index
+class _Kept(Protocol):
+    def save_if_possible(self, directory: Path, expect: dict[str, Any]) -> bool: ...
 
 
-def _undated(feeds: FeedReader) -> pa.Table:
-    """Stays kept without a day partition (none a store writes; a reader may have them)."""
-    return next((table for day, table in feeds.table_by_day("stays") if day is None), _empty_stays())
+_K = TypeVar("_K", bound=_Kept)
 
 
-def _empty_stays() -> pa.Table:
-    from izquvar.store.layout import STAYS_SCHEMA
-
-    return STAYS_SCHEMA.empty_table()
-
-
-def _save_quietly(index: StayIndex, directory: Path) -> None:
-    """Save under a temporary name, then rename: a reader never maps half an index; a store that cannot be
-    written to traces from memory."""
-    staging = directory.with_name(f".{directory.name}-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        index.save(staging)
-        shutil.rmtree(directory, ignore_errors=True)
-        staging.replace(directory)
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _tables(
-    feeds: FeedReader,
+def _kept(
     cache: IndexCache | None,
+    name: str,
     expect: dict[str, Any],
-    venue_rows: pd.DataFrame,
-    tower_rows: pd.DataFrame,
-    stay_venue_ids: pa.Array[Any],
-) -> PersistedTables:
-    """The per-person tables kept for ``expect`` (mapped), else built and kept; older ones are removed."""
-    directory = cache.index_dir("trace") if cache is not None else None
-    name = f"tables-{expect['feeds']}-v{expect['version']}"
+    load: Callable[[Path, dict[str, Any]], _K],
+    build: Callable[[], _K],
+) -> _K:
+    """What the cache keeps under ``name`` for ``expect`` (mapped), else built and kept; older ones are removed."""
+    directory = cache.index_dir(name) if cache is not None else None
+    kept = f"{expect['feeds']}-v{expect['version']}"
     if directory is not None:
         with contextlib.suppress(NotFound, StoreError):
-            return PersistedTables.load(directory / name, expect)
-    tables = PersistedTables.build(feeds, venue_rows, tower_rows, stay_venue_ids)
-    if directory is not None and tables.save_if_possible(directory / name, expect):
+            return load(directory / kept, expect)
+    made = build()
+    if directory is not None and made.save_if_possible(directory / kept, expect):
         for old in directory.iterdir():
-            if old.name != name and not old.name.startswith("."):
+            if old.name != kept and not old.name.startswith("."):
                 shutil.rmtree(old, ignore_errors=True)
-    return tables
+    return made
 
 
 def _carried_venues(index: StayIndex) -> pa.Array[Any] | None:

@@ -66,19 +66,15 @@ class PersistedTables:
     #: The time operator records and Bluetooth encounters cover (``None``: there are none).
     events_start_s: int | None
     events_end_s: int | None
-    #: Region, district and mahalla of each venue and each tower (rows of the store's tables).
-    venue_areas: pa.Table
-    tower_areas: pa.Table
 
     @classmethod
     def build(
-        cls, feeds: FeedReader, venue_rows: pd.DataFrame, tower_rows: pd.DataFrame, stay_venue_ids: pa.Array[Any]
+        cls, feeds: FeedReader, venue_rows: pd.DataFrame, stay_venue_ids: pa.Array[Any], cell_events: CellEvents
     ) -> PersistedTables:
         """Read the store's person-keyed feeds and arrange them (the slow path: once per change of the kinds they
-        come from). ``stay_venue_ids``: the distinct venue ids stays name (they join the venue vocabulary)."""
-        index = area_index(feeds.table("areas"))
-        venue_areas, tower_areas = _locate(index, venue_rows), _locate(index, tower_rows)
-        venues = with_areas(venue_rows, venue_areas).set_index("venue_id")
+        come from). ``stay_venue_ids``: the distinct venue ids stays name (they join the venue vocabulary);
+        ``cell_events``: the operator records, indexed a day at a time on their own (:mod:`~izquvar.trace.segments`),
+        whose subscribers the tables name."""
         people_table = feeds.table("people")
         rosters = feeds.table("rosters")
         checkins = feeds.table("checkins")
@@ -90,12 +86,11 @@ class PersistedTables:
         )  # fmt: skip
         venue_ids = Vocabulary.of(
             [checkins.column("venue_id"), card.column("venue_id"), rosters.column("venue_id"), stay_venue_ids],
-            first=[str(v) for v in venues.index.tolist()],
+            first=[str(v) for v in venue_rows["venue_id"].tolist()] if len(venue_rows) else [],
         )
         checkin = checkin_columns(checkins, persons, venue_ids)
         payment = card_columns(card, persons, venue_ids)
         ble = ble_columns(ble_table, persons)
-        cell_events = CellEvents.build_parts(day for _, day in feeds.table_by_day("cell", _CELL_COLUMNS))
         people = people_table.to_pandas()
         phone_person = _phone_person(people)
         registry = People.build(people_table, persons)
@@ -127,8 +122,6 @@ class PersistedTables:
             subscriber_contact_rank=_name_ranks(contact),
             events_start_s=min(starts) if starts else None,
             events_end_s=max(ends) if ends else None,
-            venue_areas=venue_areas,
-            tower_areas=tower_areas,
         )
 
     # -- persistence -------------------------------------------------------------------------------------
@@ -136,27 +129,23 @@ class PersistedTables:
     _GROUPED = ("checkins", "checkins_at", "card", "card_at", "ble")
 
     def save(self, directory: Path, expect: dict[str, Any]) -> None:
-        """Write every table into ``directory`` (replaced whole, atomically)."""
-        events, event_scalars = self.cell_events.to_arrays("cell_events")
+        """Write every table but the operator records (kept on their own) into ``directory`` (replaced whole,
+        atomically)."""
         arrays: dict[str, npt.NDArray[Any]] = {
             **self.persons.to_arrays("persons"),
             **self.venue_ids.to_arrays("venue_ids"),
             **self.people.to_arrays("people"),
             **self.rosters.to_arrays("rosters"),
             **{k: v for name in self._GROUPED for k, v in getattr(self, name).to_arrays(name).items()},
-            **events,
             "homes.keys": self.homes.keys,
             "homes.x": self.homes.x,
             "homes.y": self.homes.y,
             "homes.household": narrow_codes(self.homes.household),
             "subscriber_contact": self.subscriber_contact.raw,
             "subscriber_contact_rank": self.subscriber_contact_rank,
-            **_area_arrays("venue_areas", self.venue_areas),
-            **_area_arrays("tower_areas", self.tower_areas),
         }
         meta = {
             **expect,
-            "cell_events": event_scalars,
             "homes_cell_m": self.homes.cell_m,
             "events_start_s": self.events_start_s,
             "events_end_s": self.events_end_s,
@@ -172,9 +161,10 @@ class PersistedTables:
         return True
 
     @classmethod
-    def load(cls, directory: Path, expect: dict[str, Any]) -> PersistedTables:
-        """Map the files :meth:`save` wrote for ``expect`` (see :func:`_fingerprint`); :class:`NotFound` /
-        :class:`StoreError` when absent, written for other data, or damaged (the caller rebuilds)."""
+    def load(cls, directory: Path, expect: dict[str, Any], cell_events: CellEvents) -> PersistedTables:
+        """Map the files :meth:`save` wrote for ``expect`` (see :func:`fingerprint`), with ``cell_events`` (the
+        operator records they were built with); :class:`NotFound` / :class:`StoreError` when absent, written
+        for other data, or damaged (the caller rebuilds)."""
         arrays, meta = load_arrays(directory, expect)
         try:
             grouped = {name: Grouped.from_arrays(arrays, name) for name in cls._GROUPED}
@@ -183,7 +173,7 @@ class PersistedTables:
                 venue_ids=Vocabulary.from_arrays(arrays, "venue_ids"),
                 people=People.from_arrays(arrays, "people"),
                 rosters=Rosters.from_arrays(arrays, "rosters"),
-                cell_events=CellEvents.from_arrays(arrays, "cell_events", meta["cell_events"]),
+                cell_events=cell_events,
                 homes=Homes(
                     float(meta["homes_cell_m"]),
                     arrays["homes.keys"],
@@ -195,8 +185,6 @@ class PersistedTables:
                 subscriber_contact_rank=arrays["subscriber_contact_rank"],
                 events_start_s=_optional_int(meta["events_start_s"]),
                 events_end_s=_optional_int(meta["events_end_s"]),
-                venue_areas=_area_table(arrays, "venue_areas"),
-                tower_areas=_area_table(arrays, "tower_areas"),
                 **grouped,
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -217,8 +205,54 @@ def _name_ranks(names: pa.Array[Any]) -> npt.NDArray[np.int64]:
 
 
 #: What the tables read of the store, and the kinds they are therefore rebuilt for (when a partition changes).
-TABLE_KINDS = ("people", "rosters", "checkins", "card", "ble", "cell", "venues", "towers", "areas")
-_CELL_COLUMNS = ["subscriber", "time", "cell_id"]
+TABLE_KINDS = ("people", "rosters", "checkins", "card", "ble", "cell", "venues")
+#: What the places' areas are located from.
+PLACE_KINDS = ("venues", "towers", "areas")
+PLACES_FORMAT = "izquvar-place-areas"
+PLACES_VERSION = 1
+
+
+def _versions(feeds: FeedReader, kinds: tuple[str, ...]) -> hashlib._Hash:
+    versions = {kind: {str(day): v for day, v in feeds.partitions(kind).items()} for kind in kinds}
+    return hashlib.sha256(json.dumps(versions, sort_keys=True).encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class PlaceAreas:
+    """Region, district and mahalla of each venue and each tower (rows of the store's tables). Kept on their own
+    because locating them builds the area polygons' grid (about a second) and they change only with the venues,
+    towers or areas, not with the day's feeds."""
+
+    venues: pa.Table
+    towers: pa.Table
+
+    @classmethod
+    def build(cls, feeds: FeedReader, venue_rows: pd.DataFrame, tower_rows: pd.DataFrame) -> PlaceAreas:
+        index = area_index(feeds.table("areas"))
+        return cls(_locate(index, venue_rows), _locate(index, tower_rows))
+
+    @staticmethod
+    def fingerprint(feeds: FeedReader) -> dict[str, Any]:
+        """What kept areas must have been located for: these versions of the venues, towers and areas."""
+        digest = _versions(feeds, PLACE_KINDS).hexdigest()[:32]
+        return {"format": PLACES_FORMAT, "version": PLACES_VERSION, "feeds": digest}
+
+    def save_if_possible(self, directory: Path, expect: dict[str, Any]) -> bool:
+        """Write the areas into ``directory``, unless the store cannot be written to (then they stay in memory)."""
+        arrays = {**_area_arrays("venues", self.venues), **_area_arrays("towers", self.towers)}
+        try:
+            save_arrays(directory, arrays, expect)
+        except OSError:
+            return False
+        return True
+
+    @classmethod
+    def load(cls, directory: Path, expect: dict[str, Any]) -> PlaceAreas:
+        arrays, _ = load_arrays(directory, expect)
+        try:
+            return cls(_area_table(arrays, "venues"), _area_table(arrays, "towers"))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreError(f"{directory}: kept place areas incomplete ({exc!r}); rebuilding") from exc
 
 
 def fingerprint(feeds: FeedReader, stay_venue_ids: pa.Array[Any]) -> dict[str, Any]:
@@ -226,8 +260,7 @@ def fingerprint(feeds: FeedReader, stay_venue_ids: pa.Array[Any]) -> dict[str, A
     read, and the venue ids that stays name but the venues table lacks (they join the venue vocabulary);
     anything else is rebuilt. Why not the store's generation: lab results arrive all day and a GPS upload every
     few minutes, and neither changes these tables."""
-    versions = {kind: {str(day): v for day, v in feeds.partitions(kind).items()} for kind in TABLE_KINDS}
-    digest = hashlib.sha256(json.dumps(versions, sort_keys=True).encode("utf-8"))
+    digest = _versions(feeds, TABLE_KINDS)
     digest.update("\0".join(str(v) for v in stay_venue_ids.to_pylist()).encode("utf-8"))
     return {"format": TABLES_FORMAT, "version": TABLES_VERSION, "feeds": digest.hexdigest()[:32]}
 
