@@ -58,14 +58,16 @@ def _peak_mib() -> float:
 def _random_cases(persons: list[str], data: Any, n: int, seed: int = 1) -> list[Any]:
     """``n`` registered people, each with an onset drawn uniformly from the days with data (any feed), as
     benchmarks/trace_all_speed.py draws them from the days with stays."""
-    from izquvar.outbreak import Case
+    from izquvar.outbreak import ConfirmedCase
 
     rng = np.random.default_rng(seed)
     chosen = rng.choice(np.asarray(persons, dtype=object), size=min(n, len(persons)), replace=False)
     first = (dt.datetime.fromtimestamp(data.data_start_s, dt.UTC) + dt.timedelta(hours=5)).date()
     last = (dt.datetime.fromtimestamp(data.data_end_s, dt.UTC) + dt.timedelta(hours=5)).date()
     days = rng.integers(2, max((last - first).days, 3), size=len(chosen))
-    return [Case(onset=first + dt.timedelta(days=int(d)), person=str(p)) for p, d in zip(chosen, days, strict=True)]
+    return [
+        ConfirmedCase(onset=first + dt.timedelta(days=int(d)), person=str(p)) for p, d in zip(chosen, days, strict=True)
+    ]
 
 
 def _child(store_path: Path, n_cases: int) -> dict[str, Any]:

@@ -145,6 +145,6 @@ class FakeTracer:
 
 def from_specs(specs: Sequence[CaseSpec]) -> dict[str, pa.Table]:
     """The flattened tables of the specs' results."""
-    from izquvar.outbreak.tables import from_results
+    from izquvar.outbreak.trace_tables import from_results
 
     return from_results([result(s) for s in specs])

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from outbreak_builders import DAY0, CaseSpec, FakeTracer, Meeting, Visit, at
 
 from izquvar.errors import InvalidInput, IzquvarError, NotFound
-from izquvar.outbreak import Case, cases_from_lab, read_cases_file, trace_all
+from izquvar.outbreak import ConfirmedCase, cases_from_lab, read_cases_file, trace_all
 from izquvar.outbreak.second_degree import second_degree
-from izquvar.outbreak.tables import from_results
+from izquvar.outbreak.trace_tables import from_results
 
 SPECS = [
     CaseSpec("A", 3, visits=[Visit(at(2, 18), at(2, 21), "W1", "wedding_hall")],
@@ -35,7 +35,7 @@ def _day(n: int) -> dt.date:
 
 def test_trace_all_writes_every_table_and_a_summary(tmp_path: Path) -> None:
     tracer = FakeTracer(SPECS)
-    cases = [Case(_day(3), "A"), Case(_day(4), "B"), Case(_day(4), "NOBODY")]
+    cases = [ConfirmedCase(_day(3), "A"), ConfirmedCase(_day(4), "B"), ConfirmedCase(_day(4), "NOBODY")]
     run = trace_all(tracer, cases, tmp_path / "run", as_of=_day(7), with_second_degree=True)
     names = {p.name for p in (tmp_path / "run").iterdir()}
     assert names == {
@@ -61,9 +61,14 @@ def test_trace_all_refuses_a_used_directory_and_duplicate_cases(tmp_path: Path) 
     (tmp_path / "used").mkdir()
     (tmp_path / "used" / "x").write_text("")
     with pytest.raises(InvalidInput, match="not empty"):
-        trace_all(FakeTracer(SPECS), [Case(_day(3), "A")], tmp_path / "used", as_of=_day(7))
+        trace_all(FakeTracer(SPECS), [ConfirmedCase(_day(3), "A")], tmp_path / "used", as_of=_day(7))
     with pytest.raises(InvalidInput, match="more than once"):
-        trace_all(FakeTracer(SPECS), [Case(_day(3), "A"), Case(_day(4), "A")], tmp_path / "new", as_of=_day(7))
+        trace_all(
+            FakeTracer(SPECS),
+            [ConfirmedCase(_day(3), "A"), ConfirmedCase(_day(4), "A")],
+            tmp_path / "new",
+            as_of=_day(7),
+        )
 
 
 def test_second_degree_traces_each_close_contact_from_exposure_to_quarantine() -> None:
@@ -94,14 +99,14 @@ def test_cases_from_lab_take_each_persons_first_positive_specimen() -> None:
             "result": ["positive", "positive", "positive", "negative", "inconclusive"],
         }
     )
-    assert cases_from_lab(_Lab(lab)) == [Case(_day(3), "p1"), Case(_day(4), "p2")]
+    assert cases_from_lab(_Lab(lab)) == [ConfirmedCase(_day(3), "p1"), ConfirmedCase(_day(4), "p2")]
     assert cases_from_lab(_Lab(lab.slice(3, 2))) == []
 
 
 def test_cases_file_rules(tmp_path: Path) -> None:
     path = tmp_path / "cases.csv"
     path.write_text("person,onset,isolation\nP1,2026-03-05,2026-03-07\nP2,2026-03-04,\nP1,2026-03-03,\n")
-    assert read_cases_file(path) == [Case(_day(1), "P1"), Case(_day(2), "P2")]
+    assert read_cases_file(path) == [ConfirmedCase(_day(1), "P1"), ConfirmedCase(_day(2), "P2")]
     path.write_text("person,onset\nP1,05/03/2026\n")
     with pytest.raises(InvalidInput, match="line 2, field onset"):
         read_cases_file(path)

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from izquvar import open_store
-from izquvar.outbreak.tables import SCHEMAS, TraceTables
+from izquvar.outbreak.trace_tables import SCHEMAS, TraceTables
 from izquvar.simulate import SimConfig, simulate
 from izquvar.trace.fuse import SOURCE_ORDER
 from izquvar.trace.result import Contact, TraceResult

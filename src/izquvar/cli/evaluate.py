@@ -19,8 +19,8 @@ from rich.table import Table
 from izquvar import open_store
 from izquvar.cli.options import store_option
 from izquvar.evaluate.ceiling import TARGET_PRECISION, Ceiling
+from izquvar.evaluate.evaluation import Evaluation, OnsetMode, evaluate
 from izquvar.evaluate.links import LINKS
-from izquvar.evaluate.run import Evaluation, OnsetMode, evaluate
 
 
 def register(group: click.Group) -> None:

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from izquvar.localtime import UZBEKISTAN_UTC_OFFSET
 from izquvar.outbreak._arrow import schema, values, where
-from izquvar.outbreak.cases import Case
+from izquvar.outbreak.cases import ConfirmedCase
 from izquvar.outbreak.protocol import CaseTracer
 from izquvar.outbreak.tracing import progress_bar, trace_many
 
@@ -75,7 +75,7 @@ def second_degree(
 
 def exposures(
     cases: pa.Table, contacts: pa.Table, utc_offset: dt.timedelta, known_cases: set[str]
-) -> tuple[list[Case], dict[str, str]]:
+) -> tuple[list[ConfirmedCase], dict[str, str]]:
     """The close contacts to trace (by pseudonym), each once from its earliest exposure, as cases whose window
     is ``[local midnight of that day, quarantine day)``; and the case each was exposed to."""
     quarantine: dict[str, dt.date] = {
@@ -93,7 +93,7 @@ def exposures(
             continue
         if person not in earliest or seen < earliest[person][0]:
             earliest[person] = (seen, case)
-    exposed: list[Case] = []
+    exposed: list[ConfirmedCase] = []
     index_case: dict[str, str] = {}
     for person in sorted(earliest):
         seen, case = earliest[person]
@@ -101,6 +101,6 @@ def exposures(
         isolation = quarantine[case]
         if isolation <= exposure_day:
             continue
-        exposed.append(Case(exposure_day + dt.timedelta(days=DAYS_BEFORE_ONSET), person, isolation))
+        exposed.append(ConfirmedCase(exposure_day + dt.timedelta(days=DAYS_BEFORE_ONSET), person, isolation))
         index_case[person] = case
     return exposed, index_case
