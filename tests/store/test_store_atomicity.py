@@ -32,8 +32,9 @@ from feedkit import (
     write_world,
 )
 
+from izquvar.formats import ALL_TABLES
 from izquvar.store import open_store
-from izquvar.store.layout import ALL_TABLES, LOCK_FILE, MANIFEST_FILE, STORE_FILE
+from izquvar.store.layout import LOCK_FILE, MANIFEST_FILE, STORE_FILE
 from izquvar.store.manifest import load_manifest
 
 KEY = settings().pseudonym_key.get_secret_value()

@@ -14,8 +14,8 @@ from feedkit import NOW, gps_rows, settings, write_kind, write_world
 from izquvar.cli import main
 from izquvar.cli.store import parse_duration, parse_utc
 from izquvar.errors import InvalidInput
+from izquvar.formats import ALL_TABLES
 from izquvar.store import open_store
-from izquvar.store.layout import ALL_TABLES
 
 ENV = {"IZQUVAR_PSEUDONYM_KEY": settings().pseudonym_key.get_secret_value(), "IZQUVAR_ENV": "development"}
 

@@ -18,8 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from izquvar.formats import AREA_FIELDS, STAYS_SCHEMA
 from izquvar.ingest.columns import dictionary_codes, positions_in
-from izquvar.store.layout import AREA_FIELDS, STAYS_SCHEMA
 
 #: Smallest radius within which a stay is matched to a venue: about one building.
 MIN_VENUE_RADIUS_M = 50.0

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from izquvar.errors import IngestFailed, InvalidInput
-from izquvar.formats import KINDS, Kind
+from izquvar.formats import DERIVED_FIELDS, KINDS, REJECTS, REJECTS_SCHEMA, STAYS, Kind, stored_schema
 from izquvar.ingest import derive
 from izquvar.ingest.coerce import coerce
 from izquvar.ingest.columns import dictionary_codes
@@ -41,14 +41,7 @@ from izquvar.ingest.problems import ProblemSet, Reason
 from izquvar.ingest.pseudonym import Pseudonymizer
 from izquvar.ingest.readers import RawFeed, read_feed
 from izquvar.ingest.validate import TimeWindow, validate_rows
-from izquvar.store.layout import (
-    DERIVED_FIELDS,
-    REJECTS,
-    REJECTS_SCHEMA,
-    STAYS,
-    partition_dir,
-    stored_schema,
-)
+from izquvar.store.layout import partition_dir
 from izquvar.store.manifest import Manifest, SourceEntry
 from izquvar.store.reports import IngestReport, SourceReport
 

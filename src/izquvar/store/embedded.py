@@ -27,25 +27,21 @@ import pyarrow.dataset as pads
 
 from izquvar.config import Settings
 from izquvar.errors import Forbidden, IngestFailed, InvalidInput, NotFound, StoreError
-from izquvar.formats import KINDS
+from izquvar.formats import ALL_TABLES, DAY_COLUMNS, KINDS, REJECTS, stored_schema
 from izquvar.ingest.pipeline import IngestContext, PlannedBatch, pause_for_tests, plan_ingest
 from izquvar.ingest.pseudonym import Pseudonymizer
 from izquvar.ingest.validate import TimeWindow
 from izquvar.store import retention
 from izquvar.store.fsutil import atomic_write_bytes, fsync_dir, write_parquet_durably
 from izquvar.store.layout import (
-    ALL_TABLES,
-    DAY_COLUMNS,
     DERIVED_DIRS,
     INDEX_DIR,
     LOCK_FILE,
     MANIFEST_FILE,
-    REJECTS,
     STAGING_DIR,
     STORE_FILE,
     STORE_FORMAT_VERSION,
     day_of_path,
-    stored_schema,
     table_of_path,
 )
 from izquvar.store.lock import writer_lock

@@ -21,9 +21,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from izquvar.errors import StoreError
+from izquvar.formats import AREA_FIELDS
 from izquvar.ingest.derive import area_index, empty_areas, locate
 from izquvar.store.embedded import EmbeddedStore
-from izquvar.store.layout import AREA_FIELDS, MANIFEST_FILE
+from izquvar.store.layout import MANIFEST_FILE
 from izquvar.store.manifest import load_manifest
 from izquvar.trace.cell_events import CellEvents
 from izquvar.trace.columnar import (
