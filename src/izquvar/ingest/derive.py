@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from izquvar.formats import AREA_FIELDS, STAYS_SCHEMA
+from izquvar.geo.placement import locate
 from izquvar.ingest.columns import dictionary_codes, positions_in
 
 #: Smallest radius within which a stay is matched to a venue: about one building.
@@ -29,37 +30,6 @@ STAY_TIME_MIN = 5.0
 STAY_GAP_MIN = 15.0
 
 _EARTH_RADIUS_M = 6_371_008.8
-_AREA_SCHEMA = pa.schema(list(AREA_FIELDS))
-
-
-def empty_areas(n: int) -> pa.Table:
-    return pa.table({f.name: pa.nulls(n, pa.string()) for f in AREA_FIELDS}, schema=_AREA_SCHEMA)
-
-
-def area_index(ingested_areas: pa.Table | None) -> Any:
-    """The shipped area hierarchy, extended or overridden by areas ingested into the store."""
-    from izquvar.geo.areas import AreaIndex
-
-    index = AreaIndex.default()
-    if ingested_areas is not None and ingested_areas.num_rows:
-        index = index.merged(AreaIndex.from_table(ingested_areas))
-    return index
-
-
-def locate(index: Any, lat: np.ndarray, lon: np.ndarray) -> pa.Table:
-    """Region, district and mahalla of each point (nulls outside or where the position is unknown)."""
-    n = len(lat)
-    known = np.isfinite(lat) & np.isfinite(lon)
-    if n == 0 or not known.any():
-        return empty_areas(n)
-    found = index.locate(lat[known], lon[known])
-    positions = np.full(n, -1, dtype=np.int64)
-    positions[known] = np.arange(int(known.sum()))
-    take = pa.array(positions, mask=~known)
-    return pa.table(
-        {f.name: pc.cast(found.column(f.name), pa.string()).take(take) for f in AREA_FIELDS},
-        schema=_AREA_SCHEMA,
-    )
 
 
 def place_through(

@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 
 from izquvar.errors import IngestFailed, InvalidInput
 from izquvar.formats import DERIVED_FIELDS, KINDS, REJECTS, REJECTS_SCHEMA, STAYS, Kind, stored_schema
+from izquvar.geo.placement import area_index, empty_areas
 from izquvar.ingest import derive
 from izquvar.ingest.coerce import coerce
 from izquvar.ingest.columns import dictionary_codes
@@ -435,14 +436,14 @@ class _Planner:
     def _area_index(self) -> Any:
         """The shipped hierarchy merged with the store's areas; an inconsistent hierarchy fails the ingest."""
         try:
-            return derive.area_index(self._reference_table("areas"))
+            return area_index(self._reference_table("areas"))
         except InvalidInput as exc:
             raise IngestFailed(f"the ingested areas do not form a hierarchy: {exc}") from exc
 
     def _place(self, name: str, table: pa.Table, index: Any) -> pa.Table:
         venues = self._reference_table("venues")
         if index is None:
-            areas = derive.empty_areas(table.num_rows)
+            areas = empty_areas(table.num_rows)
         elif name == "cell":
             towers = self._reference_table("towers")
             areas = derive.place_through(

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from izquvar.errors import NotFound, StoreError
+from izquvar.geo.placement import with_areas
 from izquvar.store.embedded import EmbeddedStore
 from izquvar.store.layout import MANIFEST_FILE
 from izquvar.store.manifest import load_manifest
@@ -36,7 +37,6 @@ from izquvar.trace.persisted import (
     fingerprint,
     generation_dir,
     is_string,
-    with_areas,
 )
 from izquvar.trace.tables import Homes, People, Rosters, Vocabulary
 

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from izquvar.errors import StoreError
 from izquvar.formats import AREA_FIELDS
-from izquvar.ingest.derive import area_index, empty_areas, locate
+from izquvar.geo.placement import area_index, locate_places, with_areas
 from izquvar.store.embedded import EmbeddedStore
 from izquvar.store.layout import MANIFEST_FILE
 from izquvar.store.manifest import load_manifest
@@ -92,7 +92,7 @@ class PersistedTables:
     ) -> PersistedTables:
         """Read the store's person-keyed feeds and arrange them (the slow path: once per generation)."""
         index = area_index(store.table("areas"))
-        venue_areas, tower_areas = _locate(index, venue_rows), _locate(index, tower_rows)
+        venue_areas, tower_areas = locate_places(index, venue_rows), locate_places(index, tower_rows)
         venues = with_areas(venue_rows, venue_areas).set_index("venue_id")
         people_table = store.table("people")
         rosters = store.table("rosters")
@@ -289,22 +289,6 @@ def fingerprint(generation: int, venues: pd.DataFrame, towers: pd.DataFrame, sta
         "n_stays": stays.n_stays,
         "n_stay_persons": stays.n_persons,
     }
-
-
-def _locate(index: Any, frame: pd.DataFrame) -> pa.Table:
-    """The area ids of a table of places (venues, towers)."""
-    if not len(frame):
-        return empty_areas(0)
-    return locate(index, frame["lat"].to_numpy(np.float64), frame["lon"].to_numpy(np.float64))
-
-
-def with_areas(frame: pd.DataFrame, areas: pa.Table) -> pd.DataFrame:
-    """A table of places with the area ids of their points."""
-    if len(frame):
-        return pd.concat([frame.reset_index(drop=True), areas.to_pandas()], axis=1)
-    for name in areas.column_names:
-        frame[name] = pd.Series(dtype=object)
-    return frame
 
 
 def _area_arrays(prefix: str, areas: pa.Table) -> dict[str, npt.NDArray[Any]]:

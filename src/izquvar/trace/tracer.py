@@ -45,7 +45,7 @@ class Tracer:
         sources: Sequence[EvidenceSource] | None = None,
         lang: Lang = "en",
     ) -> None:
-        from izquvar.ingest.derive import area_index
+        from izquvar.geo.placement import area_index
 
         self.store = store
         self.data = data
