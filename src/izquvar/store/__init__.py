@@ -8,9 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from izquvar.config import Settings
+from izquvar.ingest.reports import IngestReport, SourceReport
 from izquvar.store.embedded import EmbeddedStore
 from izquvar.store.protocol import Store
-from izquvar.store.reports import IngestReport, PurgeReport, SourceReport
+from izquvar.store.reports import PurgeReport
 
 
 def open_store(path: str | Path, create: bool = True, settings: Settings | None = None) -> EmbeddedStore:

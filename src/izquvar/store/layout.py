@@ -16,7 +16,6 @@ The ``day`` is not a column inside the files: like Spark's partition discovery, 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 STORE_FORMAT_VERSION = 1
 STORE_FILE = "store.json"
@@ -34,13 +33,6 @@ def partition_dir(table: str, day: dt.date) -> str:
     return f"{table}/day={day.isoformat()}"
 
 
-def day_of_path(relpath: str) -> dt.date | None:
-    """The partition day encoded in a stored file's relative path, if any."""
-    for part in Path(relpath).parts:
-        if part.startswith("day="):
-            return dt.date.fromisoformat(part[4:])
-    return None
-
-
-def table_of_path(relpath: str) -> str:
-    return Path(relpath).parts[0]
+def batch_file(table: str, day: dt.date | None, batch: str) -> str:
+    """Relative path of a batch's file of a table: in its day partition, or (no day) the table's own file."""
+    return f"{partition_dir(table, day)}/{batch}.parquet" if day else f"{table}/{batch}.parquet"
