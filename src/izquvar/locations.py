@@ -20,8 +20,9 @@ import pyarrow as pa
 
 from izquvar.config import Settings
 from izquvar.i18n import parse_lang
+from izquvar.ingest.reports import IngestReport
 from izquvar.store.embedded import EmbeddedStore
-from izquvar.store.reports import IngestReport, PurgeReport
+from izquvar.store.reports import PurgeReport
 from izquvar.trace.result import TraceResult
 from izquvar.trace.tracer import DateLike, Tracer
 

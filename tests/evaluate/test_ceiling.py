@@ -19,9 +19,9 @@ from click.testing import CliRunner
 from izquvar.evaluate.ceiling import ceiling, oracle_bound, oracle_recall
 from izquvar.evaluate.links import daily_links
 from izquvar.evaluate.truth import SimTruth
+from izquvar.formats import stored_schema
 from izquvar.localtime import local_midnight
 from izquvar.simulate.truth import build
-from izquvar.store.layout import stored_schema
 
 DAY0 = dt.date(2026, 3, 2)
 OFFSET = dt.timedelta(hours=5)

@@ -10,8 +10,8 @@ import pytest
 from feedkit import settings
 
 from izquvar import open_store
+from izquvar.formats import ALL_TABLES
 from izquvar.simulate import SimConfig, simulate
-from izquvar.store.layout import ALL_TABLES
 
 
 @pytest.mark.slow

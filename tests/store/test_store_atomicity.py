@@ -33,7 +33,8 @@ from feedkit import (
 )
 
 from izquvar import open_store
-from izquvar.store.layout import ALL_TABLES, LOCK_FILE, MANIFEST_FILE, STORE_FILE
+from izquvar.formats import ALL_TABLES
+from izquvar.store.layout import LOCK_FILE, MANIFEST_FILE, STORE_FILE
 from izquvar.store.manifest import load_manifest
 
 KEY = settings().pseudonym_key.get_secret_value()

@@ -30,9 +30,9 @@ from feedkit import (
 
 from izquvar import open_store
 from izquvar.errors import Forbidden, InvalidInput, NotFound, StoreError
+from izquvar.formats import ALL_TABLES
 from izquvar.ingest.pseudonym import Pseudonymizer
 from izquvar.store import EmbeddedStore, Store
-from izquvar.store.layout import ALL_TABLES
 
 
 def _all_files(root: Path) -> list[Path]:

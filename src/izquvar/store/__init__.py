@@ -5,9 +5,10 @@ tracing on top (:mod:`izquvar.locations`). See docs/store.md for the layout.
 
 from __future__ import annotations
 
+from izquvar.ingest.reports import IngestReport, SourceReport
 from izquvar.store.embedded import EmbeddedStore
 from izquvar.store.protocol import BatchWriter, FeedReader, IndexCache, Pseudonyms, Store
-from izquvar.store.reports import IngestReport, PurgeReport, SourceReport
+from izquvar.store.reports import PurgeReport
 
 __all__ = [
     "BatchWriter",

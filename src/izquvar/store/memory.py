@@ -19,9 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from izquvar.errors import InvalidInput
+from izquvar.formats import ALL_TABLES, DAY_COLUMNS, stored_schema
 from izquvar.ingest.phone import EXPECTED, canonical_one
 from izquvar.ingest.pseudonym import Pseudonymizer
-from izquvar.store.layout import ALL_TABLES, DAY_COLUMNS, stored_schema
 from izquvar.store.protocol import Day, FeedReader
 
 

@@ -26,12 +26,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from izquvar.errors import NotFound, StoreError
+from izquvar.geo.placement import with_areas
 from izquvar.store.protocol import FeedReader, IndexCache
 from izquvar.trace.cell_events import CellEvents
 from izquvar.trace.columnar import CodedStrings, Columns, Grouped, Names, narrow_codes, ranges
 from izquvar.trace.index import FORMAT_VERSION as INDEX_FORMAT
 from izquvar.trace.index import StayIndex, index_seconds
-from izquvar.trace.persisted import PersistedTables, PlaceAreas, fingerprint, with_areas
+from izquvar.trace.persisted import PersistedTables, PlaceAreas, fingerprint
 from izquvar.trace.segments import DayIndexed, SegmentedKind, day_indexed
 from izquvar.trace.tables import Homes, People, Rosters, Vocabulary
 

@@ -23,8 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from izquvar.errors import StoreError
-from izquvar.ingest.derive import area_index, empty_areas, locate
-from izquvar.store.layout import AREA_FIELDS
+from izquvar.formats import AREA_FIELDS
+from izquvar.geo.placement import area_index, locate_places
 from izquvar.store.protocol import FeedReader
 from izquvar.trace.cell_events import CellEvents
 from izquvar.trace.columnar import (
@@ -229,7 +229,7 @@ class PlaceAreas:
     @classmethod
     def build(cls, feeds: FeedReader, venue_rows: pd.DataFrame, tower_rows: pd.DataFrame) -> PlaceAreas:
         index = area_index(feeds.table("areas"))
-        return cls(_locate(index, venue_rows), _locate(index, tower_rows))
+        return cls(locate_places(index, venue_rows), locate_places(index, tower_rows))
 
     @staticmethod
     def fingerprint(feeds: FeedReader) -> dict[str, Any]:
@@ -267,22 +267,6 @@ def fingerprint(feeds: FeedReader, stay_venue_ids: pa.Array[Any]) -> dict[str, A
 
 def _optional_int(value: Any) -> int | None:
     return None if value is None else int(value)
-
-
-def _locate(index: Any, frame: pd.DataFrame) -> pa.Table:
-    """The area ids of a table of places (venues, towers)."""
-    if not len(frame):
-        return empty_areas(0)
-    return locate(index, frame["lat"].to_numpy(np.float64), frame["lon"].to_numpy(np.float64))
-
-
-def with_areas(frame: pd.DataFrame, areas: pa.Table) -> pd.DataFrame:
-    """A table of places with the area ids of their points."""
-    if len(frame):
-        return pd.concat([frame.reset_index(drop=True), areas.to_pandas()], axis=1)
-    for name in areas.column_names:
-        frame[name] = pd.Series(dtype=object)
-    return frame
 
 
 def _area_arrays(prefix: str, areas: pa.Table) -> dict[str, npt.NDArray[Any]]:

@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from izquvar.errors import InvalidInput, NotFound
+from izquvar.geo.placement import area_index
 from izquvar.i18n import LANGS, Lang
-from izquvar.ingest.derive import area_index
 from izquvar.store.protocol import FeedReader, IndexCache, Pseudonyms
 from izquvar.trace.data import TraceData
 from izquvar.trace.disease import COVID19, DiseaseProfile
