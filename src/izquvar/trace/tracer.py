@@ -42,7 +42,8 @@ class Tracer:
     The one way in: ``Tracer(feeds)``, where ``feeds`` is any :class:`~izquvar.store.protocol.FeedReader`.
     ``pseudonyms`` (to accept raw identifiers) and ``cache`` (to keep the indexes between processes) default to
     ``feeds`` itself when it offers them, as a whole store does; pass them to use others, or ``cache=None`` and
-    a reader without one to trace from memory alone.
+    a reader without one to trace from memory alone. ``rules`` (:class:`~izquvar.trace.rules.TracingRules`): every
+    threshold the sources, places and window apply; default: the settings' rules file, else the built-in rules.
     """
 
     def __init__(
@@ -61,6 +62,7 @@ class Tracer:
             rules = rules.model_copy(update={"disease": DiseaseRules.of(profile)})
         #: Every rule this tracer applies (default: the settings' rules file, else the built-in rules).
         self.rules = rules
+        self._rule_parameters = rules.parameters()  # flattened once: every result records them
         self.feeds = feeds
         self.pseudonyms = pseudonyms if pseudonyms is not None else _offered_pseudonyms(feeds)
         self.cache = cache if cache is not None else _offered_cache(feeds)
@@ -180,7 +182,7 @@ class Tracer:
     def parameters(self) -> dict[str, float | int | str | bool]:
         """Every rule (dotted keys, ``gps.query_m``), the disease and the store generation, recorded in every
         result so that a trace can be reproduced."""
-        return {"disease": self.profile.name, **self.rules.parameters(), "store_generation": self.data.generation}
+        return {"disease": self.profile.name, **self._rule_parameters, "store_generation": self.data.generation}
 
 
 @dataclass(frozen=True)
