@@ -109,6 +109,12 @@ def test_unknown_disease_and_missing_file_are_refused(tmp_path: Path) -> None:
         TracingRules.load(tmp_path / "absent.toml")
     with pytest.raises(InvalidInput, match="--disease needs --rules"):
         load_rules(None, "Measles")
+    path.write_text('disease = 3\n[diseases."Measles"]\ndisease = {close_minutes = 5}\n')
+    with pytest.raises(InvalidInput, match=r"rules.toml: disease: Input should be"):
+        TracingRules.load(path, disease="Measles")
+    path.write_text("[diseases]\nMeasles = 3\n")
+    with pytest.raises(InvalidInput, match=r"diseases\.Measles: expected a table"):
+        TracingRules.load(path, disease="Measles")
 
 
 def test_settings_name_the_file_and_the_disease(tmp_path: Path) -> None:

@@ -275,24 +275,31 @@ class TracingRules(_Section):
     def load(cls, path: Path, disease: str | None = None) -> TracingRules:
         """Rules from a TOML or JSON file of partial overrides; ``[diseases."NAME"]`` tables override them again
         when ``disease`` is NAME."""
+        origin = f"tracing rules {path}"
         try:
             text = Path(path).read_text(encoding="utf-8")
             raw: dict[str, Any] = json.loads(text) if Path(path).suffix == ".json" else tomllib.loads(text)
         except (OSError, ValueError) as exc:
-            raise InvalidInput(f"tracing rules {path}: cannot read: {exc}") from exc
+            raise InvalidInput(f"{origin}: cannot read: {exc}") from exc
         if not isinstance(raw, dict):
-            raise InvalidInput(f"tracing rules {path}: expected a table of rules, got {type(raw).__name__}")
+            raise InvalidInput(f"{origin}: expected a table of rules, got {type(raw).__name__}")
         diseases = raw.pop("diseases", {})
         if not isinstance(diseases, dict):
-            raise InvalidInput(f"tracing rules {path}: diseases: expected tables named by disease")
-        if disease is not None:
-            default_name = raw.get("disease", {}).get("name", DiseaseRules().name)
-            if disease not in diseases and disease != default_name:
-                known = ", ".join(sorted({default_name, *diseases}))
-                raise InvalidInput(f"tracing rules {path}: unknown disease {disease!r} (the file has {known})")
-            raw = _merge(raw, diseases.get(disease, {}))
-            raw.setdefault("disease", {})["name"] = disease
-        return cls.from_overrides(raw, origin=f"tracing rules {path}")
+            raise InvalidInput(f"{origin}: diseases: expected tables named by disease")
+        own = cls.from_overrides(raw, origin=origin)  # the file's own rules must hold whatever a disease adds
+        if disease is None:
+            return own
+        if disease not in diseases and disease != own.disease.name:
+            known = ", ".join(sorted({own.disease.name, *diseases}))
+            raise InvalidInput(f"{origin}: unknown disease {disease!r} (the file has {known})")
+        overrides = diseases.get(disease, {})
+        if not isinstance(overrides, dict):
+            raise InvalidInput(f"{origin}: diseases.{disease}: expected a table of rules")
+        merged = _merge(raw, overrides)
+        section = merged.setdefault("disease", {})
+        if isinstance(section, dict):  # anything else is refused by the validation, naming the field
+            merged["disease"] = {**section, "name": disease}
+        return cls.from_overrides(merged, origin=f"{origin} (diseases.{disease})")
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, Any], origin: str = "tracing rules") -> TracingRules:
