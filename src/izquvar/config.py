@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
@@ -27,6 +28,10 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=14, ge=1)
     #: How far in the future a timestamp may lie before it is rejected (device clocks drift).
     clock_skew_minutes: int = Field(default=10, ge=0)
+    #: A TOML or JSON file of tracing-rule overrides (docs/tracing-rules.md); unset: the built-in rules.
+    tracing_rules: Path | None = None
+    #: The disease whose ``[diseases."NAME"]`` overrides in that file apply; unset: the file's own rules.
+    tracing_disease: str | None = None
 
     def pseudonym_key_bytes(self) -> bytes:
         """The pseudonymisation key, refusing the development key in production."""

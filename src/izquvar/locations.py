@@ -24,6 +24,7 @@ from izquvar.ingest.reports import IngestReport
 from izquvar.store.embedded import EmbeddedStore
 from izquvar.store.reports import PurgeReport
 from izquvar.trace.result import TraceResult
+from izquvar.trace.rules import rules_from_settings
 from izquvar.trace.tracer import DateLike, Tracer
 
 
@@ -54,7 +55,7 @@ class LocationStore:
         """The store's tracer, brought up to date with the batches committed since it was last used."""
         with self._lock:
             if self._tracer is None:
-                self._tracer = Tracer(self.store)
+                self._tracer = Tracer(self.store, rules=rules_from_settings(self.settings))
             else:
                 self._tracer.refresh()
             return self._tracer

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from izquvar.localtime import local_midnight
+from izquvar.trace.disease import COVID19
 from izquvar.trace.result import (
     AreaRef,
     CaseRef,
@@ -126,6 +127,8 @@ def result(spec: CaseSpec) -> TraceResult:
 
 class FakeTracer:
     """Answers from prepared specs, as the real tracer would for the same data; unknown persons: NotFound."""
+
+    profile = COVID19
 
     def __init__(self, specs: Sequence[CaseSpec]) -> None:
         self.specs = {s.person: s for s in specs}

@@ -18,6 +18,7 @@ from izquvar.errors import InvalidInput, IzquvarError, NotFound
 from izquvar.outbreak import ConfirmedCase, cases_from_lab, read_cases_file, trace_all
 from izquvar.outbreak.second_degree import second_degree
 from izquvar.outbreak.trace_tables import from_results
+from izquvar.trace.disease import DiseaseProfile
 
 SPECS = [
     CaseSpec("A", 3, visits=[Visit(at(2, 18), at(2, 21), "W1", "wedding_hall")],
@@ -80,6 +81,15 @@ def test_second_degree_traces_each_close_contact_from_exposure_to_quarantine() -
     assert tracer.calls == [("X", _day(2 + 2), _day(4))]
     assert found.to_pylist()[0]["second"] == "Y"
     assert set(found["klass"].to_pylist()) == {"close"}
+
+
+def test_second_degree_opens_the_window_at_exposure_by_the_tracers_disease() -> None:
+    tracer = FakeTracer(SPECS)
+    tables = from_results([tracer.trace("A", _day(3), None), tracer.trace("B", _day(4), None)])
+    tracer.calls.clear()
+    tracer.profile = DiseaseProfile(name="measles", days_before_onset=4)
+    second_degree(tracer, tables["cases"], tables["contacts"])
+    assert tracer.calls == [("X", _day(2 + 4), _day(4))]  # onset 4 days after exposure: the window opens at it
 
 
 class _Lab:

@@ -71,7 +71,7 @@ def test_contacts_are_other_users_symmetric_and_classed_by_the_rules(
         for contact in result.contacts:
             assert contact.person in by_pseudonym and contact.person != result.case.person
             assert contact.sources == ["gps"]
-            assert contact.closest_m is not None and contact.closest_m <= float(tracer.parameters()["gps_query_m"])
+            assert contact.closest_m is not None and contact.closest_m <= float(tracer.parameters()["gps.query_m"])
             assert contact.max_daily_minutes <= contact.minutes <= 5 * 24 * 60
             if contact.klass == "close":
                 assert contact.max_daily_minutes >= 15

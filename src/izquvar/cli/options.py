@@ -21,3 +21,21 @@ def store_option(help_text: str = "Store directory. Env: IZQUVAR_STORE.") -> Cal
         type=click.Path(path_type=Path),
         help=help_text,
     )
+
+
+def rules_options(command: F) -> F:
+    """``--rules FILE`` and ``--disease NAME``, passed as ``rules_path`` and ``disease``: the tracing rules to
+    apply instead of the settings' (``IZQUVAR_TRACING_RULES``), for one disease of the file (docs/tracing-rules.md).
+    Turn them into rules with :func:`izquvar.trace.rules.load_rules`."""
+    command = click.option(
+        "--disease",
+        default=None,
+        help="Apply the rules file's [diseases.NAME] overrides for this disease (needs --rules).",
+    )(command)
+    return click.option(
+        "--rules",
+        "rules_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Tracing rules: a TOML or JSON file of overrides (docs/tracing-rules.md). Default: IZQUVAR_TRACING_RULES.",
+    )(command)

@@ -33,6 +33,7 @@ from izquvar.trace.columnar import CodedStrings, Columns, Grouped, Names, narrow
 from izquvar.trace.index import FORMAT_VERSION as INDEX_FORMAT
 from izquvar.trace.index import StayIndex, index_seconds
 from izquvar.trace.persisted import PersistedTables, PlaceAreas, fingerprint
+from izquvar.trace.rules import DEFAULT_RULES, VenueRules
 from izquvar.trace.segments import DayIndexed, SegmentedKind, day_indexed
 from izquvar.trace.tables import Homes, People, Rosters, Vocabulary
 
@@ -98,7 +99,8 @@ class TraceData:
     subscriber_contact_rank: npt.NDArray[np.int64]
     #: Row of each venue id in :attr:`venues` (a dict lookup per id instead of a pandas reindex per call).
     venue_slot: dict[str, int]
-    #: The venue rules' per-venue figures (``sources.venues``) and the venue's name, ``indoor``, point and areas,
+    #: The venue rules' per-venue figures (``sources.venues``: ``dwell_s``, ``before_payment_s``,
+    #: ``zone_area_m2``, under :attr:`venue_rules`) and the venue's name, ``indoor``, point and areas,
     #: by venue code (what fusion's venue and area references read);
     #: code -1 (the last entry) and codes of ids the venues table lacks give an unknown venue's.
     venue_facts: dict[str, npt.NDArray[Any]]
@@ -116,15 +118,24 @@ class TraceData:
     venue_refs: dict[str, Any] = field(default_factory=dict)
     #: Who was near whom among :attr:`stays` (``trace.engine``); ``None``: the grid engine over :attr:`stays`.
     colocation: ColocationEngine | None = None
+    #: The venue rules :attr:`venue_facts` were computed under (a tracer's ``rules.venues``).
+    venue_rules: VenueRules = DEFAULT_RULES.venues
 
     @classmethod
-    def load(cls, feeds: FeedReader, cache: IndexCache | None = None, previous: TraceData | None = None) -> TraceData:
+    def load(
+        cls,
+        feeds: FeedReader,
+        cache: IndexCache | None = None,
+        previous: TraceData | None = None,
+        venue_rules: VenueRules = DEFAULT_RULES.venues,
+    ) -> TraceData:
         """Everything a trace reads, each part from the files persisted for exactly the partitions it was built
         from when they are there and sound (memory-mapped), else built and persisted (under ``cache``; without
         one, in memory). ``previous``: a load of the same store to reuse the parts of that are still current
         (what a tracer that follows a growing store passes). The stay index is kept per day partition, so an
         ingest of one day rebuilds one day; the per-person tables are rebuilt only when a kind they read
-        changed (a batch of lab results changes none)."""
+        changed (a batch of lab results changes none). ``venue_rules``: the room sizes and dwell times the venue
+        figures are computed under."""
         generation = feeds.generation()
         stay_parts = day_indexed(STAY_SEGMENTS, feeds, cache, previous.stay_parts if previous else None)
         cell_parts = day_indexed(CELL_SEGMENTS, feeds, cache, previous.cell_parts if previous else None)
@@ -151,7 +162,7 @@ class TraceData:
             )
         venues = with_areas(venue_rows, areas.venues).set_index("venue_id")
         towers = with_areas(tower_rows, areas.towers).set_index("cell_id")
-        data = cls.assemble(generation, stays, venues, towers, tables, expect)
+        data = cls.assemble(generation, stays, venues, towers, tables, expect, venue_rules)
         return replace(data, stay_parts=stay_parts, cell_parts=cell_parts, place_areas=areas, place_areas_key=areas_key)
 
     @classmethod
@@ -163,6 +174,7 @@ class TraceData:
         towers: pd.DataFrame,
         tables: PersistedTables,
         tables_key: dict[str, Any] | None = None,
+        venue_rules: VenueRules = DEFAULT_RULES.venues,
     ) -> TraceData:
         """The trace's view of the stay index and the persisted tables, plus what is derived from the small place
         tables (venues, towers) and the stays' codes at every load: their size does not grow with the
@@ -200,7 +212,8 @@ class TraceData:
             subscriber_contact=tables.subscriber_contact,
             subscriber_contact_rank=tables.subscriber_contact_rank,
             venue_slot={str(v): k for k, v in enumerate(venues.index)},
-            venue_facts=_venue_facts(venues, len(tables.venue_ids)),
+            venue_facts=_venue_facts(venues, len(tables.venue_ids), venue_rules),
+            venue_rules=venue_rules,
             tables=tables,
             tables_key=tables_key,
         )
@@ -285,7 +298,7 @@ class TraceData:
         return names
 
 
-def _venue_facts(venues: pd.DataFrame, n_codes: int) -> dict[str, npt.NDArray[Any]]:
+def _venue_facts(venues: pd.DataFrame, n_codes: int, venue_rules: VenueRules) -> dict[str, npt.NDArray[Any]]:
     """Each venue code's figures under the venue rules and its point and areas, computed once; codes past the
     venues table's rows and the appended last entry (code -1) are an unknown venue's."""
     from izquvar.trace.sources import venues as rules
@@ -293,9 +306,11 @@ def _venue_facts(venues: pd.DataFrame, n_codes: int) -> dict[str, npt.NDArray[An
     known = len(venues)
     ids = np.asarray([*venues.index.tolist(), None], dtype=object)
     rows = np.r_[np.arange(known), np.full(n_codes - known + 1, known)]
+    dwell_s = rules.dwell_seconds(venues, ids, venue_rules)
     facts: dict[str, npt.NDArray[Any]] = {
-        "dwell_s": rules.dwell_seconds(venues, ids),
-        "zone_area_m2": rules.zone_area_m2(venues, ids),
+        "dwell_s": dwell_s,
+        "before_payment_s": rules.before_payment_seconds(dwell_s, venue_rules),
+        "zone_area_m2": rules.zone_area_m2(venues, ids, venue_rules),
         "zones": rules.zones_of(venues, ids),
         "category": rules.categories(venues, ids),
         "lat": np.r_[venues["lat"].to_numpy(np.float64), np.nan],

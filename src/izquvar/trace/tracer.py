@@ -22,14 +22,13 @@ from izquvar.geo.placement import area_index
 from izquvar.i18n import LANGS, Lang
 from izquvar.store.protocol import FeedReader, IndexCache, Pseudonyms
 from izquvar.trace.data import TraceData
-from izquvar.trace.disease import COVID19, DiseaseProfile
+from izquvar.trace.disease import DiseaseProfile
 from izquvar.trace.evidence import Case, EvidenceSource, evidence_columns
 from izquvar.trace.fuse import SOURCE_ORDER, FusedContacts, VenueCache, fuse_contacts
 from izquvar.trace.places import case_places
 from izquvar.trace.result import CaseRef, Place, Source, TraceResult, TraceSummary
+from izquvar.trace.rules import DiseaseRules, TracingRules, rules_from_settings
 from izquvar.trace.sources import default_sources
-from izquvar.trace.sources.ble import THRESHOLDS_DB
-from izquvar.trace.sources.gps import QUERY_M
 
 if TYPE_CHECKING:
     from izquvar.trace.engine import ColocationEngine
@@ -43,7 +42,8 @@ class Tracer:
     The one way in: ``Tracer(feeds)``, where ``feeds`` is any :class:`~izquvar.store.protocol.FeedReader`.
     ``pseudonyms`` (to accept raw identifiers) and ``cache`` (to keep the indexes between processes) default to
     ``feeds`` itself when it offers them, as a whole store does; pass them to use others, or ``cache=None`` and
-    a reader without one to trace from memory alone.
+    a reader without one to trace from memory alone. ``rules`` (:class:`~izquvar.trace.rules.TracingRules`): every
+    threshold the sources, places and window apply; default: the settings' rules file, else the built-in rules.
     """
 
     def __init__(
@@ -52,18 +52,25 @@ class Tracer:
         *,
         pseudonyms: Pseudonyms | None = None,
         cache: IndexCache | None = None,
-        profile: DiseaseProfile = COVID19,
+        profile: DiseaseProfile | None = None,
         sources: Sequence[EvidenceSource] | None = None,
         lang: Lang = "en",
+        rules: TracingRules | None = None,
     ) -> None:
+        rules = rules if rules is not None else rules_from_settings()
+        if profile is not None:  # a profile given in code is the disease the rules are recorded with
+            rules = rules.model_copy(update={"disease": DiseaseRules.of(profile)})
+        #: Every rule this tracer applies (default: the settings' rules file, else the built-in rules).
+        self.rules = rules
+        self._rule_parameters = rules.parameters()  # flattened once: every result records them
         self.feeds = feeds
         self.pseudonyms = pseudonyms if pseudonyms is not None else _offered_pseudonyms(feeds)
         self.cache = cache if cache is not None else _offered_cache(feeds)
-        self.profile = profile
-        self.sources = tuple(sources) if sources is not None else default_sources()
+        self.profile = rules.disease.profile()
+        self.sources = tuple(sources) if sources is not None else default_sources(self.rules)
         self.lang = _lang(lang)
         self._lock = threading.Lock()
-        self.data = TraceData.load(feeds, self.cache)
+        self.data = TraceData.load(feeds, self.cache, venue_rules=rules.venues)
         self._areas_version = dict(feeds.partitions("areas"))
         self.areas = area_index(feeds.table("areas"))
         #: Venue references made so far, shared by this tracer's traces (one TraceData load).
@@ -90,7 +97,7 @@ class Tracer:
         with self._lock:
             if self.feeds.generation() == self.data.generation:
                 return False
-            self.data = TraceData.load(self.feeds, self.cache, previous=self.data)
+            self.data = TraceData.load(self.feeds, self.cache, previous=self.data, venue_rules=self.rules.venues)
             areas = dict(self.feeds.partitions("areas"))
             if areas != self._areas_version:
                 self.areas, self._areas_version = area_index(self.feeds.table("areas")), areas
@@ -157,7 +164,7 @@ class Tracer:
         frames = [source.evidence(case, self.data) for source in self.sources]
         evidence = evidence_columns([f for f in frames if len(f)], exclude=pseudonym)
         contacts = fuse_contacts(evidence, case, self.data, language, self.areas, self._venues)
-        places = case_places(case, self.data, language, self.areas)
+        places = case_places(case, self.data, language, self.areas, self.rules)
         used = set(evidence["source"].tolist())
         for place in places:
             used.update(place.sources)
@@ -173,19 +180,9 @@ class Tracer:
         )
 
     def parameters(self) -> dict[str, float | int | str | bool]:
-        """The rules' parameters, recorded in every result so that a trace can be reproduced."""
-        p = self.profile
-        return {
-            "disease": p.name,
-            "days_before_onset": p.days_before_onset,
-            "days_infectious_after_onset": p.days_infectious_after_onset,
-            "close_distance_m": p.close_distance_m,
-            "close_minutes": p.close_minutes,
-            "utc_offset_hours": p.utc_offset_hours,
-            "gps_query_m": QUERY_M,
-            "ble_thresholds_db": ",".join(f"{t:g}" for t in THRESHOLDS_DB),
-            "store_generation": self.data.generation,
-        }
+        """Every rule (dotted keys, ``gps.query_m``), the disease and the store generation, recorded in every
+        result so that a trace can be reproduced."""
+        return {"disease": self.profile.name, **self._rule_parameters, "store_generation": self.data.generation}
 
 
 @dataclass(frozen=True)
