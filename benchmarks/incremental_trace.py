@@ -189,6 +189,29 @@ def _rebuilt(before: dict[str, list[str]], after: dict[str, list[str]]) -> dict[
     }
 
 
+def _time_parts() -> dict[str, float]:
+    """Seconds each load spends in the stay index (``stays_s``) and in the per-person tables when it builds or
+    maps them (``tables_s``), collected by wrapping the loader's two module functions (``trace/data.py``); a
+    name the loader no longer has is left alone, and its figure is then missing."""
+    from izquvar.trace import data as loader
+
+    spent: dict[str, float] = {}
+    for name, label in (("_stay_index", "stays_s"), ("_tables", "tables_s")):
+        original = getattr(loader, name, None)
+        if original is None:
+            continue
+
+        def timed(*args: Any, _original: Any = original, _label: str = label, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                spent[_label] = spent.get(_label, 0.0) + time.perf_counter() - began
+
+        setattr(loader, name, timed)
+    return spent
+
+
 def _digest(result: Any) -> str:
     """The trace result without its elapsed time: equal for equal answers."""
     dumped = result.model_dump(mode="json")
@@ -219,6 +242,7 @@ def _child_after(store_path: Path, files: list[str], case: dict[str, str]) -> di
     old_data = tracer.data
     ingested = _ingest(store, files)
     listing = _index_listing(store_path)
+    parts = _time_parts()
     began = time.perf_counter()
     tracer = store.tracer()
     refresh_s = time.perf_counter() - began
@@ -229,6 +253,8 @@ def _child_after(store_path: Path, files: list[str], case: dict[str, str]) -> di
         **ingested,
         "load_s": load_s,
         "refresh_s": refresh_s,
+        "stays_s": parts.get("stays_s"),
+        "tables_s": parts.get("tables_s"),
         "trace_s": trace_s,
         "first_result_s": refresh_s + trace_s,
         **_rebuilt(listing, _index_listing(store_path)),
@@ -249,10 +275,16 @@ def _child_open(store_path: Path, case: dict[str, str] | None) -> dict[str, Any]
     began = time.perf_counter()
     store = open_store(store_path, create=False)
     listing = _index_listing(store_path)
+    parts = _time_parts()
     loading = time.perf_counter()
     tracer = store.tracer()
     load_s = time.perf_counter() - loading
-    found: dict[str, Any] = {"load_s": load_s, **_rebuilt(listing, _index_listing(store_path))}
+    found: dict[str, Any] = {
+        "load_s": load_s,
+        "stays_s": parts.get("stays_s"),
+        "tables_s": parts.get("tables_s"),
+        **_rebuilt(listing, _index_listing(store_path)),
+    }
     if case is None:
         case = _pick_case(store, tracer)
         found["case"] = case
@@ -388,9 +420,16 @@ def measure(name: str, files: list[str], case: dict[str, str], work: Path) -> di
 
 
 def _built(r: dict[str, Any]) -> str:
+    """Stay segments built (their days) and kept, and whether the per-person tables were built."""
+    tables = "tables " + ("built" if r["tables_built"] else "kept")
+    if not r["segments_kept"]:
+        return f"all {r['segments_built']} built; {tables}"
     days = ",".join(d[5:] for d in r["built_days"])
-    return (f"{r['segments_built']} built{' (' + days + ')' if days else ''}, {r['segments_kept']} kept; "
-            f"tables {'built' if r['tables_built'] else 'kept'}")  # fmt: skip
+    return f"{r['segments_built']} built{' (' + days + ')' if days else ''}, {r['segments_kept']} kept; {tables}"
+
+
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
 
 
 def print_table(report: dict[str, Any]) -> None:
@@ -399,8 +438,8 @@ def print_table(report: dict[str, Any]) -> None:
     print(f"store: {report['sim']} without its last day {meta['last_day']} ({len(meta['layout']['days']) - 1} "
           f"day batches, prepared in {meta['prepare_s']:.0f} s); case {case['person'][:12]}... onset {case['onset']} "
           f"({case['from']})")  # fmt: skip
-    print(f"{'scenario':<28} {'round':>5} {'measure':<12} {'ingest s':>8} {'load s':>7} {'trace ms':>9} "
-          f"{'1st result s':>12} {'peak MiB':>8}  rebuilt")  # fmt: skip
+    print(f"{'scenario':<28} {'round':>5} {'measure':<12} {'ingest s':>8} {'load s':>7} {'stays s':>7} "
+          f"{'tables s':>8} {'trace ms':>9} {'1st result s':>12} {'peak MiB':>8}  stay segments; tables")  # fmt: skip
     for name, scenario in report["scenarios"].items():
         if scenario.get("skipped"):
             print(f"{TITLES[name]:<28} skipped: {scenario['skipped']}")
@@ -409,18 +448,20 @@ def print_table(report: dict[str, Any]) -> None:
         for k, r in enumerate(scenario["rounds"]):
             for measure_name in MEASURES:
                 m = r[measure_name]
-                ingest = r["after"]["ingest_s"] if measure_name == "after" else r["ingest"]["ingest_s"]
+                ingest = {"after": r["after"]["ingest_s"], "new process": r["ingest"]["ingest_s"]}.get(measure_name)
                 load = m["refresh_s"] if measure_name == "after" else m["load_s"]
-                print(f"{'':<28} {k + 1:>5} {measure_name:<12} {ingest if measure_name != 'before' else 0:>8.2f} "
-                      f"{load:>7.2f} {m['trace_s'] * 1000:>9.1f} {m['first_result_s']:>12.3f} "
-                      f"{m['peak_mib']:>8,.0f}  {_built(m)}")  # fmt: skip
+                print(f"{'':<28} {k + 1:>5} {measure_name:<12} {_seconds(ingest):>8} {load:>7.2f} "
+                      f"{_seconds(m['stays_s']):>7} {_seconds(m['tables_s']):>8} {m['trace_s'] * 1000:>9.1f} "
+                      f"{m['first_result_s']:>12.3f} {m['peak_mib']:>8,.0f}  {_built(m)}")  # fmt: skip
             ratio = r["before"]["first_result_s"]
             print(f"{'':<28} {'':>5} {'ratio':<12} before/after {ratio / r['after']['first_result_s']:,.1f}x, "
                   f"before/new process {ratio / r['new process']['first_result_s']:,.1f}x; "
                   f"same result: {r['same_result']}")  # fmt: skip
     print(
-        "load s: refresh() for 'after' (the tracer loaded before the batch), Tracer load for the others; "
-        "1st result s: refresh + trace, or open + load + trace in a new process (imports excluded)"
+        "load s: refresh() for 'after' (the tracer loaded before the batch), the tracer's load for the others, of"
+        " which stays s in the stay index and tables s in the per-person tables (blank: kept from the tracer's"
+        " previous load); 1st result s: refresh + trace, or open + load + trace in a new process (imports"
+        " excluded); ingest s of 'new process': the batch ingested by a process of its own"
     )
 
 
