@@ -1,4 +1,5 @@
-"""Shared fixtures: where ../shared is (skipping cleanly where it is absent), and a PostGIS server (postgres.py).
+"""Shared fixtures: where ../shared is (skipping cleanly where it is absent), a PostgreSQL server, plain or
+with PostGIS (postgres.py), and the service's database on SQLite and PostgreSQL (databases.py).
 
 A test that needs the real data in ../shared takes the ``shared_dir`` fixture. On a user's clone without
 ../shared it skips; ``.ci/run`` sets ``IZQUVAR_REQUIRE_SHARED=1`` and then a missing ../shared is an error.
@@ -11,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from postgres import postgis_dsn  # a fixture every test directory may use
+from databases import database_url, db_session  # fixtures every test directory may use
+from postgres import postgis_dsn, postgres_dsn, postgres_server
 
-__all__ = ["postgis_dsn"]
+__all__ = ["database_url", "db_session", "postgis_dsn", "postgres_dsn", "postgres_server"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

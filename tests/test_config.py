@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from izquvar.config import DEVELOPMENT_PSEUDONYM_KEY, Settings
@@ -40,3 +42,25 @@ def test_retention_must_be_positive(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IZQUVAR_RETENTION_DAYS", "0")
     with pytest.raises(ValueError, match="retention_days"):
         Settings()
+
+
+def test_the_data_home_defaults_to_the_users_data_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    import platformdirs
+
+    monkeypatch.delenv("IZQUVAR_HOME", raising=False)
+    monkeypatch.delenv("IZQUVAR_DATABASE_URL", raising=False)
+    settings = Settings()
+    assert settings.home == Path(platformdirs.user_data_dir("izquvar", appauthor=False))
+    paths = settings.data_paths()
+    assert paths.database == settings.home / "izquvar.db"
+    assert paths.store == settings.home / "store"
+    assert settings.resolved_database_url() == f"sqlite:///{paths.database}"
+
+
+def test_izquvar_home_and_database_url_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("IZQUVAR_HOME", str(tmp_path))
+    monkeypatch.delenv("IZQUVAR_DATABASE_URL", raising=False)
+    assert Settings().data_paths().database == tmp_path / "izquvar.db"
+    assert Settings().resolved_database_url() == f"sqlite:///{tmp_path / 'izquvar.db'}"
+    monkeypatch.setenv("IZQUVAR_DATABASE_URL", "postgresql://izquvar@db/izquvar")
+    assert Settings().resolved_database_url() == "postgresql://izquvar@db/izquvar"

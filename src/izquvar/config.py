@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+import platformdirs
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -14,6 +16,24 @@ from izquvar.errors import Forbidden
 
 #: The development key: fine for simulated data, refused when ``IZQUVAR_ENV=production``.
 DEVELOPMENT_PSEUDONYM_KEY = "izquvar-development-key-not-for-real-data"
+#: The database file's name inside the data home when ``IZQUVAR_DATABASE_URL`` is not set.
+DATABASE_FILE = "izquvar.db"
+#: The location store's directory name inside the data home.
+STORE_DIR = "store"
+
+
+def _default_home() -> Path:
+    """The per-user data directory (``~/.local/share/izquvar`` on Linux), as the platform's conventions place it."""
+    return Path(platformdirs.user_data_dir("izquvar", appauthor=False))
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    """Where izquvar keeps its state under one data home: the database file and the location store."""
+
+    home: Path
+    database: Path
+    store: Path
 
 
 class Settings(BaseSettings):
@@ -28,6 +48,21 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=14, ge=1)
     #: How far in the future a timestamp may lie before it is rejected (device clocks drift).
     clock_skew_minutes: int = Field(default=10, ge=0)
+    #: The data home: the database, the location store, keys and uploads live under it (``IZQUVAR_HOME``).
+    home: Path = Field(default_factory=_default_home)
+    #: A SQLAlchemy database URL (``postgresql://...``); unset means the SQLite file ``HOME/izquvar.db``.
+    database_url: str | None = None
+
+    def data_paths(self) -> DataPaths:
+        """The default places of the database file and the location store under the data home."""
+        home = self.home.expanduser()
+        return DataPaths(home=home, database=home / DATABASE_FILE, store=home / STORE_DIR)
+
+    def resolved_database_url(self) -> str:
+        """``IZQUVAR_DATABASE_URL`` when set, else the SQLite file in the data home."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_paths().database}"
     #: A TOML or JSON file of tracing-rule overrides (docs/tracing-rules.md); unset: the built-in rules.
     tracing_rules: Path | None = None
     #: The disease whose ``[diseases."NAME"]`` overrides in that file apply; unset: the file's own rules.

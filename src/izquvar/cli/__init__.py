@@ -31,9 +31,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from izquvar.cli import demo, evaluate, ingest, simulate, stays, store, trace, trace_all
+    from izquvar.cli import demo, evaluate, import_, ingest, simulate, stays, store, trace, trace_all
 
-    for module in (simulate, ingest, store, stays, trace, trace_all, evaluate, demo):
+    for module in (simulate, ingest, import_, store, stays, trace, trace_all, evaluate, demo):
         module.register(main)
 
 

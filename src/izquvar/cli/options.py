@@ -23,6 +23,20 @@ def store_option(help_text: str = "Store directory. Env: IZQUVAR_STORE.") -> Cal
     )
 
 
+def database_option() -> Callable[[F], F]:
+    """``--database URL`` (or ``IZQUVAR_DATABASE_URL``), passed as ``database_url``; unset means the setting's
+    default, the SQLite file in the data home (``IZQUVAR_HOME``)."""
+    return click.option(
+        "--database",
+        "database_url",
+        default=None,
+        envvar="IZQUVAR_DATABASE_URL",
+        metavar="URL",
+        help="Database URL (sqlite:///FILE or postgresql://...). Env: IZQUVAR_DATABASE_URL. "
+        "Default: izquvar.db in the data home (IZQUVAR_HOME).",
+    )
+
+
 def rules_options(command: F) -> F:
     """``--rules FILE`` and ``--disease NAME``, passed as ``rules_path`` and ``disease``: the tracing rules to
     apply instead of the settings' (``IZQUVAR_TRACING_RULES``), for one disease of the file (docs/tracing-rules.md).

@@ -36,7 +36,7 @@ from izquvar.simulate.epidemic import Epidemic, Exposures, LabRows, NewInfection
 from izquvar.simulate.places import CATEGORY, World, build_world
 from izquvar.simulate.population import Population, build_population
 from izquvar.simulate.schedule import STAY_KINDS, DayBuilder, Habits, Stays, weekday_of
-from izquvar.simulate.sources import ble, card, cell, checkins, gps, lab, registry
+from izquvar.simulate.sources import ble, card, cell, checkins, gps, lab, persons, registry
 from izquvar.simulate.sources.common import dates, take, timestamps
 from izquvar.simulate.stay_positions import StayPositions
 from izquvar.simulate.writer import PartitionedWriter, write_table
@@ -65,6 +65,7 @@ _STREAMS = {
     "ble": 11,
     "towers": 12,
     "epidemic": 13,
+    "registry": 14,
 }
 
 
@@ -112,6 +113,7 @@ class _Simulation:
         self.out = out
         self.clock = Clock(config)
         city = load_tashkent()
+        self.city = city
         rng = _rng(config, "world")
         self.pop = build_population(config, city, rng)
         self.world = build_world(self.pop, city, rng)
@@ -141,6 +143,8 @@ class _Simulation:
         ).astype(np.int64) + 1970
         if cfg.wants("people"):
             w.reference("people", registry.people(self.pop, self.person_id, birth_year))
+            # the identity registry beside the people feed, from a stream of its own (no other byte changes)
+            persons.write_registry(self.out, self.pop, self.city, _rng(cfg, "registry"))
         if cfg.wants("rosters"):
             w.reference("rosters", registry.rosters(self.world, self.person_id))
         if cfg.wants("venues"):

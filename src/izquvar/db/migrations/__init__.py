@@ -1,0 +1,1 @@
+"""Alembic migrations of izquvar's database (run by ``izquvar.db.upgrade``)."""
