@@ -70,7 +70,7 @@ def record(
     ).one_or_none()
     if head is None:
         raise StoreError("the audit trail has no chain head: the database was not migrated by izquvar")
-    seq, prev_hash = head.tuple()
+    seq, prev_hash = head
     entry = AuditRecord(
         seq=seq,
         at=(at or utcnow()).astimezone(dt.UTC),

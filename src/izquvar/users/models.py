@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -88,11 +88,16 @@ class AccessToken(Base):
 
 # -- schemas ------------------------------------------------------------------------------------------------
 
+
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+#: Usernames compare in lower case: "Dilnoza.K" and "dilnoza.k" are one account.
 Username = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, to_lower=True, min_length=2, max_length=USERNAME_LENGTH, pattern=r"^[a-z0-9._-]+$"
-    ),
+    BeforeValidator(_lower),
+    StringConstraints(min_length=2, max_length=USERNAME_LENGTH, pattern=r"^[a-z0-9._-]+$"),
 ]
 Password = Annotated[str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
 

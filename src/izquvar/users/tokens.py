@@ -58,7 +58,7 @@ def user_for(text: str, *, db_session: Session, now: dt.datetime | None = None) 
     ).one_or_none()
     if found is None:
         raise Unauthenticated("the access token is not valid; sign in again")
-    token, user = found.tuple()
+    token, user = found
     if token.revoked_at is not None:
         raise Unauthenticated("the access token was revoked (signed out); sign in again")
     if token.expires_at <= now:
