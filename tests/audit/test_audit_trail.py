@@ -3,10 +3,10 @@ and stays one chain under concurrent writers."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pytest
-from servicekit import add_user
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from izquvar.audit import service
 from izquvar.audit.models import GENESIS_HASH, AuditRecord
 from izquvar.db import make_engine, make_session_factory, session_scope
 from izquvar.users.models import Role
+from servicekit import add_user
 
 pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
@@ -41,7 +42,7 @@ def test_records_are_numbered_and_chained_and_verify(db_session: Session) -> Non
     written = _write(db_session, 5)
     assert [r.seq for r in written] == [1, 2, 3, 4, 5]
     assert written[0].prev_hash == GENESIS_HASH
-    assert all(later.prev_hash == earlier.hash for earlier, later in zip(written, written[1:], strict=False))
+    assert all(later.prev_hash == earlier.hash for earlier, later in itertools.pairwise(written))
     assert written[0].actor_username == "epi" and written[0].actor_role == "epidemiologist"
     db_session.expire_all()  # read back from the database: what is stored is what was hashed
     check = service.verify(db_session=db_session)
