@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from izquvar.config import Settings
+from izquvar.persons import service as persons_service
+from izquvar.persons.models import Person, PersonCreate
+from izquvar.persons.national_id import check_digit
 from izquvar.service import create_app
 from izquvar.users import passwords, service
 from izquvar.users.models import Role, User, UserCreate
@@ -62,3 +66,19 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> dict
     response = client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def pinfl(serial: int, birth: dt.date = dt.date(1985, 8, 15)) -> str:
+    """A valid PINFL of a man born on ``birth`` (``serial`` makes it unique)."""
+    body = f"3{birth:%d%m}{birth.year % 100:02d}262{serial:03d}"
+    return body + str(check_digit(body))
+
+
+def add_person(db_session: Session, serial: int, family_name: str, district_id: str | None = DISTRICT) -> Person:
+    """A committed person living in ``district_id`` (of Tashkent city), or with no address."""
+    fields: dict[str, object] = {"national_id": pinfl(serial), "family_name": family_name, "given_name": "Alisher"}
+    if district_id is not None:
+        fields |= {"region_id": TASHKENT, "district_id": district_id}
+    person = persons_service.create(PersonCreate.model_validate(fields), db_session=db_session)
+    db_session.commit()
+    return person
