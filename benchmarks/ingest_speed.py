@@ -25,8 +25,8 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from izquvar import open_store
 from izquvar.config import Settings
-from izquvar.store import open_store
 
 START_US = 1_772_409_600_000_000  # 2026-03-02T00:00:00Z
 

@@ -32,11 +32,12 @@ from typing import Any
 
 import numpy as np
 
-from izquvar.outbreak import Case, trace_all
-from izquvar.outbreak.tables import TraceTables
+from izquvar import open_store
+from izquvar.outbreak import ConfirmedCase, trace_all
+from izquvar.outbreak.trace_tables import TraceTables
 from izquvar.simulate.config import SimConfig
 from izquvar.simulate.run import simulate
-from izquvar.store import EmbeddedStore, open_store
+from izquvar.store import EmbeddedStore
 from izquvar.trace import tracer as tracer_module
 from izquvar.trace.tracer import Tracer
 
@@ -52,7 +53,7 @@ def _store(args: argparse.Namespace, scratch: Path) -> EmbeddedStore:
     return store
 
 
-def _random_cases(store: EmbeddedStore, n: int, seed: int) -> list[Case]:
+def _random_cases(store: EmbeddedStore, n: int, seed: int) -> list[ConfirmedCase]:
     persons = np.asarray(store.table("people", ["person"]).column("person").to_pylist(), dtype=object)
     if n > len(persons):
         raise SystemExit(f"the store registers {len(persons):,} people; ask for at most that many cases")
@@ -61,7 +62,9 @@ def _random_cases(store: EmbeddedStore, n: int, seed: int) -> list[Case]:
     rng = np.random.default_rng(seed)
     chosen = rng.choice(persons, size=n, replace=False)
     days = rng.integers(2, max((last - first).days, 3), size=n)
-    return [Case(onset=first + dt.timedelta(days=int(d)), person=str(p)) for p, d in zip(chosen, days, strict=True)]
+    return [
+        ConfirmedCase(onset=first + dt.timedelta(days=int(d)), person=str(p)) for p, d in zip(chosen, days, strict=True)
+    ]
 
 
 def main() -> None:
@@ -78,7 +81,7 @@ def main() -> None:
         store = _store(args, Path(scratch))
         cases = _random_cases(store, args.cases, args.seed)
         began = time.perf_counter()
-        tracer = Tracer.from_store(store)
+        tracer = Tracer(store)
         load_s = time.perf_counter() - began
         tracer.trace(cases[0].person, cases[0].onset)  # compile the kernels outside the timing
         cpu_before = _cpu_seconds()
@@ -138,7 +141,7 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _stage_seconds(tracer: Tracer, cases: list[Case]) -> dict[str, list[float]]:
+def _stage_seconds(tracer: Tracer, cases: list[ConfirmedCase]) -> dict[str, list[float]]:
     """Wall clock per case of each stage, on the same cases: ``trace`` (the pydantic result, as one case is
     answered), ``trace_columns`` (as bulk runs trace) and within it ``fuse``, then ``models`` (the pydantic
     contacts built from those columns) and ``flatten`` (the columns into tables, as ``trace_all`` does)."""

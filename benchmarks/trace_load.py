@@ -6,9 +6,10 @@ The store's derived directory ``STORE/index`` is written (the persisted tables a
 copy of a store you do not want touched. Each measurement runs in a fresh Python process, one after the
 other, so that resident memory is the load's own and the two figures share the machine's state of the minute:
 
-* fresh build: ``STORE/index/<generation>/trace`` removed (with ``--with-stays`` the stay index too), then
-  ``Tracer.from_store`` times the reading of the store and the arranging of every table, and writes the files;
-* persisted load: ``Tracer.from_store`` again, which now memory-maps the files.
+* fresh build: the persisted tables ``STORE/index/trace`` removed (with ``--with-stays`` the stay index
+  ``STORE/index/stays`` too), then ``Tracer(store)`` times the reading of the store and the arranging of every
+  table, and writes the files;
+* persisted load: ``Tracer(store)`` again, which now memory-maps the files.
 
 For each: load seconds; resident memory after the load and after tracing ``--cases`` cases (what a query
 process holds once the pages a trace touches are in), as anonymous memory (private: what the machine must
@@ -57,26 +58,27 @@ def _peak_mib() -> float:
 def _random_cases(persons: list[str], data: Any, n: int, seed: int = 1) -> list[Any]:
     """``n`` registered people, each with an onset drawn uniformly from the days with data (any feed), as
     benchmarks/trace_all_speed.py draws them from the days with stays."""
-    from izquvar.outbreak import Case
+    from izquvar.outbreak import ConfirmedCase
 
     rng = np.random.default_rng(seed)
     chosen = rng.choice(np.asarray(persons, dtype=object), size=min(n, len(persons)), replace=False)
     first = (dt.datetime.fromtimestamp(data.data_start_s, dt.UTC) + dt.timedelta(hours=5)).date()
     last = (dt.datetime.fromtimestamp(data.data_end_s, dt.UTC) + dt.timedelta(hours=5)).date()
     days = rng.integers(2, max((last - first).days, 3), size=len(chosen))
-    return [Case(onset=first + dt.timedelta(days=int(d)), person=str(p)) for p, d in zip(chosen, days, strict=True)]
+    return [
+        ConfirmedCase(onset=first + dt.timedelta(days=int(d)), person=str(p)) for p, d in zip(chosen, days, strict=True)
+    ]
 
 
 def _child(store_path: Path, n_cases: int) -> dict[str, Any]:
     """One load and a few traces, measured in this (fresh) process."""
-    from izquvar.store import open_store
-    from izquvar.trace.persisted import generation_dir
+    from izquvar import open_store
     from izquvar.trace.tracer import Tracer
 
     store = open_store(store_path, create=False)
     baseline = _rss_mib()
     began = time.perf_counter()
-    tracer = Tracer.from_store(store)
+    tracer = Tracer(store)
     load_s = time.perf_counter() - began
     after_load = _rss_mib()
     data = tracer.data
@@ -104,7 +106,7 @@ def _child(store_path: Path, n_cases: int) -> dict[str, Any]:
         "registered": int(store.table("people", ["person"]).num_rows),
         "operator_records": len(data.cell_events),
         "stays": data.stays.n_stays,
-        "generation_dir": str(generation_dir(store, data.generation)),
+        "index_dir": str(store.root / "index"),
     }
 
 
@@ -113,6 +115,11 @@ def _run_child(store: Path, n_cases: int) -> dict[str, Any]:
     done = subprocess.run(command, check=True, capture_output=True, text=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def _merged(directory: Path) -> str:
+    """The stay index of every day (the day segments it was merged from are kept beside it)."""
+    return next(p.name for p in sorted(directory.iterdir()) if p.name.startswith("all-"))
 
 
 def _bytes(directory: Path) -> int:
@@ -134,18 +141,18 @@ def main() -> None:
     rounds = []
     for _ in range(args.rounds):
         probe = _run_child(args.store, 0)  # makes sure the files exist, and says where they are
-        generation = Path(probe["generation_dir"])
-        shutil.rmtree(generation / "trace")
+        index = Path(probe["index_dir"])
+        shutil.rmtree(index / "trace")
         if args.with_stays:
-            shutil.rmtree(generation / "stays")
+            shutil.rmtree(index / "stays")
         fresh = _run_child(args.store, args.cases)
         persisted = _run_child(args.store, args.cases)
         if fresh["mapped"] or not persisted["mapped"]:
             raise SystemExit("the fresh run did not build or the second run did not map the files")
         rounds.append({"fresh": fresh, "persisted": persisted})
     last = rounds[-1]["persisted"]
-    generation = Path(last["generation_dir"])
-    tables, stays = _bytes(generation / "trace"), _bytes(generation / "stays")
+    index = Path(last["index_dir"])
+    tables, stays = _bytes(index / "trace"), _bytes(index / "stays" / _merged(index / "stays"))
     report = {
         "rounds": rounds,
         "registered": last["registered"],

@@ -20,11 +20,11 @@ from pathlib import Path
 
 from rich.console import Console
 
+from izquvar import open_store
 from izquvar.cli.evaluate import print_ceiling, print_evaluation
 from izquvar.evaluate import evaluate
 from izquvar.simulate.config import SimConfig
 from izquvar.simulate.run import simulate
-from izquvar.store import open_store
 from izquvar.trace.tracer import Tracer
 
 
@@ -55,7 +55,7 @@ def main() -> None:
             store.ingest([sim_dir], progress=not args.json)
             timings["ingest"] = time.perf_counter() - began
         began = time.perf_counter()
-        tracer = Tracer.from_store(store)
+        tracer = Tracer(store)
         timings["tracer_load"] = time.perf_counter() - began
         result = evaluate(sim_dir, store, tracer, onset=args.onset, progress=not args.json, ceiling=args.ceiling)
         timings["evaluate"] = result.seconds

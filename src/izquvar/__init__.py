@@ -2,7 +2,7 @@
 
 The public Python API:
 
-- ``izquvar.open_store(path)``: the location store (ingest, SQL, info, purge, pseudonyms).
+- ``izquvar.open_store(path)``: the location store (ingest, SQL, info, purge, pseudonyms) and tracing on it.
 - ``izquvar.detect_stays(pings, dist_m=100, time_min=5, gap_min=15)``: stays from GPS pings.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from izquvar.locations import LocationStore, open_store
 from izquvar.mobility.stays import detect_stays
-from izquvar.store import open_store
 
-__all__ = ["__version__", "detect_stays", "open_store"]
+__all__ = ["LocationStore", "__version__", "detect_stays", "open_store"]

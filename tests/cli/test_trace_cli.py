@@ -33,25 +33,23 @@ def cli() -> click.Group:
     return main
 
 
-class _FakeStore:
-    """Stands in for a store so the command can be tested without tracing."""
-
-
 @pytest.fixture
 def traced(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Replace the store and the tracer: the known case traces to the sample, anyone else is NotFound."""
     calls: list[dict[str, Any]] = []
 
-    def fake_trace(
-        store: object, person: str, onset: dt.date, isolation: dt.date | None = None, lang: Lang = "en"
-    ) -> TraceResult:
-        calls.append({"person": person, "onset": onset, "isolation": isolation, "lang": lang})
-        if person != CASE:
-            raise NotFound(f"person {person!r} is not in the store")
-        return sample_trace(lang)
+    class FakeStore:
+        """Stands in for a store so the command can be tested without tracing."""
 
-    monkeypatch.setattr(trace_cli, "open_store", lambda path, create=True: _FakeStore())
-    monkeypatch.setattr(trace_cli, "trace_store", fake_trace)
+        def trace(
+            self, person: str, onset: dt.date, isolation: dt.date | None = None, lang: Lang = "en"
+        ) -> TraceResult:
+            calls.append({"person": person, "onset": onset, "isolation": isolation, "lang": lang})
+            if person != CASE:
+                raise NotFound(f"person {person!r} is not in the store")
+            return sample_trace(lang)
+
+    monkeypatch.setattr(trace_cli, "open_store", lambda path, create=True: FakeStore())
     return calls
 
 

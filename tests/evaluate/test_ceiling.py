@@ -19,9 +19,9 @@ from click.testing import CliRunner
 from izquvar.evaluate.ceiling import ceiling, oracle_bound, oracle_recall
 from izquvar.evaluate.links import daily_links
 from izquvar.evaluate.truth import SimTruth
+from izquvar.formats import stored_schema
 from izquvar.localtime import local_midnight
 from izquvar.simulate.truth import build
-from izquvar.store.layout import stored_schema
 
 DAY0 = dt.date(2026, 3, 2)
 OFFSET = dt.timedelta(hours=5)
@@ -340,8 +340,8 @@ def test_evaluate_cli_adds_the_ceiling(tmp_path: Path, monkeypatch: pytest.Monke
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "outbreak"))
     from outbreak_builders import CaseSpec, FakeTracer, Meeting
 
+    from izquvar import open_store
     from izquvar.cli import evaluate as command
-    from izquvar.store import open_store
     from izquvar.trace import tracer as tracer_module
 
     _write_sim(tmp_path / "sim")
@@ -356,7 +356,7 @@ def test_evaluate_cli_adds_the_ceiling(tmp_path: Path, monkeypatch: pytest.Monke
     store.ingest([tmp_path / "lab.csv", tmp_path / "people.csv", tmp_path / "venues.csv"])
     pc, ph = store.pseudonym("C"), store.pseudonym("H")
     fake = FakeTracer([CaseSpec(pc, 1, meetings=[Meeting(ph, at(0, 18), at(0, 23), source="household")])])
-    monkeypatch.setattr(tracer_module.Tracer, "from_store", classmethod(lambda cls, store, lang="en": fake))
+    monkeypatch.setattr(tracer_module, "Tracer", lambda feeds, **options: fake)
 
     @click.group()
     def cli() -> None:

@@ -146,8 +146,8 @@ def test_truth_reader_keeps_the_day_column_and_gives_interview_dates(tmp_path: P
 
 
 def test_evaluate_cli_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from izquvar import open_store
     from izquvar.cli import evaluate as command
-    from izquvar.store import open_store
     from izquvar.trace import tracer as tracer_module
 
     _write_sim(tmp_path / "sim", ["R1"])
@@ -158,7 +158,7 @@ def test_evaluate_cli_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     store.ingest([tmp_path / "lab.csv"])
     p1 = store.pseudonym("R1")
     fake = FakeTracer([CaseSpec(p1, 3, meetings=[Meeting(store.pseudonym("X1"), at(2, 9), at(2, 10))])])
-    monkeypatch.setattr(tracer_module.Tracer, "from_store", classmethod(lambda cls, store, lang="en": fake))
+    monkeypatch.setattr(tracer_module, "Tracer", lambda feeds, **options: fake)
 
     @click.group()
     def cli() -> None:

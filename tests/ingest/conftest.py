@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from feedkit import settings
 
-from izquvar.store import EmbeddedStore, open_store
+from izquvar import open_store
+from izquvar.store import EmbeddedStore
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Small hand-made feeds for ingest and store tests: a few Tashkent venues, towers, merchants and pings.
 
-Everything is written by the tests themselves (CSV text exactly as given, Parquet typed by formats.py), so
+Everything is written by the tests themselves (CSV text exactly as given, Parquet typed by formats/feeds.py), so
 each test states the rows it relies on.
 """
 

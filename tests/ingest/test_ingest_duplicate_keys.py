@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from izquvar.formats import GPS, LAB
-from izquvar.ingest.pipeline import _first_of_each_key_if_sorted, _Planner
+from izquvar.ingest.duplicates import first_of_each_key, first_of_each_key_if_sorted
 
 _BASE = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 
@@ -45,15 +45,15 @@ def test_first_of_each_key_matches_a_plain_loop(rows: list[tuple[str, int]], sor
     if sort:
         rows = sorted(rows)
     people, minutes = [r[0] for r in rows], [r[1] for r in rows]
-    keep = _Planner._first_of_each_key(_gps(people, minutes), GPS)
+    keep = first_of_each_key(_gps(people, minutes), GPS)
     assert keep.tolist() == _reference(people, minutes)
 
 
 def test_sorted_fast_path_is_taken_for_grouped_rows_and_refused_otherwise() -> None:
     grouped = _gps(["b", "b", "b", "a"], [1, 1, 2, 0])
-    assert _first_of_each_key_if_sorted(grouped, GPS.key).tolist() == [True, False, True, True]
-    assert _first_of_each_key_if_sorted(_gps(["a", "b", "a"], [0, 0, 1]), GPS.key) is None
-    assert _first_of_each_key_if_sorted(_gps(["a", "a"], [3, 2]), GPS.key) is None
+    assert first_of_each_key_if_sorted(grouped, GPS.key).tolist() == [True, False, True, True]
+    assert first_of_each_key_if_sorted(_gps(["a", "b", "a"], [0, 0, 1]), GPS.key) is None
+    assert first_of_each_key_if_sorted(_gps(["a", "a"], [3, 2]), GPS.key) is None
 
 
 def test_date_keys() -> None:
@@ -64,4 +64,4 @@ def test_date_keys() -> None:
             "test": ["PCR", "PCR", "PCR"],
         }
     )
-    assert _Planner._first_of_each_key(table, LAB).tolist() == [True, False, True]
+    assert first_of_each_key(table, LAB).tolist() == [True, False, True]

@@ -1,4 +1,4 @@
-"""docs/data-formats.md is exactly what tools/gen_formats_doc.py makes from formats.py."""
+"""docs/data-formats.md is exactly what tools/gen_formats_doc.py makes from formats/feeds.py."""
 
 from __future__ import annotations
 

@@ -10,9 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 from feedkit import NOW, VENUES, gps_rows, settings, write_kind, write_world
 
+from izquvar import open_store
 from izquvar.errors import IngestFailed, InvalidInput
 from izquvar.ingest.discover import discover
-from izquvar.store import open_store
 
 
 def _sorted(table: pa.Table) -> pa.Table:

@@ -9,9 +9,9 @@ import pyarrow.compute as pc
 import pytest
 from feedkit import settings
 
+from izquvar import open_store
+from izquvar.formats import ALL_TABLES
 from izquvar.simulate import SimConfig, simulate
-from izquvar.store import open_store
-from izquvar.store.layout import ALL_TABLES
 
 
 @pytest.mark.slow

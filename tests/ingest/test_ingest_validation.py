@@ -226,7 +226,7 @@ def test_a_row_with_several_problems_is_reported_once_per_problem(store: Embedde
 
 
 def test_clock_skew_from_settings_allows_slightly_future_times(tmp_path: Path, feeds: Path) -> None:
-    from izquvar.store import open_store
+    from izquvar import open_store
 
     store = open_store(tmp_path / "s", settings=settings(clock_skew_minutes=60))
     soon = iso(NOW + dt.timedelta(minutes=30))

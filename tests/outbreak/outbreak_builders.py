@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from izquvar.localtime import local_midnight
+from izquvar.trace.disease import COVID19
 from izquvar.trace.result import (
     AreaRef,
     CaseRef,
@@ -127,6 +128,8 @@ def result(spec: CaseSpec) -> TraceResult:
 class FakeTracer:
     """Answers from prepared specs, as the real tracer would for the same data; unknown persons: NotFound."""
 
+    profile = COVID19
+
     def __init__(self, specs: Sequence[CaseSpec]) -> None:
         self.specs = {s.person: s for s in specs}
         self.calls: list[tuple[str, dt.date, dt.date | None]] = []
@@ -145,6 +148,6 @@ class FakeTracer:
 
 def from_specs(specs: Sequence[CaseSpec]) -> dict[str, pa.Table]:
     """The flattened tables of the specs' results."""
-    from izquvar.outbreak.tables import from_results
+    from izquvar.outbreak.trace_tables import from_results
 
     return from_results([result(s) for s in specs])

@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 from outbreak_builders import DAY0, CaseSpec, FakeTracer, Meeting, at
 
+from izquvar import open_store
 from izquvar.errors import InvalidInput
-from izquvar.outbreak import Case, trace_all
-from izquvar.outbreak.run import trace_cases
+from izquvar.outbreak import ConfirmedCase, trace_all
+from izquvar.outbreak.trace_all import trace_cases
 from izquvar.outbreak.tracing import batches, trace_in_pool
 from izquvar.simulate import SimConfig, simulate
-from izquvar.store import open_store
 from izquvar.trace.result import TraceResult
 from izquvar.trace.tracer import Tracer
 
@@ -37,7 +37,7 @@ RUN_FIELDS = ("trace_seconds", "seconds", "cases_per_second", "out", "parameters
 
 
 @pytest.fixture(scope="module")
-def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Tracer, list[Case]]:
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Tracer, list[ConfirmedCase]]:
     root = tmp_path_factory.mktemp("sim")
     simulate(SimConfig(people=1_500, days=5, seed=11), root / "sim")
     store = open_store(root / "store", settings=settings())
@@ -45,12 +45,14 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Tracer, list[Ca
     persons = np.asarray(store.table("people", ["person"]).column("person").to_pylist(), dtype=object)
     first = dt.date.fromisoformat(json.loads((root / "sim" / "simulation.json").read_text())["start"][:10])
     rng = np.random.default_rng(11)
-    cases = [Case(first + dt.timedelta(days=int(rng.integers(1, 5))), str(p)) for p in rng.choice(persons, 24)]
+    cases = [ConfirmedCase(first + dt.timedelta(days=int(rng.integers(1, 5))), str(p)) for p in rng.choice(persons, 24)]
     unique = list({c.person: c for c in cases}.values())
-    return Tracer.from_store(store), [*unique, Case(first, "nobody-known")]
+    return Tracer(store), [*unique, ConfirmedCase(first, "nobody-known")]
 
 
-def test_parallel_run_writes_the_serial_runs_files(simulated: tuple[Tracer, list[Case]], tmp_path: Path) -> None:
+def test_parallel_run_writes_the_serial_runs_files(
+    simulated: tuple[Tracer, list[ConfirmedCase]], tmp_path: Path
+) -> None:
     tracer, cases = simulated
     runs = {
         workers: trace_all(tracer, cases, tmp_path / str(workers), DAY0, with_second_degree=True, workers=workers)
@@ -90,7 +92,7 @@ class _Failing(FakeTracer):
 
 
 SPECS = [CaseSpec(p, 3, meetings=[Meeting(f"{p}-contact", at(2, 9), at(2, 10))]) for p in "ABCDEFGH"]
-CASES = [Case(DAY0 + dt.timedelta(days=3), p) for p in "ABCDEFGH"]
+CASES = [ConfirmedCase(DAY0 + dt.timedelta(days=3), p) for p in "ABCDEFGH"]
 
 
 def test_an_error_in_a_worker_is_raised_with_the_case_it_stopped_at() -> None:

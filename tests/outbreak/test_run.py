@@ -15,9 +15,10 @@ from click.testing import CliRunner
 from outbreak_builders import DAY0, CaseSpec, FakeTracer, Meeting, Visit, at
 
 from izquvar.errors import InvalidInput, IzquvarError, NotFound
-from izquvar.outbreak import Case, cases_from_lab, read_cases_file, trace_all
+from izquvar.outbreak import ConfirmedCase, cases_from_lab, read_cases_file, trace_all
 from izquvar.outbreak.second_degree import second_degree
-from izquvar.outbreak.tables import from_results
+from izquvar.outbreak.trace_tables import from_results
+from izquvar.trace.disease import DiseaseProfile
 
 SPECS = [
     CaseSpec("A", 3, visits=[Visit(at(2, 18), at(2, 21), "W1", "wedding_hall")],
@@ -35,7 +36,7 @@ def _day(n: int) -> dt.date:
 
 def test_trace_all_writes_every_table_and_a_summary(tmp_path: Path) -> None:
     tracer = FakeTracer(SPECS)
-    cases = [Case(_day(3), "A"), Case(_day(4), "B"), Case(_day(4), "NOBODY")]
+    cases = [ConfirmedCase(_day(3), "A"), ConfirmedCase(_day(4), "B"), ConfirmedCase(_day(4), "NOBODY")]
     run = trace_all(tracer, cases, tmp_path / "run", as_of=_day(7), with_second_degree=True)
     names = {p.name for p in (tmp_path / "run").iterdir()}
     assert names == {
@@ -61,9 +62,14 @@ def test_trace_all_refuses_a_used_directory_and_duplicate_cases(tmp_path: Path) 
     (tmp_path / "used").mkdir()
     (tmp_path / "used" / "x").write_text("")
     with pytest.raises(InvalidInput, match="not empty"):
-        trace_all(FakeTracer(SPECS), [Case(_day(3), "A")], tmp_path / "used", as_of=_day(7))
+        trace_all(FakeTracer(SPECS), [ConfirmedCase(_day(3), "A")], tmp_path / "used", as_of=_day(7))
     with pytest.raises(InvalidInput, match="more than once"):
-        trace_all(FakeTracer(SPECS), [Case(_day(3), "A"), Case(_day(4), "A")], tmp_path / "new", as_of=_day(7))
+        trace_all(
+            FakeTracer(SPECS),
+            [ConfirmedCase(_day(3), "A"), ConfirmedCase(_day(4), "A")],
+            tmp_path / "new",
+            as_of=_day(7),
+        )
 
 
 def test_second_degree_traces_each_close_contact_from_exposure_to_quarantine() -> None:
@@ -75,6 +81,15 @@ def test_second_degree_traces_each_close_contact_from_exposure_to_quarantine() -
     assert tracer.calls == [("X", _day(2 + 2), _day(4))]
     assert found.to_pylist()[0]["second"] == "Y"
     assert set(found["klass"].to_pylist()) == {"close"}
+
+
+def test_second_degree_opens_the_window_at_exposure_by_the_tracers_disease() -> None:
+    tracer = FakeTracer(SPECS)
+    tables = from_results([tracer.trace("A", _day(3), None), tracer.trace("B", _day(4), None)])
+    tracer.calls.clear()
+    tracer.profile = DiseaseProfile(name="measles", days_before_onset=4)
+    second_degree(tracer, tables["cases"], tables["contacts"])
+    assert tracer.calls == [("X", _day(2 + 4), _day(4))]  # onset 4 days after exposure: the window opens at it
 
 
 class _Lab:
@@ -94,14 +109,14 @@ def test_cases_from_lab_take_each_persons_first_positive_specimen() -> None:
             "result": ["positive", "positive", "positive", "negative", "inconclusive"],
         }
     )
-    assert cases_from_lab(_Lab(lab)) == [Case(_day(3), "p1"), Case(_day(4), "p2")]
+    assert cases_from_lab(_Lab(lab)) == [ConfirmedCase(_day(3), "p1"), ConfirmedCase(_day(4), "p2")]
     assert cases_from_lab(_Lab(lab.slice(3, 2))) == []
 
 
 def test_cases_file_rules(tmp_path: Path) -> None:
     path = tmp_path / "cases.csv"
     path.write_text("person,onset,isolation\nP1,2026-03-05,2026-03-07\nP2,2026-03-04,\nP1,2026-03-03,\n")
-    assert read_cases_file(path) == [Case(_day(1), "P1"), Case(_day(2), "P2")]
+    assert read_cases_file(path) == [ConfirmedCase(_day(1), "P1"), ConfirmedCase(_day(2), "P2")]
     path.write_text("person,onset\nP1,05/03/2026\n")
     with pytest.raises(InvalidInput, match="line 2, field onset"):
         read_cases_file(path)
@@ -127,7 +142,7 @@ def _group() -> click.Group:
 
 
 def test_cli_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from izquvar.store import open_store
+    from izquvar import open_store
     from izquvar.trace import tracer as tracer_module
 
     store = open_store(tmp_path / "store")
@@ -139,7 +154,7 @@ def test_cli_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store.ingest([tmp_path / "lab.csv"])
     pseudonym = store.pseudonym("AAA")
     fake = FakeTracer([CaseSpec(pseudonym, 3, visits=[Visit(at(2, 9), at(2, 10), "V1")])])
-    monkeypatch.setattr(tracer_module.Tracer, "from_store", classmethod(lambda cls, store, lang="en": fake))
+    monkeypatch.setattr(tracer_module, "Tracer", lambda feeds, **options: fake)
     runner = CliRunner()
     out = tmp_path / "run"
     result = runner.invoke(_group(), ["trace-all", "--store", str(tmp_path / "store"), "--out", str(out),

@@ -6,7 +6,7 @@ import datetime as dt
 
 from outbreak_builders import CaseSpec, Meeting, Visit, at, result
 
-from izquvar.outbreak.tables import SCHEMAS, TraceTables
+from izquvar.outbreak.trace_tables import SCHEMAS, TraceTables
 
 SPECS = [
     CaseSpec("A", 3, 6, visits=[Visit(at(2, 9.5), at(2, 11), "V1")], meetings=[Meeting("B", at(2, 10), at(2, 11))]),

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy.orm import Session
 
+from izquvar import open_store
 from izquvar.config import Settings
 from izquvar.geo.transliterate import cyrillic_to_latin, latin_to_cyrillic
 from izquvar.i18n import LANGS
@@ -19,7 +20,6 @@ from izquvar.persons import service
 from izquvar.persons.importer import COLUMNS, import_persons
 from izquvar.simulate import SimConfig, simulate
 from izquvar.simulate.sources import persons as registry_writer
-from izquvar.store import open_store
 
 CITY = SimConfig(people=600, days=2, seed=11, index_cases=5)
 SETTINGS = Settings(pseudonym_key="registry-test-key-of-the-simulated-city")

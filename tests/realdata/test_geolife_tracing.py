@@ -15,8 +15,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from izquvar import open_store
 from izquvar.mobility.geolife import read_geolife
-from izquvar.store import open_store
 from izquvar.trace.result import TraceResult
 from izquvar.trace.tracer import Tracer
 
@@ -37,7 +37,7 @@ def traced(geolife_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     store = open_store(root / "store")
     report = store.ingest([root / "gps-geolife.parquet"])
     assert report.reject_count == 0 and report.derived["stays"] > 100
-    tracer = Tracer.from_store(store)
+    tracer = Tracer(store)
     return {u: tracer.trace(u, ONSET, ISOLATION) for u in USERS}, tracer
 
 
@@ -71,7 +71,7 @@ def test_contacts_are_other_users_symmetric_and_classed_by_the_rules(
         for contact in result.contacts:
             assert contact.person in by_pseudonym and contact.person != result.case.person
             assert contact.sources == ["gps"]
-            assert contact.closest_m is not None and contact.closest_m <= float(tracer.parameters()["gps_query_m"])
+            assert contact.closest_m is not None and contact.closest_m <= float(tracer.parameters()["gps.query_m"])
             assert contact.max_daily_minutes <= contact.minutes <= 5 * 24 * 60
             if contact.klass == "close":
                 assert contact.max_daily_minutes >= 15

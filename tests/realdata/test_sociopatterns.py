@@ -11,9 +11,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from izquvar import open_store
 from izquvar.errors import InvalidInput
 from izquvar.realdata.sociopatterns import FACE_TO_FACE_DB, read_records, to_ble
-from izquvar.store import open_store
 from izquvar.trace.tracer import Tracer
 
 pytestmark = pytest.mark.shared
@@ -51,7 +51,7 @@ def test_minutes_per_contact_equal_the_raw_count(shared_dir: Path, tmp_path: Pat
     store = open_store(tmp_path / "store")
     report = store.ingest([tmp_path / "ble.parquet"])
     assert report.reject_count == 0
-    tracer = Tracer.from_store(store)
+    tracer = Tracer(store)
     last_day = max(feed["time"].to_pylist()).date()
     # the window [local midnight of START, local midnight after last_day + 1) holds every record
     onset, isolation = START + dt.timedelta(days=2), last_day + dt.timedelta(days=2)

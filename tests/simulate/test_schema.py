@@ -1,4 +1,4 @@
-"""Every feed conforms to formats.py: file naming, exact Arrow types, keys, references, ranges and choices."""
+"""Every feed conforms to formats/feeds.py: file naming, exact Arrow types, keys, references, ranges and choices."""
 
 from __future__ import annotations
 

@@ -11,7 +11,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest"))
 
 from feedkit import settings
 
-from izquvar.store import EmbeddedStore, open_store
+from izquvar import open_store
+from izquvar.store import EmbeddedStore
 
 
 @pytest.fixture

@@ -32,14 +32,15 @@ from feedkit import (
     write_world,
 )
 
-from izquvar.store import open_store
-from izquvar.store.layout import ALL_TABLES, LOCK_FILE, MANIFEST_FILE, STORE_FILE
+from izquvar import open_store
+from izquvar.formats import ALL_TABLES
+from izquvar.store.layout import LOCK_FILE, MANIFEST_FILE, STORE_FILE
 from izquvar.store.manifest import load_manifest
 
 KEY = settings().pseudonym_key.get_secret_value()
 SCRIPT = """
 import datetime as dt, sys
-from izquvar.store import open_store
+from izquvar import open_store
 store = open_store(sys.argv[1])
 store.ingest(sys.argv[3:], now=dt.datetime.fromisoformat(sys.argv[2]))
 print("done", flush=True)

@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 from feedkit import NOW, gps_rows, settings, write_kind, write_world
 
+from izquvar import open_store
 from izquvar.cli import main
 from izquvar.cli.store import parse_duration, parse_utc
 from izquvar.errors import InvalidInput
-from izquvar.store import open_store
-from izquvar.store.layout import ALL_TABLES
+from izquvar.formats import ALL_TABLES
 
 ENV = {"IZQUVAR_PSEUDONYM_KEY": settings().pseudonym_key.get_secret_value(), "IZQUVAR_ENV": "development"}
 

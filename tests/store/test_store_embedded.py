@@ -28,10 +28,11 @@ from feedkit import (
     write_world,
 )
 
+from izquvar import open_store
 from izquvar.errors import Forbidden, InvalidInput, NotFound, StoreError
+from izquvar.formats import ALL_TABLES
 from izquvar.ingest.pseudonym import Pseudonymizer
-from izquvar.store import EmbeddedStore, Store, open_store
-from izquvar.store.layout import ALL_TABLES
+from izquvar.store import EmbeddedStore, Store
 
 
 def _all_files(root: Path) -> list[Path]:

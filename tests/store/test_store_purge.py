@@ -12,8 +12,8 @@ import pytest
 from feedkit import DAY1, DAY2, NOW, PHONE_A, PHONE_B, gps_rows, iso, write_csv, write_kind, write_world
 
 from izquvar.errors import InvalidInput
+from izquvar.formats import DAY_COLUMNS, STAYS
 from izquvar.store import EmbeddedStore
-from izquvar.store.layout import DAY_COLUMNS, STAYS
 
 _TS = pa.timestamp("us", tz="UTC")
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.dataset as pads
 
-from izquvar.store import open_store
+from izquvar import open_store
 from izquvar.trace.evidence import EvidenceSource
 from izquvar.trace.tracer import Tracer
 
@@ -88,7 +88,7 @@ def score(
     truth = close_truth(sim)
     truth = truth[truth["case"].isin(set(chosen["person"]))]
     raw = np.unique(np.r_[truth["case"].to_numpy(str), truth["contact"].to_numpy(str), chosen["person"].to_numpy(str)])
-    pseudonym = dict(zip(raw, tracer.store.pseudonyms(raw).to_pylist(), strict=True))
+    pseudonym = dict(zip(raw, tracer.feeds.pseudonyms(raw).to_pylist(), strict=True))
     by_case = truth.groupby("case")
     true_total = predicted_total = hits = 0
     timings: list[float] = []
@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     store = open_store(args.store, create=False)
     began = time.perf_counter()
-    tracer = Tracer.from_store(store)
+    tracer = Tracer(store)
     load_s = time.perf_counter() - began
     report: dict[str, object] = {"load_s": round(load_s, 2)}
     overall, _ = score(tracer, args.sim, args.cases)
@@ -142,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         names = dict.fromkeys(source.name for source in tracer.sources)
         for name in names:  # e.g. "gps" is both stay co-location and home visits
             alone: Sequence[EvidenceSource] = tuple(s for s in tracer.sources if s.name == name)
-            single = Tracer(store, tracer.data, tracer.profile, alone)
+            single = tracer.with_sources(alone)
             report[name] = score(single, args.sim, args.cases)[0].as_dict()
     json.dump(report, sys.stdout, indent=1)
     print()

@@ -3,6 +3,7 @@ per-point reference implementations they replaced: same rows, in the same order.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from types import SimpleNamespace
 
@@ -191,3 +192,34 @@ def test_within_m_decides_as_the_per_point_call() -> None:
     per_point = np.asarray([float(haversine_m(float(a), float(b), *home)) for a, b in zip(lat, lon, strict=True)])
     for radius in (150.0, float(per_point[0]), float(per_point[1]), float(np.nextafter(per_point[2], 0.0))):
         assert within_m(lat, lon, home, radius).tolist() == (per_point <= radius).tolist()
+
+
+def test_operator_records_merged_from_day_segments_equal_one_build() -> None:
+    """A store's operator records indexed a day at a time and merged give the index of all days at once, array
+    for array: each day with subscribers and cells of its own, records in the same second (one cell and
+    several), a day without records."""
+    rng = np.random.default_rng(21)
+    day0 = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    parts = []
+    for day in range(4):
+        n = 0 if day == 2 else 400
+        seconds = rng.integers(0, 86_400 // 600, n) * 600  # on the ten minutes: many records share a second
+        parts.append(
+            pa.table(
+                {
+                    "subscriber": pa.array([f"s{day * 7 + k}" for k in rng.integers(0, 40, n)], pa.string()),
+                    "time": pa.array(
+                        [day0 + dt.timedelta(days=day, seconds=int(s)) for s in seconds], pa.timestamp("us", "UTC")
+                    ),
+                    "cell_id": pa.array([f"434-05-{day}{k:02d}" for k in rng.integers(0, 12, n)], pa.string()),
+                }
+            )
+        )
+    whole = CellEvents.build_parts(parts)
+    merged = CellEvents.merge([CellEvents.build(part) for part in parts])
+    for name in ("cell_ids", "cell_time", "subscriber_code", "by_subscriber", "subscriber_offsets", "name_rank"):
+        assert np.array_equal(getattr(merged, name), getattr(whole, name)), name
+        assert getattr(merged, name).dtype == getattr(whole, name).dtype, name
+    assert merged.subscriber_names.tolist() == whole.subscriber_names.tolist()
+    assert (merged.t0, merged.span) == (whole.t0, whole.span)
+    assert len(CellEvents.merge([])) == 0

@@ -17,15 +17,14 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from izquvar import open_store
 from izquvar.errors import StoreError
 from izquvar.simulate import SimConfig, simulate
-from izquvar.store import EmbeddedStore, open_store
-from izquvar.store.layout import MANIFEST_FILE
-from izquvar.store.manifest import load_manifest
+from izquvar.store import EmbeddedStore
 from izquvar.trace.cell_events import CellEvents
 from izquvar.trace.columnar import CodedStrings, Grouped, Names, load_arrays, narrow_column, save_arrays
-from izquvar.trace.data import TraceData
-from izquvar.trace.persisted import TABLES_DIR, PersistedTables, generation_dir
+from izquvar.trace.data import TraceData, venue_ids_beyond
+from izquvar.trace.persisted import PersistedTables, fingerprint
 from izquvar.trace.tables import Vocabulary
 from izquvar.trace.tracer import Tracer
 
@@ -37,8 +36,6 @@ FEEDS_IGNORED = ("truth", "simulation.json")
 #: Arrays of codes that a load gives as int32 (equal values): all read per element or compared, never summed.
 NARROW_CODES = (
     "tables.homes.household",
-    "tables.stay_person_code",
-    "tables.stay_venue",
     "tables.people.household",
     "tables.people.phone_code",
     "tables.venue_ids.order",
@@ -65,7 +62,10 @@ def store(simulated: tuple[Path, Path], tmp_path: Path) -> EmbeddedStore:
 
 
 def _tables_dir(store: EmbeddedStore) -> Path:
-    return generation_dir(store, load_manifest(store.root / MANIFEST_FILE).generation) / TABLES_DIR
+    """The one directory of persisted tables the store's index cache holds."""
+    found = sorted(p for p in (store.root / "index" / "trace").iterdir() if not p.name.startswith("."))
+    assert len(found) == 1, found
+    return found[0]
 
 
 def _cases(store: EmbeddedStore, n: int = 12) -> list[str]:
@@ -128,35 +128,37 @@ def _assert_same(built: PersistedTables, loaded: PersistedTables) -> None:
 
 
 def test_a_persisted_load_equals_a_fresh_build_array_for_array(store: EmbeddedStore) -> None:
-    first = TraceData.load(store)
+    first = TraceData.load(store, store)
     directory = _tables_dir(store)
     assert (directory / "meta.json").is_file()
-    expect = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
-    expect = {k: expect[k] for k in ("format", "version", "generation", "n_venue_rows", "n_tower_rows", "n_stays",
-                                     "n_stay_persons")}  # fmt: skip
-    built = PersistedTables.build(store, store.table("venues").to_pandas(), store.table("towers").to_pandas(),
-                                  first.stays)  # fmt: skip
-    loaded = PersistedTables.load(directory, expect)
+    venue_rows = store.table("venues").to_pandas()
+    stay_venue_ids = venue_ids_beyond(first.stays, venue_rows)
+    expect = fingerprint(store, stay_venue_ids)
+    assert expect == first.tables_key
+    events = CellEvents.build_parts(day for _, day in store.table_by_day("cell", ["subscriber", "time", "cell_id"]))
+    built = PersistedTables.build(store, venue_rows, stay_venue_ids, events)
+    loaded = PersistedTables.load(directory, expect, first.cell_events)
     _assert_same(built, loaded)
     # the big arrays are memory-mapped, not read
-    assert isinstance(loaded.cell_events.cell_time, np.memmap)
+    assert isinstance(TraceData.load(store, store).cell_events.cell_time, np.memmap)
     assert isinstance(loaded.ble.columns["other"], np.memmap) and loaded.ble.columns["other"].dtype == np.int32
-    assert isinstance(loaded.stay_strings["mahalla_id"].codes, np.memmap)
 
 
 def test_traces_from_the_persisted_tables_equal_the_fresh_ones(store: EmbeddedStore) -> None:
     persons = _cases(store)
-    fresh = Tracer.from_store(store)
+    fresh = Tracer(store)
     assert (_tables_dir(store) / "meta.json").is_file()
-    mapped = Tracer.from_store(store)
+    mapped = Tracer(store)
     assert isinstance(mapped.data.cell_events.cell_time, np.memmap)
     assert not isinstance(fresh.data.cell_events.cell_time, np.memmap)
     assert _traces(fresh, persons) == _traces(mapped, persons)
     assert sum(len(t["contacts"]) for t in _traces(fresh, persons)) > 0
 
 
-def test_a_later_ingest_rebuilds_and_removes_the_stale_generation(store: EmbeddedStore, tmp_path: Path) -> None:
-    TraceData.load(store)
+def test_an_ingest_of_people_rebuilds_the_tables_and_removes_the_stale_ones(
+    store: EmbeddedStore, tmp_path: Path
+) -> None:
+    TraceData.load(store, store)
     old = _tables_dir(store)
     feeds = tmp_path / "more"
     feeds.mkdir()
@@ -164,19 +166,35 @@ def test_a_later_ingest_rebuilds_and_removes_the_stale_generation(store: Embedde
         "person,household,birth_year,sex,phone,home_lat,home_lon\nP-LATE,H-LATE,1990,F,,41.3,69.25\n", encoding="utf-8"
     )
     store.ingest([feeds / "people.csv"])
-    data = TraceData.load(store)
+    data = TraceData.load(store, store)
     new = _tables_dir(store)
-    assert new != old and (new / "meta.json").is_file() and not old.parent.exists()
+    assert new != old and (new / "meta.json").is_file() and not old.exists()
     assert data.knows(store.pseudonym("P-LATE"))
-    assert data.generation == load_manifest(store.root / MANIFEST_FILE).generation
+    assert data.generation == store.generation()
 
 
+def _merged(store: EmbeddedStore, name: str) -> Path:
+    """The kept merge of every day's segment of the index called ``name`` (``cell``, ``stays``)."""
+    found = sorted((store.root / "index" / name).glob("all-*"))
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _first_array(tracer: Tracer, part: str) -> np.ndarray:
+    """One big array of the tables (``tables``) or of the operator records (``cell``), as the tracer holds it."""
+    data = tracer.data
+    column: np.ndarray = data.ble.columns["other"] if part == "tables" else data.cell_events.cell_time
+    return column
+
+
+@pytest.mark.parametrize("part", ["tables", "cell"])
 @pytest.mark.parametrize("damage", ["truncate", "header", "missing", "meta", "other_dtype"])
-def test_damaged_files_are_rebuilt_not_fatal(store: EmbeddedStore, damage: str) -> None:
+def test_damaged_files_are_rebuilt_not_fatal(store: EmbeddedStore, part: str, damage: str) -> None:
     persons = _cases(store, 6)
-    expected = _traces(Tracer.from_store(store), persons)
-    directory = _tables_dir(store)
-    target = directory / "cell_events.cell_time.npy"
+    expected = _traces(Tracer(store), persons)
+    directory = _tables_dir(store) if part == "tables" else _merged(store, "cell")
+    target = directory / ("ble.other.npy" if part == "tables" else "events.cell_time.npy")
+    assert target.is_file()
     if damage == "truncate":
         target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
     elif damage == "header":
@@ -187,11 +205,11 @@ def test_damaged_files_are_rebuilt_not_fatal(store: EmbeddedStore, damage: str) 
         (directory / "meta.json").write_text("{not json", encoding="utf-8")
     else:
         np.save(target, np.zeros(3, dtype=np.float32))
-    tracer = Tracer.from_store(store)
-    assert not isinstance(tracer.data.cell_events.cell_time, np.memmap)  # rebuilt from the store
+    tracer = Tracer(store)
+    assert not isinstance(_first_array(tracer, part), np.memmap)  # rebuilt (the tables from the store)
     assert _traces(tracer, persons) == expected
-    again = Tracer.from_store(store)  # and persisted again, whole
-    assert isinstance(again.data.cell_events.cell_time, np.memmap)
+    again = Tracer(store)  # and kept again, whole
+    assert isinstance(_first_array(again, part), np.memmap)
 
 
 def test_a_read_only_store_still_traces_from_memory(store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -201,15 +219,16 @@ def test_a_read_only_store_still_traces_from_memory(store: EmbeddedStore, monkey
         raise PermissionError("read-only file system")
 
     monkeypatch.setattr("izquvar.trace.persisted.save_arrays", refuse)
+    monkeypatch.setattr("izquvar.trace.cell_events.save_arrays", refuse)
     monkeypatch.setattr("izquvar.trace.index.StayIndex.save", refuse)
-    tracer = Tracer.from_store(store)
+    tracer = Tracer(store)
     assert not (store.root / "index").exists() or not any((store.root / "index").rglob("meta.json"))
     monkeypatch.undo()
-    assert _traces(tracer, persons) == _traces(Tracer.from_store(store), persons)
+    assert _traces(tracer, persons) == _traces(Tracer(store), persons)
 
 
 def test_purge_removes_the_persisted_tables(store: EmbeddedStore) -> None:
-    TraceData.load(store)
+    TraceData.load(store, store)
     assert _tables_dir(store).is_dir()
     store.purge(dt.timedelta(days=1), now=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
     assert not (store.root / "index").exists()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from stay_builders import at, stays_table
 
@@ -203,3 +204,23 @@ def test_no_chunks_build_an_empty_index() -> None:
     index = StayIndex.build_chunks([], carry=("venue_id",))
     assert index.n_stays == 0 and index.n_persons == 0
     assert index.carried is not None and index.carried.column_names == ["venue_id"]
+
+
+def test_merged_day_segments_equal_one_build_of_every_day() -> None:
+    """What a store's per-day stay index merges: segments of disjoint days, each with persons and venues of its
+    own, one of them empty, give the index built from all their rows at once, array for array."""
+    table = _with_mixed_carry(random_table(3000, seed=12))
+    days = pc.cast(pc.cast(table.column("start"), pa.timestamp("us", "UTC")), pa.date32()).to_numpy(
+        zero_copy_only=False
+    )
+    order = np.argsort(days, kind="stable")
+    table, days = table.take(order), days[order]
+    carry = ("venue_id", "area_id", "n_pings")
+    segments = [
+        StayIndex.build(table.filter(pa.array(days == day)), cell_m=20.0, carry=carry) for day in np.unique(days)
+    ]
+    assert len(segments) > 2
+    segments.insert(1, StayIndex.build(table.slice(0, 0), cell_m=20.0, carry=carry))
+    _assert_identical(StayIndex.merge(segments), StayIndex.build(table, cell_m=20.0, carry=carry))
+    with pytest.raises(InvalidInput, match="different cell sizes"):
+        StayIndex.merge([segments[0], StayIndex.build(table.slice(0, 5), cell_m=10.0, carry=carry)])

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from izquvar.outbreak.tables import SCHEMAS, TraceTables
+from izquvar import open_store
+from izquvar.outbreak.trace_tables import SCHEMAS, TraceTables
 from izquvar.simulate import SimConfig, simulate
-from izquvar.store import open_store
 from izquvar.trace.fuse import SOURCE_ORDER
 from izquvar.trace.result import Contact, TraceResult
 from izquvar.trace.tracer import Tracer
@@ -39,7 +39,7 @@ def traced(tmp_path_factory: pytest.TempPathFactory) -> tuple[Tracer, Cases]:
     first = dt.date.fromisoformat(json.loads((root / "sim" / "simulation.json").read_text())["start"][:10])
     rng = np.random.default_rng(5)
     chosen = rng.choice(np.asarray(persons, dtype=object), 30, replace=False)
-    return Tracer.from_store(store), [(str(p), first + dt.timedelta(days=int(rng.integers(1, 5)))) for p in chosen]
+    return Tracer(store), [(str(p), first + dt.timedelta(days=int(rng.integers(1, 5)))) for p in chosen]
 
 
 def _json(result: TraceResult) -> dict[str, Any]:

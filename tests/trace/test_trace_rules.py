@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import jsonschema  # type: ignore[import-untyped]
 import numpy as np
@@ -23,7 +24,7 @@ from izquvar.trace.explain import explanation
 from izquvar.trace.fuse import split_days
 from izquvar.trace.numeric import union_seconds
 from izquvar.trace.result import TraceResult
-from izquvar.trace.tracer import Tracer, trace_store
+from izquvar.trace.tracer import Tracer
 
 UTC = dt.UTC
 
@@ -35,7 +36,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
 
 @pytest.fixture(scope="module")
 def tracer(store: EmbeddedStore) -> Tracer:
-    return Tracer.from_store(store)
+    return Tracer(store)
 
 
 # -- window -------------------------------------------------------------------------------------------------
@@ -209,11 +210,19 @@ def test_places_timeline_fuses_sources(tracer: Tracer) -> None:
     assert all(not (p.sources == ["cell"] and p.start.day == 3) for p in places)
 
 
-def test_store_entry_point_caches_one_tracer_per_generation(store: EmbeddedStore) -> None:
-    first = trace_store(store, world.CASE, world.ONSET, world.ISOLATION, lang="ru")
-    second = trace_store(store, world.CASE, world.ONSET, world.ISOLATION, lang="ru")
+def test_the_store_keeps_one_tracer_and_follows_new_batches(tmp_path: Path) -> None:
+    located = world.build_store(tmp_path)
+    store = located
+    first = located.trace(world.CASE, world.ONSET, world.ISOLATION, lang="ru")
+    tracer = located.tracer()
+    second = located.trace(world.CASE, world.ONSET, world.ISOLATION, lang="ru")
     assert [c.person for c in first.contacts] == [c.person for c in second.contacts]
     assert second.summary.elapsed_ms < 1000
+    late = tmp_path / "people.csv"
+    late.write_text("person,household,birth_year,sex,phone,home_lat,home_lon\nP-LATE,H-LATE,1990,F,,41.3,69.25\n")
+    located.ingest([late])
+    assert located.tracer() is tracer and tracer.data.knows(store.pseudonym("P-LATE"))
+    assert located.trace("P-LATE", world.ONSET).case.person == store.pseudonym("P-LATE")
 
 
 def test_a_membership_block_cut_to_minutes_does_not_qualify() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from izquvar import open_store
 from izquvar.simulate import SimConfig, simulate
-from izquvar.store import open_store
 from izquvar.trace.tracer import Tracer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -27,7 +27,7 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Tracer]:
     simulate(SimConfig(people=5_000, days=7, seed=3), sim)
     store = open_store(root / "store", settings=settings())
     store.ingest(sorted(p for p in sim.iterdir() if p.name not in ("truth", "simulation.json")))
-    return sim, Tracer.from_store(store)
+    return sim, Tracer(store)
 
 
 def test_close_contacts_recall_and_precision_on_a_simulation(simulated: tuple[Path, Tracer]) -> None:
@@ -43,7 +43,7 @@ def test_close_contacts_recall_and_precision_on_a_simulation(simulated: tuple[Pa
 def test_household_alone_finds_the_household_contacts(simulated: tuple[Path, Tracer]) -> None:
     sim, tracer = simulated
     household = [s for s in tracer.sources if s.name == "household"]
-    alone = Tracer(tracer.store, tracer.data, tracer.profile, household)
+    alone = tracer.with_sources(household)
     result, _ = score(alone, sim)
     assert result.precision >= 0.95, result.as_dict()
     assert result.recall >= 0.4, result.as_dict()

@@ -20,7 +20,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
 
 @pytest.fixture(scope="module")
 def tracer(store: EmbeddedStore) -> Tracer:
-    return Tracer.from_store(store)
+    return Tracer(store)
 
 
 @pytest.fixture(scope="module")
@@ -134,19 +134,20 @@ def test_people_with_no_evidence_are_absent_and_ranking_is_by_class_then_risk(
 
 def test_each_source_alone(store: EmbeddedStore, tracer: Tracer) -> None:
     for source in tracer.sources:
-        single = Tracer(store, tracer.data, tracer.profile, (source,))
+        single = tracer.with_sources((source,))
         found = single.trace(world.CASE, world.ONSET, world.ISOLATION)
         assert found.contacts, f"{source.name} alone found nobody"
         assert all(c.sources == [source.name] for c in found.contacts)
 
 
-def test_persisted_index_is_reused_and_rebuilt_when_the_store_changes(store: EmbeddedStore, tmp_path: Path) -> None:
-    generation = Tracer.from_store(store).data.generation
-    built = store.root / "index" / f"{generation}-v1" / "stays" / "meta.json"
-    assert built.is_file()
-    mtime = built.stat().st_mtime_ns
-    Tracer.from_store(store)
-    assert built.stat().st_mtime_ns == mtime
+def test_the_persisted_stay_index_is_kept_per_day_and_reused(store: EmbeddedStore, tmp_path: Path) -> None:
+    Tracer(store)
+    kept = sorted((store.root / "index" / "stays").glob("*/meta.json"))
+    merged = [p for p in kept if p.parent.name.startswith("all-")]
+    assert len(merged) == 1 and len(kept) == 1 + len(store.partitions("stays"))
+    mtimes = {p: p.stat().st_mtime_ns for p in kept}
+    Tracer(store)
+    assert {p: p.stat().st_mtime_ns for p in kept} == mtimes
 
 
 def test_assumed_presence_is_never_put_before_the_data_begin(tracer: Tracer, store: EmbeddedStore) -> None:

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from izquvar.store import EmbeddedStore, open_store
+from izquvar import LocationStore, open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest"))
 
@@ -226,7 +226,7 @@ def write_feeds(directory: Path) -> Path:
     return directory
 
 
-def build_store(tmp: Path) -> EmbeddedStore:
+def build_store(tmp: Path) -> LocationStore:
     feeds = write_feeds(tmp / "feeds")
     store = open_store(tmp / "store", settings=settings())
     store.ingest(sorted(feeds.iterdir()), now=NOW)

@@ -36,12 +36,12 @@ if TYPE_CHECKING:
 @click.option("--lang", default="en", show_default=True, help=f"Report language: {', '.join(LANGS)}.")
 def demo_command(out_dir: Path, people: int, days: int, seed: int, lang: str) -> None:
     """Simulate a small Tashkent outbreak, ingest it, show what was stored and trace its first case."""
+    from izquvar import open_store
     from izquvar.cli.ingest import print_report
     from izquvar.outbreak.cases import cases_from_lab
     from izquvar.report.html import render_html
     from izquvar.report.table import trace_brief
     from izquvar.simulate import SimConfig, simulate
-    from izquvar.store import open_store
 
     language = parse_lang(lang)
     console = Console()

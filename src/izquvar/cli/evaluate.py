@@ -16,11 +16,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from izquvar.cli.options import store_option
+from izquvar import open_store
+from izquvar.cli.options import rules_options, store_option
 from izquvar.evaluate.ceiling import TARGET_PRECISION, Ceiling
+from izquvar.evaluate.evaluation import Evaluation, OnsetMode, evaluate
 from izquvar.evaluate.links import LINKS
-from izquvar.evaluate.run import Evaluation, OnsetMode, evaluate
-from izquvar.store import open_store
 
 
 def register(group: click.Group) -> None:
@@ -39,15 +39,26 @@ def register(group: click.Group) -> None:
               "best recall reachable at precision 0.80, and the true contacts the rules miss.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@rules_options
 def evaluate_command(
-    sim_dir: Path, store_path: Path, onset: OnsetMode, with_ceiling: bool, as_json: bool, progress: bool | None
+    sim_dir: Path,
+    store_path: Path,
+    onset: OnsetMode,
+    with_ceiling: bool,
+    as_json: bool,
+    progress: bool | None,
+    rules_path: Path | None,
+    disease: str | None,
 ) -> None:
     """Score traced close contacts against the simulator's ground truth."""
+    from izquvar.trace.rules import load_rules
     from izquvar.trace.tracer import Tracer
 
     store = open_store(store_path, create=False)
     show_progress = (sys.stderr.isatty() if progress is None else progress) and not as_json
-    result = evaluate(sim_dir, store, Tracer.from_store(store), onset, show_progress, ceiling=with_ceiling)
+    result = evaluate(
+        sim_dir, store, Tracer(store, rules=load_rules(rules_path, disease)), onset, show_progress, ceiling=with_ceiling
+    )
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
     else:

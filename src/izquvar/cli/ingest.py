@@ -14,9 +14,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from izquvar import open_store
 from izquvar.cli.options import store_option
 from izquvar.formats import KINDS
-from izquvar.store import IngestReport, open_store
+from izquvar.store import IngestReport
 
 #: Exit status of an ingest that completed but rejected some rows.
 EXIT_REJECTS = 1

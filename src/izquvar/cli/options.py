@@ -35,3 +35,21 @@ def database_option() -> Callable[[F], F]:
         help="Database URL (sqlite:///FILE or postgresql://...). Env: IZQUVAR_DATABASE_URL. "
         "Default: izquvar.db in the data home (IZQUVAR_HOME).",
     )
+
+
+def rules_options(command: F) -> F:
+    """``--rules FILE`` and ``--disease NAME``, passed as ``rules_path`` and ``disease``: the tracing rules to
+    apply instead of the settings' (``IZQUVAR_TRACING_RULES``), for one disease of the file (docs/tracing-rules.md).
+    Turn them into rules with :func:`izquvar.trace.rules.load_rules`."""
+    command = click.option(
+        "--disease",
+        default=None,
+        help="Apply the rules file's [diseases.NAME] overrides for this disease (needs --rules).",
+    )(command)
+    return click.option(
+        "--rules",
+        "rules_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Tracing rules: a TOML or JSON file of overrides (docs/tracing-rules.md). Default: IZQUVAR_TRACING_RULES.",
+    )(command)

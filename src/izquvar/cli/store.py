@@ -14,10 +14,10 @@ import pyarrow.csv as pcsv
 from rich.console import Console
 from rich.table import Table
 
+from izquvar import open_store
 from izquvar.cli.options import store_option
 from izquvar.config import Settings
 from izquvar.errors import InvalidInput
-from izquvar.store import open_store
 
 _STORE = store_option()
 _DURATION = re.compile(r"^\s*(\d+)\s*([dh])\s*$")

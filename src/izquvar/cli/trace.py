@@ -16,16 +16,17 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from izquvar.cli.options import store_option
+from izquvar import open_store
+from izquvar.cli.options import rules_options, store_option
 from izquvar.errors import InvalidInput
 from izquvar.i18n import LANGS, Lang, parse_lang
 from izquvar.report.geojson import geojson_text
 from izquvar.report.html import render_html
 from izquvar.report.table import trace_renderable, trace_text
-from izquvar.store import open_store
 from izquvar.store.fsutil import atomic_write_bytes
 from izquvar.trace.result import TraceResult
-from izquvar.trace.tracer import trace_store
+from izquvar.trace.rules import load_rules
+from izquvar.trace.tracer import Tracer
 
 FORMATS = ("table", "json", "geojson", "html")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -97,6 +98,7 @@ def write_output(path: Path, content: str) -> None:
     default=None,
     help="Write to this file (atomically) and print its path; default: standard output.",
 )
+@rules_options
 def trace_command(
     person: str,
     store_path: Path,
@@ -105,13 +107,19 @@ def trace_command(
     output_format: str,
     lang: str,
     out: Path | None,
+    rules_path: Path | None,
+    disease: str | None,
 ) -> None:
     """Trace PERSON (a raw identifier or a pseudonym): the places and the contacts in the infectious window."""
     language = parse_lang(lang)
     onset_day = parse_day(onset, "--onset")
     isolation_day = parse_day(isolated, "--isolated") if isolated is not None else None
     store = open_store(store_path, create=False)
-    result = trace_store(store, person, onset_day, isolation_day, lang=language)
+    rules = load_rules(rules_path, disease)
+    if rules is None:
+        result = store.trace(person, onset_day, isolation_day, lang=language)
+    else:
+        result = Tracer(store, rules=rules).trace(person, onset_day, isolation_day, language)
     if out is not None:
         write_output(out, render(result, output_format, language))
         click.echo(str(out))

@@ -16,12 +16,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from izquvar.cli.options import store_option
+from izquvar import open_store
+from izquvar.cli.options import rules_options, store_option
 from izquvar.errors import InvalidInput, NotFound
 from izquvar.i18n import LANGS, Lang
 from izquvar.localtime import UZBEKISTAN_UTC_OFFSET
 from izquvar.outbreak import OutbreakRun, cases_from_lab, read_cases_file, trace_all
-from izquvar.store import open_store
 
 
 def register(group: click.Group) -> None:
@@ -64,6 +64,7 @@ def _identified(path: Path | None) -> list[str]:
               help="Processes tracing at once; default: every core. Outputs do not depend on it.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@rules_options
 def trace_all_command(
     store_path: Path,
     cases_path: Path | None,
@@ -75,8 +76,11 @@ def trace_all_command(
     workers: int | None,
     as_json: bool,
     progress: bool | None,
+    rules_path: Path | None,
+    disease: str | None,
 ) -> None:
     """Trace every confirmed case; write contacts, chains, clusters and exposure sites."""
+    from izquvar.trace.rules import load_rules
     from izquvar.trace.tracer import Tracer
 
     store = open_store(store_path, create=False)
@@ -88,7 +92,7 @@ def trace_all_command(
     identified = _identified(identified_path)
     target = out if out is not None else store.root / "outbreak" / now.strftime("%Y%m%dT%H%M%SZ")
     show_progress = (sys.stderr.isatty() if progress is None else progress) and not as_json
-    tracer = Tracer.from_store(store, lang=lang)
+    tracer = Tracer(store, lang=lang, rules=load_rules(rules_path, disease))
     run = trace_all(tracer, cases, target, publication, identified, second_degree, show_progress, lang, workers)
     if as_json:
         click.echo(json.dumps(run.to_json(), indent=2))

@@ -3,7 +3,7 @@ and how often the true infector is found. Definitions: :mod:`izquvar.evaluate.me
 
 from __future__ import annotations
 
-from izquvar.evaluate.run import Evaluation, evaluate
+from izquvar.evaluate.evaluation import Evaluation, evaluate
 from izquvar.evaluate.truth import SimTruth
 
 __all__ = ["Evaluation", "SimTruth", "evaluate"]

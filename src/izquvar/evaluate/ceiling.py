@@ -42,7 +42,7 @@ import pyarrow.compute as pc
 from izquvar.evaluate.links import LINKS, FeedStore, connect, daily_links, local_day_range
 from izquvar.evaluate.truth import SimTruth
 from izquvar.localtime import local_midnight
-from izquvar.trace.sources.ble import THRESHOLDS_DB
+from izquvar.trace.rules import DEFAULT_RULES
 
 #: Precisions at which the oracle's recall is reported; the issue's target is 0.80.
 PRECISIONS: tuple[float, ...] = (0.9, 0.8, 0.7, 0.5)
@@ -442,7 +442,9 @@ def fine_signatures(pairs: pd.DataFrame) -> npt.NDArray[np.object_]:
     minutes = ["<15", "15-60", "60+"]
     ble_bucket = pd.Series(
         np.asarray(["immediate", "near", "medium", "other"], dtype=object)[
-            np.searchsorted(np.asarray(THRESHOLDS_DB), pairs["ble_db"].fillna(255.0).to_numpy(), side="left")
+            np.searchsorted(
+                np.asarray(DEFAULT_RULES.ble.thresholds_db), pairs["ble_db"].fillna(255.0).to_numpy(), side="left"
+            )
         ],
         index=pairs.index,
     )

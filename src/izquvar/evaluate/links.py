@@ -35,10 +35,12 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from izquvar.trace.sources.ble import THRESHOLDS_DB, WEIGHTS
-from izquvar.trace.sources.venues import DWELL_MINUTES, SHARE_BEFORE_PAYMENT
+from izquvar.trace.rules import DEFAULT_RULES
 
 #: Link types from the most to the least telling of closeness: the order "strongest link" uses.
+#: The tracer's built-in Bluetooth buckets and venue dwells, which the bluetooth, check-in and card links mirror.
+_BLE_RULES, _VENUES = DEFAULT_RULES.ble, DEFAULT_RULES.venues
+_BEFORE_PAYMENT = _VENUES.share_before_payment
 LINKS: tuple[str, ...] = ("household", "roster", "bluetooth", "gps", "visit", "checkins", "card", "venue", "cell")
 GPS_RADIUS_M = 50.0
 #: GPS "within 10 m": as near as two stay centroids can be told apart (indoor σ ~25 m over dozens of pings).
@@ -169,7 +171,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, offset_s: int) -> None:
     max_lat = float(lats[0]) if lats and lats[0] is not None else 0.0
     lat_step = VISIT_RADIUS_M / _M_PER_DEG_LAT * 1.01
     lon_step = lat_step / max(math.cos(math.radians(min(max_lat, 85.0))), 0.05)
-    dwell = ", ".join(f"('{k}', {v * 60.0})" for k, v in DWELL_MINUTES.items())
+    dwell = ", ".join(f"('{k}', {v * 60.0})" for k, v in _VENUES.dwell_minutes.items())
     statements = [
         f"CREATE TEMP TABLE params AS SELECT {offset_s}::BIGINT AS off, {lat_step} AS lat_step, {lon_step} AS lon_step",
         """CREATE TEMP TABLE case_days AS
@@ -202,8 +204,8 @@ def _prepare(con: duckdb.DuckDBPyConnection, offset_s: int) -> None:
            LEFT JOIN dwell d ON d.category = v.category
            UNION ALL
            SELECT c.card_holder, c.venue_id,
-                  epoch(c.time)::BIGINT - round(coalesce(d.dwell_s, 3600) * {SHARE_BEFORE_PAYMENT})::BIGINT,
-                  epoch(c.time)::BIGINT + round(coalesce(d.dwell_s, 3600) * (1 - {SHARE_BEFORE_PAYMENT}))::BIGINT,
+                  epoch(c.time)::BIGINT - round(coalesce(d.dwell_s, 3600) * {_BEFORE_PAYMENT})::BIGINT,
+                  epoch(c.time)::BIGINT + round(coalesce(d.dwell_s, 3600) * (1 - {_BEFORE_PAYMENT}))::BIGINT,
                   'card'
            FROM card_raw c LEFT JOIN venues v ON v.venue_id = c.venue_id
            LEFT JOIN dwell d ON d.category = v.category WHERE c.venue_id IS NOT NULL""",
@@ -250,8 +252,8 @@ WITH sides AS (
   SELECT person_b, person_a, epoch(time)::BIGINT, duration_s, attenuation_db FROM ble_raw
 )
 SELECT w."case", b.other AS contact, (b.t + p.off) // 86400 AS day, 'bluetooth' AS link,
-       b.duration_s / 60.0 * CASE WHEN b.attenuation_db <= {THRESHOLDS_DB[0]} THEN {WEIGHTS[0]}
-                                  WHEN b.attenuation_db <= {THRESHOLDS_DB[1]} THEN {WEIGHTS[1]}
+       b.duration_s / 60.0 * CASE WHEN b.attenuation_db <= {_BLE_RULES.thresholds_db[0]} THEN {_BLE_RULES.weights[0]}
+                                  WHEN b.attenuation_db <= {_BLE_RULES.thresholds_db[1]} THEN {_BLE_RULES.weights[1]}
                                   ELSE 0 END AS v1,
        b.duration_s / 60.0 AS v2, b.attenuation_db AS v3, NULL::VARCHAR AS label
 FROM sides b JOIN spans w ON b.person = w."case" AND b.t >= w.lo_s AND b.t < w.hi_s, params p

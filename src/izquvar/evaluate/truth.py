@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -19,10 +19,7 @@ import pyarrow.dataset as pads
 
 from izquvar.errors import InvalidInput, NotFound
 from izquvar.simulate.truth import SCHEMAS
-
-
-class Pseudonymiser(Protocol):
-    def pseudonyms(self, raw_ids: Any) -> pa.Array[Any]: ...
+from izquvar.store.protocol import Pseudonyms
 
 
 @dataclass(frozen=True)
@@ -64,7 +61,7 @@ class SimTruth:
             start=start,
         )
 
-    def pseudonymised(self, store: Pseudonymiser) -> SimTruth:
+    def pseudonymised(self, store: Pseudonyms) -> SimTruth:
         """The same truth with every person column replaced by the store's pseudonym."""
 
         def swap(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:
@@ -96,7 +93,7 @@ class SimTruth:
         }
 
 
-def read_truth_stays(sim_dir: Path, store: Pseudonymiser, persons: pa.Array[Any] | None = None) -> pa.Table:
+def read_truth_stays(sim_dir: Path, store: Pseudonyms, persons: pa.Array[Any] | None = None) -> pa.Table:
     """``truth/stays`` (person, venue, zone, start, end, kind) with persons as store pseudonyms: where everyone
     really was. ``persons`` (pseudonyms) keeps only their stays. Each distinct raw identifier is hashed once."""
     sim_dir = Path(sim_dir)

@@ -36,3 +36,10 @@ def positions_in(values: pa.Array[Any] | pa.ChunkedArray[Any], value_set: pa.Arr
     found: Any = pc.index_in(as_chunked(values), value_set=value_set)
     parts = list(found.chunks) or [pa.array([], type=pa.int32())]
     return pa.concat_arrays(parts)
+
+
+def keep_rows(table: pa.Table, mask: np.ndarray) -> pa.Table:
+    """The rows where ``mask`` is true; no copy when it is true everywhere (the common case)."""
+    if mask.all():
+        return table
+    return table.filter(pa.array(mask))

@@ -11,6 +11,9 @@ building (:data:`MIN_VENUE_RADIUS_M`).
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import numba
@@ -18,8 +21,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from izquvar.formats import AREA_FIELDS, STAYS, STAYS_SCHEMA, stored_schema
+from izquvar.geo.placement import empty_areas, locate
+from izquvar.ingest.batch import TableReader
 from izquvar.ingest.columns import dictionary_codes, positions_in
-from izquvar.store.layout import AREA_FIELDS, STAYS_SCHEMA
+from izquvar.ingest.partition import days_of
+
+#: A reference table as it will be after the batch, by name (``venues``, ``towers``, ``merchants``).
+References = Callable[[str], pa.Table]
 
 #: Smallest radius within which a stay is matched to a venue: about one building.
 MIN_VENUE_RADIUS_M = 50.0
@@ -29,36 +38,45 @@ STAY_TIME_MIN = 5.0
 STAY_GAP_MIN = 15.0
 
 _EARTH_RADIUS_M = 6_371_008.8
-_AREA_SCHEMA = pa.schema(list(AREA_FIELDS))
 
 
-def empty_areas(n: int) -> pa.Table:
-    return pa.table({f.name: pa.nulls(n, pa.string()) for f in AREA_FIELDS}, schema=_AREA_SCHEMA)
+def place_records(name: str, table: pa.Table, index: Any, references: References) -> pa.Table:
+    """The stored form of a batch's operator records, payments or check-ins: their areas (``index`` ``None``:
+    null areas) and, for payments, the merchant's venue."""
+    venues = references("venues")
+    if index is None:
+        areas = empty_areas(table.num_rows)
+    elif name == "cell":
+        towers = references("towers")
+        areas = place_through(
+            index,
+            table["cell_id"],
+            towers["cell_id"].combine_chunks(),
+            towers["lat"].combine_chunks(),
+            towers["lon"].combine_chunks(),
+        )
+    else:
+        venue_ids = table["venue_id"] if name == "checkins" else _venue_of_merchant(table, references)
+        areas = place_through(
+            index,
+            venue_ids,
+            venues["venue_id"].combine_chunks(),
+            venues["lat"].combine_chunks(),
+            venues["lon"].combine_chunks(),
+        )
+    if name == "card":
+        table = table.append_column("venue_id", _venue_of_merchant(table, references))
+    for area in areas.schema:
+        table = table.append_column(area, areas[area.name])
+    return table.cast(stored_schema(name))
 
 
-def area_index(ingested_areas: pa.Table | None) -> Any:
-    """The shipped area hierarchy, extended or overridden by areas ingested into the store."""
-    from izquvar.geo.areas import AreaIndex
-
-    index = AreaIndex.default()
-    if ingested_areas is not None and ingested_areas.num_rows:
-        index = index.merged(AreaIndex.from_table(ingested_areas))
-    return index
-
-
-def locate(index: Any, lat: np.ndarray, lon: np.ndarray) -> pa.Table:
-    """Region, district and mahalla of each point (nulls outside or where the position is unknown)."""
-    n = len(lat)
-    known = np.isfinite(lat) & np.isfinite(lon)
-    if n == 0 or not known.any():
-        return empty_areas(n)
-    found = index.locate(lat[known], lon[known])
-    positions = np.full(n, -1, dtype=np.int64)
-    positions[known] = np.arange(int(known.sum()))
-    take = pa.array(positions, mask=~known)
-    return pa.table(
-        {f.name: pc.cast(found.column(f.name), pa.string()).take(take) for f in AREA_FIELDS},
-        schema=_AREA_SCHEMA,
+def _venue_of_merchant(table: pa.Table, references: References) -> pa.Array[Any]:
+    merchants = references("merchants")
+    return map_through(
+        table["merchant_id"],
+        merchants["merchant_id"].combine_chunks(),
+        merchants["venue_id"].combine_chunks(),
     )
 
 
@@ -188,6 +206,40 @@ def derive_stays(pings: pa.Table, venues: pa.Table, index: Any) -> pa.Table:
         **{f.name: areas[f.name] for f in AREA_FIELDS},
     }
     return pa.table({f.name: pc.cast(columns[f.name], f.type) for f in STAYS_SCHEMA}, schema=STAYS_SCHEMA)
+
+
+def recompute_stays(
+    new_pings: pa.Table,
+    ping_days: np.ndarray,
+    read: TableReader,
+    stored_stay_days: AbstractSet[dt.date | None],
+    venues: pa.Table,
+    index: Any,
+) -> tuple[pa.Table, set[dt.date], int]:
+    """The stays of the people who got pings, recomputed over the touched days ±1 (read ±2) so that a stay across
+    midnight is one stay, merged with the other people's stored stays of those days.
+
+    Gives the stays of every replaced day, the stored days they replace, and how many stays were recomputed.
+    """
+    touched = set(np.unique(ping_days).tolist())
+    one = dt.timedelta(days=1)
+    replace_days = {d + k * one for d in touched for k in (-1, 0, 1)}
+    read_days = {d + k * one for d in replace_days for k in (-1, 0, 1)}
+    people = pc.unique(new_pings["person"])
+    stored = read("gps", ["person", "time", "lat", "lon", "accuracy_m"], read_days)
+    stored = stored.filter(pc.is_in(stored["person"], value_set=people))
+    pings = pa.concat_tables([stored.cast(new_pings.schema), new_pings])
+    stays = derive_stays(pings, venues, index)
+    stays = stays.filter(
+        pc.is_in(days_of(stays["start"], arrow=True), value_set=pa.array(sorted(replace_days), pa.date32()))
+    )
+    old_days = {d for d in stored_stay_days if d is not None and d in replace_days}
+    kept = [
+        t.filter(pc.invert(pc.is_in(t["person"], value_set=people)))
+        for t in (read(STAYS, None, {day}) for day in sorted(old_days))
+    ]
+    combined = pa.concat_tables([*kept, stays]) if kept else stays
+    return combined, old_days, stays.num_rows
 
 
 def _stay_accuracy(pings: pa.Table, stays: pa.Table) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 A directory is walked: every file whose name (relative to that directory) names a kind is a feed; the
 simulator's ground truth (``truth/``) and ``simulation.json`` are not feeds and are skipped quietly, like
-hidden files and any izquvar store found inside. Reference kinds come first, in dependency order (venues
+hidden files and any izquvar store found inside (a directory holding the store's marker file, which the
+store passes in). Reference kinds come first, in dependency order (venues
 before the merchants that point at them), so events can be checked against the places and people of the
 same ingest.
 """
@@ -15,7 +16,6 @@ from pathlib import Path
 
 from izquvar.errors import IngestFailed, InvalidInput
 from izquvar.formats import KINDS, SUFFIXES, Kind, kind_from_path
-from izquvar.store.layout import STORE_FILE
 
 #: Reference kinds first, each after the kinds it refers to; then events.
 INGEST_ORDER: tuple[str, ...] = (
@@ -46,8 +46,11 @@ class FeedFile:
     kind: Kind
 
 
-def discover(paths: Iterable[str | Path], kind: str | None = None) -> list[FeedFile]:
-    """The feed files under ``paths``, reference kinds first; ``kind`` forces the kind of all of them."""
+def discover(
+    paths: Iterable[str | Path], kind: str | None = None, *, store_marker: str | None = None
+) -> list[FeedFile]:
+    """The feed files under ``paths``, reference kinds first; ``kind`` forces the kind of all of them. A walked
+    directory holding a file named ``store_marker`` is a store: its files are not feeds."""
     forced = _forced_kind(kind)
     found: dict[Path, FeedFile] = {}
     for given in paths:
@@ -55,7 +58,7 @@ def discover(paths: Iterable[str | Path], kind: str | None = None) -> list[FeedF
         if not path.exists():
             raise IngestFailed(f"{path}: no such file or directory; nothing was ingested.")
         if path.is_dir():
-            for feed in _walk(path, forced):
+            for feed in _walk(path, forced, store_marker):
                 found.setdefault(feed.path.resolve(), feed)
         else:
             found.setdefault(path.resolve(), FeedFile(path, forced or kind_from_path(path)))
@@ -71,9 +74,9 @@ def _forced_kind(kind: str | None) -> Kind | None:
     return KINDS[kind]
 
 
-def _walk(root: Path, forced: Kind | None) -> list[FeedFile]:
+def _walk(root: Path, forced: Kind | None, store_marker: str | None) -> list[FeedFile]:
     feeds = []
-    stores = [p.parent for p in root.rglob(STORE_FILE)]
+    stores = [p.parent for p in root.rglob(store_marker)] if store_marker else []
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
         if not path.is_file() or any(p.startswith(".") or p in NOT_FEEDS for p in relative.parts):

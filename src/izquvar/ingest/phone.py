@@ -17,6 +17,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from izquvar.formats import Kind
+from izquvar.ingest.problems import ProblemSet, Reason
+
 #: Uzbekistan's country calling code and the length of its national significant numbers.
 COUNTRY_CODE = "998"
 NATIONAL_DIGITS = 9
@@ -57,3 +60,17 @@ def canonical_one(value: str) -> str | None:
     """:func:`canonical_msisdn` of one value (``None`` when it is not a phone number)."""
     canonical, bad = _canonical(pa.array([value], pa.string()))
     return None if bad[0] else str(canonical[0].as_py())
+
+
+def canonical_phone_columns(table: pa.Table, kind: Kind, problems: ProblemSet) -> pa.Table:
+    """Phone columns in their canonical MSISDN form, so that one phone written two ways hashes to one pseudonym;
+    a value that is not a phone number is a problem (its text is not kept in the rejects: it may be a real number
+    mistyped)."""
+    for column in kind.columns:
+        if not column.phone_number:
+            continue
+        position = table.schema.get_field_index(column.name)
+        canonical, bad = canonical_msisdn(table.column(position))
+        problems.add(bad, column.name, Reason.NOT_A_PHONE_NUMBER, f"not {EXPECTED}", None)
+        table = table.set_column(position, table.schema.field(position), canonical)
+    return table

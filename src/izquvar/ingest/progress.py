@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
-from izquvar.ingest.pipeline import ProgressHook
+from izquvar.ingest.batch import ProgressHook
 
 
 @contextmanager

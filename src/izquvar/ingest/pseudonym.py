@@ -17,6 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from izquvar.formats import Kind
+
 #: Hex characters kept of the 64-character HMAC: 128 bits, collision-free for any population.
 PSEUDONYM_HEX_CHARS = 32
 
@@ -55,3 +57,11 @@ class Pseudonymizer:
         dictionary = encoded.dictionary.to_pylist()
         hashed = pa.array([self.one(v) for v in dictionary], type=pa.string())
         return cast("pa.Array[Any]", hashed.take(encoded.indices))
+
+
+def pseudonymise_columns(table: pa.Table, kind: Kind, pseudonymizer: Pseudonymizer) -> pa.Table:
+    """``table`` with every person column of ``kind`` replaced by its pseudonyms."""
+    for name in kind.person_columns:
+        position = table.schema.get_field_index(name)
+        table = table.set_column(position, table.schema.field(position), pseudonymizer.many(table.column(name)))
+    return table

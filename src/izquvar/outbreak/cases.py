@@ -1,6 +1,6 @@
 """Confirmed cases: who to trace, from when.
 
-Two sources, one shape (:class:`Case`):
+Two sources, one shape (:class:`ConfirmedCase`):
 
 * the store's lab results: every person with a positive result is a confirmed case; their *first* positive
   specimen date stands in for the onset, because lab feeds carry no symptom onset (an investigator who learns
@@ -25,7 +25,7 @@ from izquvar.outbreak._arrow import values, where
 
 
 @dataclass(frozen=True, order=True)
-class Case:
+class ConfirmedCase:
     """One confirmed case to trace: onset (or specimen date) and, when known, the first day of isolation."""
 
     onset: dt.date
@@ -39,7 +39,7 @@ class LabSource(Protocol):
     def table(self, kind: str, columns: Sequence[str] | None = None) -> pa.Table: ...
 
 
-def cases_from_lab(store: LabSource) -> list[Case]:
+def cases_from_lab(store: LabSource) -> list[ConfirmedCase]:
     """Every person with a positive lab result, onset = first positive specimen date, earliest first."""
     lab = store.table("lab", columns=["person", "specimen_date", "result"])
     positive = where(lab, "result", "positive")
@@ -48,7 +48,7 @@ def cases_from_lab(store: LabSource) -> list[Case]:
     first = positive.group_by("person").aggregate([("specimen_date", "min")])
     persons = values(first, "person")
     onsets = values(first, "specimen_date_min")
-    return sorted(Case(onset=o, person=p) for p, o in zip(persons, onsets, strict=True))
+    return sorted(ConfirmedCase(onset=o, person=p) for p, o in zip(persons, onsets, strict=True))
 
 
 def _date(text: str, path: Path, line: int, field: str, required: bool) -> dt.date | None:
@@ -63,7 +63,7 @@ def _date(text: str, path: Path, line: int, field: str, required: bool) -> dt.da
         raise InvalidInput(f"{path}: line {line}, field {field}: {text!r} is not a date YYYY-MM-DD.") from None
 
 
-def read_cases_file(path: Path) -> list[Case]:
+def read_cases_file(path: Path) -> list[ConfirmedCase]:
     """Cases from a CSV file with header ``person,onset[,isolation]``, earliest onset first.
 
     A person listed twice keeps the earliest onset; an isolation that leaves no infectious window (on or
@@ -81,7 +81,7 @@ def read_cases_file(path: Path) -> list[Case]:
         unknown = sorted(set(header) - {"person", "onset", "isolation"})
         if unknown:
             raise InvalidInput(f"{path}: unknown column(s) {', '.join(unknown)}; expected person,onset[,isolation].")
-        chosen: dict[str, Case] = {}
+        chosen: dict[str, ConfirmedCase] = {}
         for number, raw in enumerate(reader, start=2):
             row = {k.strip(): (v or "") for k, v in raw.items() if k is not None}
             person = row["person"].strip()
@@ -95,7 +95,7 @@ def read_cases_file(path: Path) -> list[Case]:
                     f"{path}: line {number}, field isolation: {isolation} leaves no infectious window "
                     f"(onset {onset} minus 2 days)."
                 )
-            case = Case(onset=onset, person=person, isolation=isolation)
+            case = ConfirmedCase(onset=onset, person=person, isolation=isolation)
             if person not in chosen or case.onset < chosen[person].onset:
                 chosen[person] = case
     return sorted(chosen.values())

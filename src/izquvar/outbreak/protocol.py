@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from izquvar.i18n import Lang
+from izquvar.trace.disease import DiseaseProfile
 from izquvar.trace.result import TraceResult
 
 if TYPE_CHECKING:
@@ -15,6 +16,10 @@ if TYPE_CHECKING:
 @runtime_checkable
 class CaseTracer(Protocol):
     """``izquvar.trace.tracer.Tracer`` satisfies this; tests pass hand-made results through a fake."""
+
+    #: The disease whose window the tracer applies (its rules' ``disease`` section): second-degree tracing
+    #: opens a contact's window at the exposure day from it.
+    profile: DiseaseProfile
 
     def trace(
         self, person: str, onset: dt.date, isolation: dt.date | None = None, lang: Lang = "en"

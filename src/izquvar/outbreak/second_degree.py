@@ -4,7 +4,8 @@ A close contact exposed on day *d* may be infectious from about day *d + 2* and 
 case is confirmed. So each close contact (who is not a case) is traced over ``[local midnight of the first
 exposure day, quarantine day)``, where the quarantine day is the case's isolation date or, when unknown, the
 day after the case's onset or specimen date (the day its result reaches the tracers). The tracer's window is
-"2 days before onset to isolation", so the contact is traced with ``onset = first exposure day + 2 days``.
+"``days_before_onset`` days before onset to isolation" (2 for COVID-19; the tracer's disease rules), so the
+contact is traced with ``onset = first exposure day + days_before_onset``.
 
 A person who is a close contact of several cases is traced once, from their earliest exposure. Only the classes
 in ``classes`` (default: close) are kept among the second-degree contacts, and cases are left out: they are
@@ -20,13 +21,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from izquvar.localtime import UZBEKISTAN_UTC_OFFSET
 from izquvar.outbreak._arrow import schema, values, where
-from izquvar.outbreak.cases import Case
+from izquvar.outbreak.cases import ConfirmedCase
 from izquvar.outbreak.protocol import CaseTracer
 from izquvar.outbreak.tracing import progress_bar, trace_many
 
-DAYS_BEFORE_ONSET = 2
 SECOND_DEGREE_SCHEMA = schema(
     pa.field("case", pa.string(), nullable=False),
     pa.field("contact", pa.string(), nullable=False),
@@ -44,14 +43,14 @@ def second_degree(
     cases: pa.Table,
     contacts: pa.Table,
     classes: Collection[str] = ("close",),
-    utc_offset: dt.timedelta = UZBEKISTAN_UTC_OFFSET,
     progress: bool = False,
     workers: int = 1,
 ) -> pa.Table:
     """Second-degree contacts reached through each first-degree close contact (traced in ``workers`` processes,
     like the cases; the table does not depend on their number)."""
     known_cases = set(values(cases, "person"))
-    exposed, index_case = exposures(cases, contacts, utc_offset, known_cases)
+    profile = tracer.profile
+    exposed, index_case = exposures(cases, contacts, profile.utc_offset, known_cases, profile.days_before_onset)
     with progress_bar(progress, len(exposed), "tracing close contacts") as done:
         tables, _missing = trace_many(tracer, exposed, "en", workers, done)
     found = tables.table("contacts")
@@ -74,10 +73,11 @@ def second_degree(
 
 
 def exposures(
-    cases: pa.Table, contacts: pa.Table, utc_offset: dt.timedelta, known_cases: set[str]
-) -> tuple[list[Case], dict[str, str]]:
+    cases: pa.Table, contacts: pa.Table, utc_offset: dt.timedelta, known_cases: set[str], days_before_onset: int
+) -> tuple[list[ConfirmedCase], dict[str, str]]:
     """The close contacts to trace (by pseudonym), each once from its earliest exposure, as cases whose window
-    is ``[local midnight of that day, quarantine day)``; and the case each was exposed to."""
+    (opening ``days_before_onset`` days before their onset) is ``[local midnight of that day, quarantine day)``;
+    and the case each was exposed to."""
     quarantine: dict[str, dt.date] = {
         p: (iso or onset + dt.timedelta(days=1))
         for p, onset, iso in zip(
@@ -93,7 +93,7 @@ def exposures(
             continue
         if person not in earliest or seen < earliest[person][0]:
             earliest[person] = (seen, case)
-    exposed: list[Case] = []
+    exposed: list[ConfirmedCase] = []
     index_case: dict[str, str] = {}
     for person in sorted(earliest):
         seen, case = earliest[person]
@@ -101,6 +101,6 @@ def exposures(
         isolation = quarantine[case]
         if isolation <= exposure_day:
             continue
-        exposed.append(Case(exposure_day + dt.timedelta(days=DAYS_BEFORE_ONSET), person, isolation))
+        exposed.append(ConfirmedCase(exposure_day + dt.timedelta(days=days_before_onset), person, isolation))
         index_case[person] = case
     return exposed, index_case

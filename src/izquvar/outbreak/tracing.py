@@ -31,9 +31,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from izquvar.errors import InvalidInput, NotFound
 from izquvar.i18n import Lang
-from izquvar.outbreak.cases import Case
+from izquvar.outbreak.cases import ConfirmedCase
 from izquvar.outbreak.protocol import CaseTracer, ColumnarTracer
-from izquvar.outbreak.tables import TraceTables
+from izquvar.outbreak.trace_tables import TraceTables
 
 #: Most cases a worker traces before it hands its tables back (fewer when that would starve a worker).
 MAX_BATCH = 64
@@ -45,7 +45,7 @@ POLL_S = 0.1
 
 
 def trace_many(
-    tracer: CaseTracer, cases: Sequence[Case], lang: Lang, workers: int, progress: Callable[[int], None]
+    tracer: CaseTracer, cases: Sequence[ConfirmedCase], lang: Lang, workers: int, progress: Callable[[int], None]
 ) -> tuple[TraceTables, list[str]]:
     """Trace ``cases`` into tables, in ``workers`` processes; the persons the data does not know are listed.
     ``progress(n)`` hears how many cases are done. The tables are the same whatever the number of workers;
@@ -61,7 +61,7 @@ def trace_many(
 
 
 def trace_into(
-    tracer: CaseTracer, cases: Sequence[Case], lang: Lang, tables: TraceTables, tick: Callable[[], None]
+    tracer: CaseTracer, cases: Sequence[ConfirmedCase], lang: Lang, tables: TraceTables, tick: Callable[[], None]
 ) -> list[str]:
     """Trace ``cases`` in this process into ``tables`` (as columns when the tracer offers them); ``tick()`` after
     each case. Returns the persons the data does not know; any other error names the case it stopped at."""
@@ -112,7 +112,7 @@ class _Worker:
     """What a worker process inherits from the parent at fork."""
 
     tracer: CaseTracer
-    cases: Sequence[Case]
+    cases: Sequence[ConfirmedCase]
     lang: Lang
     done: Synchronized[int]
 
@@ -140,7 +140,7 @@ def _trace_batch(first: int, stop: int) -> tuple[dict[str, pa.Table], list[str]]
 
 def trace_in_pool(
     tracer: CaseTracer,
-    cases: Sequence[Case],
+    cases: Sequence[ConfirmedCase],
     lang: Lang,
     workers: int,
     progress: Callable[[int], None],

@@ -278,7 +278,8 @@ def import_persons(path: Path, *, db_session: Session, progress: ProgressHook | 
     """Import a registry file into the session's database (whole, or nothing when any row has a problem).
 
     The caller commits (``izquvar.db.session_scope``); nothing is written to the session when the report
-    holds errors."""
+    holds errors. Rows are written by bulk statements, so ``Person`` objects the session already holds are
+    not refreshed: import in a session of its own (as the command does)."""
     valid, report = validate_file(path, progress)
     existing = _existing(sorted(p.national_id for _, p in valid), db_session=db_session)
     report.errors.extend(_phone_conflicts(valid, existing, db_session=db_session))
@@ -298,8 +299,8 @@ def import_persons(path: Path, *, db_session: Session, progress: ProgressHook | 
     phones: list[dict[str, Any]] = []
     done = 0
     for chunk in _chunks(new):
-        # no RETURNING: SQLite would then insert row by row to keep the ids in order; one SELECT per chunk is
-        # as exact (the PINFL is unique) and keeps the insert a single multi-row statement on both backends
+        # a plain executemany, then the ids read back by PINFL: RETURNING would make SQLite insert row by row
+        # (to keep the order) and psycopg parse one statement of 17,000 placeholders per chunk
         db_session.execute(
             insert(Person),
             [_person_values(p) | {"national_id": p.national_id, "created_at": now, "updated_at": now} for p in chunk],

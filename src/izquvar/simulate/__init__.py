@@ -1,6 +1,6 @@
 """The outbreak simulator: a synthetic Tashkent whose people live, meet, infect, get tested and leave data.
 
-``simulate(config, out)`` writes every feed of formats.py with realistic imperfections, and the ground truth
+``simulate(config, out)`` writes every feed of formats/feeds.py with realistic imperfections, and the ground truth
 (stays, close contacts, infections, cases) beside it. docs/simulator.md describes the model and its sources.
 """
 

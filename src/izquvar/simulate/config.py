@@ -15,7 +15,7 @@ from typing import Any
 from izquvar.errors import InvalidInput
 from izquvar.localtime import UZBEKISTAN_UTC_OFFSET
 
-#: Feeds the simulator can write (formats.py kinds), in the order they are produced.
+#: Feeds the simulator can write (formats/feeds.py kinds), in the order they are produced.
 ALL_SOURCES: tuple[str, ...] = (
     "people",
     "rosters",

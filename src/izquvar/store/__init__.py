@@ -1,21 +1,23 @@
-"""The location store: ``open_store(path)`` gives the embedded Parquet store (the only backend so far).
-
-Every backend implements :class:`~izquvar.store.protocol.Store`; see docs/store.md for the layout.
+"""The location store's storage layer: the embedded Parquet store (``EmbeddedStore.open(path)``) behind the small
+protocols of :mod:`izquvar.store.protocol`. Users open a store with ``izquvar.open_store(path)``, which adds
+tracing on top (:mod:`izquvar.locations`). See docs/store.md for the layout.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from izquvar.config import Settings
+from izquvar.ingest.reports import IngestReport, SourceReport
 from izquvar.store.embedded import EmbeddedStore
-from izquvar.store.protocol import Store
-from izquvar.store.reports import IngestReport, PurgeReport, SourceReport
+from izquvar.store.protocol import BatchWriter, FeedReader, IndexCache, Pseudonyms, Store
+from izquvar.store.reports import PurgeReport
 
-
-def open_store(path: str | Path, create: bool = True, settings: Settings | None = None) -> EmbeddedStore:
-    """Open the store in directory ``path`` (created when absent and ``create`` is true)."""
-    return EmbeddedStore.open(path, create=create, settings=settings)
-
-
-__all__ = ["EmbeddedStore", "IngestReport", "PurgeReport", "SourceReport", "Store", "open_store"]
+__all__ = [
+    "BatchWriter",
+    "EmbeddedStore",
+    "FeedReader",
+    "IndexCache",
+    "IngestReport",
+    "Pseudonyms",
+    "PurgeReport",
+    "SourceReport",
+    "Store",
+]

@@ -18,7 +18,7 @@ import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -27,33 +27,27 @@ import pyarrow.dataset as pads
 
 from izquvar.config import Settings
 from izquvar.errors import Forbidden, IngestFailed, InvalidInput, NotFound, StoreError
-from izquvar.formats import KINDS
-from izquvar.ingest.pipeline import IngestContext, PlannedBatch, pause_for_tests, plan_ingest
+from izquvar.formats import ALL_TABLES, DAY_COLUMNS, KINDS, REJECTS, stored_schema
+from izquvar.ingest.batch import IngestContext, PlannedBatch
+from izquvar.ingest.pipeline import plan_ingest
 from izquvar.ingest.pseudonym import Pseudonymizer
+from izquvar.ingest.reports import IngestReport
 from izquvar.ingest.validate import TimeWindow
 from izquvar.store import retention
 from izquvar.store.fsutil import atomic_write_bytes, fsync_dir, write_parquet_durably
 from izquvar.store.layout import (
-    ALL_TABLES,
-    DAY_COLUMNS,
     DERIVED_DIRS,
     INDEX_DIR,
     LOCK_FILE,
     MANIFEST_FILE,
-    REJECTS,
     STAGING_DIR,
     STORE_FILE,
     STORE_FORMAT_VERSION,
-    day_of_path,
-    stored_schema,
-    table_of_path,
+    batch_file,
 )
 from izquvar.store.lock import writer_lock
-from izquvar.store.manifest import BatchEntry, FileEntry, Manifest, load_manifest, save_manifest
-from izquvar.store.reports import IngestReport, PurgeReport
-
-if TYPE_CHECKING:
-    from izquvar.trace.result import TraceResult
+from izquvar.store.manifest import BatchEntry, FileEntry, Manifest, SourceEntry, load_manifest, save_manifest
+from izquvar.store.reports import PurgeReport
 
 
 class EmbeddedStore:
@@ -280,24 +274,6 @@ class EmbeddedStore:
             raise InvalidInput(f"{number!r} is not {EXPECTED}")
         return self._pseudonymizer().one(canonical)
 
-    # -- tracing --------------------------------------------------------------------------------------
-
-    def trace(
-        self,
-        person: str,
-        onset: dt.date | str,
-        isolation: dt.date | str | None = None,
-        lang: str = "en",
-    ) -> TraceResult:
-        """Where ``person`` (raw identifier or pseudonym) was and who they met in the infectious window.
-
-        The tracer's indexes are loaded once per store generation and reused by later calls.
-        """
-        from izquvar.i18n import parse_lang
-        from izquvar.trace.tracer import trace_store
-
-        return trace_store(self, person, onset, isolation, parse_lang(lang))
-
     # -- writing --------------------------------------------------------------------------------------
 
     def ingest(
@@ -316,11 +292,13 @@ class EmbeddedStore:
         with writer_lock(self.root / LOCK_FILE), _progress_bar(progress) as hook:
             manifest = self._manifest()
             context = IngestContext(
-                manifest=manifest,
                 read=lambda t, c, d: self._read(manifest, t, c, d),
+                ingested_hashes=manifest.ingested_hashes().keys(),
+                stored_days=_stored_days(manifest),
                 pseudonymizer=pseudonymizer,
                 window=window,
                 progress=hook,
+                store_marker=STORE_FILE,
             )
             planned = plan_ingest(list(paths), kind, context)
             if not planned.empty:
@@ -331,32 +309,32 @@ class EmbeddedStore:
         staging = self.root / STAGING_DIR / planned.id
         entries: list[FileEntry] = []
         try:
-            for relpath, table in planned.new_files:
-                name = table_of_path(relpath)
-                size = write_parquet_durably(table.cast(stored_schema(name)), staging / relpath)
-                day = day_of_path(relpath)
-                entries.append(
-                    FileEntry(relpath, name, table.num_rows, size, planned.id, day.isoformat() if day else None)
-                )
-            pause_for_tests("staged")
+            for file in planned.files:
+                relpath = batch_file(file.table, file.day, planned.id)
+                size = write_parquet_durably(file.rows.cast(stored_schema(file.table)), staging / relpath)
+                day = file.day.isoformat() if file.day else None
+                entries.append(FileEntry(relpath, file.table, file.rows.num_rows, size, planned.id, day))
+            _pause_for_tests("staged")
             for entry in entries:
                 target = self.root / entry.path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 (staging / entry.path).replace(target)
                 fsync_dir(target.parent)
-            pause_for_tests("moved")
+            _pause_for_tests("moved")
         except OSError as exc:
             raise IngestFailed(f"{self.root}: cannot write the batch ({exc}); the store is unchanged.") from exc
+        superseded = _superseded(manifest, planned)
+        sources = tuple(
+            SourceEntry(s.report.file, s.sha256, s.report.kind, s.report.rows, s.report.stored, s.report.rejected_rows)
+            for s in planned.sources
+        )
         updated = replace(
             manifest,
             generation=manifest.generation + 1,
-            files=[f for f in manifest.files if f.path not in planned.superseded] + entries,
-            batches=[
-                *manifest.batches,
-                BatchEntry(planned.id, planned.at.isoformat(), "ingest", tuple(planned.sources)),
-            ],
+            files=[f for f in manifest.files if f.path not in superseded] + entries,
+            batches=[*manifest.batches, BatchEntry(planned.id, planned.at.isoformat(), "ingest", sources)],
         )
-        self._save(updated, staging, planned.superseded)
+        self._save(updated, staging, superseded)
 
     def _save(self, manifest: Manifest, staging: Path | None, superseded: Iterable[str]) -> None:
         """The commit point, then clean-up of what the new manifest no longer lists."""
@@ -364,7 +342,7 @@ class EmbeddedStore:
             save_manifest(self.root / MANIFEST_FILE, manifest)
         except OSError as exc:
             raise IngestFailed(f"{self.root}: cannot commit ({exc}); the store is unchanged.") from exc
-        pause_for_tests("committed")
+        _pause_for_tests("committed")
         for relpath in superseded:
             path = self.root / relpath
             path.unlink(missing_ok=True)
@@ -421,6 +399,32 @@ class EmbeddedStore:
 
     def _read_file(self, entry: FileEntry) -> pa.Table:
         return pads.dataset(str(self.root / entry.path), schema=stored_schema(entry.table), format="parquet").to_table()
+
+
+def _stored_days(manifest: Manifest) -> dict[str, set[dt.date | None]]:
+    """The days each table has live files for (``None``: files without a day): what ingest plans against."""
+    days: dict[str, set[dt.date | None]] = {}
+    for entry in manifest.files:
+        days.setdefault(entry.table, set()).add(dt.date.fromisoformat(entry.day) if entry.day else None)
+    return days
+
+
+def _superseded(manifest: Manifest, planned: PlannedBatch) -> set[str]:
+    """The live files a batch replaces: every file of a table it rewrites whole, and of the days it recomputes."""
+    paths = {f.path for table in planned.replaced_tables for f in manifest.files_of(table)}
+    paths |= {f.path for table, days in planned.replaced_days.items() for f in manifest.files_of(table, days)}
+    return paths
+
+
+def _pause_for_tests(phase: str) -> None:
+    """Test hook: ``IZQUVAR_TEST_PAUSE_S`` sleeps between commit phases so a test can SIGKILL mid-way."""
+    pause = os.environ.get("IZQUVAR_TEST_PAUSE_S")
+    if pause:
+        import sys
+        import time
+
+        print(f"izquvar-test-phase {phase}", file=sys.stderr, flush=True)
+        time.sleep(float(pause))
 
 
 def _progress_bar(enabled: bool) -> Any:

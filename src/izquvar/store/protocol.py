@@ -21,7 +21,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pyarrow as pa
 
-from izquvar.store.reports import IngestReport, PurgeReport
+from izquvar.ingest.reports import IngestReport
+from izquvar.store.reports import PurgeReport
 
 #: A day partition's day; ``None`` for rows kept without a day (reference kinds such as ``people``).
 Day = dt.date | None

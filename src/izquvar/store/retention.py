@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from izquvar.store.layout import DAY_COLUMNS
+from izquvar.formats import DAY_COLUMNS
 from izquvar.store.manifest import FileEntry, Manifest
 from izquvar.store.reports import PurgeReport
 

@@ -8,8 +8,9 @@ searches on one packed sort key; no per-record Python string is ever made.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -17,9 +18,12 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from izquvar.trace.columnar import Names
+from izquvar.errors import StoreError
+from izquvar.trace.columnar import Names, load_arrays, save_arrays
 
 I64 = npt.NDArray[np.int64]
+#: The kept index's format name and version (checked on load: files of another version are rebuilt).
+_FORMAT = {"format": "izquvar-cell-events", "version": 1}
 
 
 def _encoded(column: pa.ChunkedArray[Any] | pa.Array[Any]) -> tuple[pa.Array[Any], npt.NDArray[Any]]:
@@ -147,6 +151,62 @@ class CellEvents:
             span=span,
         )
 
+    @classmethod
+    def merge(cls, segments: Sequence[CellEvents]) -> CellEvents:
+        """The records of several indexes (a store's day partitions, each indexed once), as :meth:`build_parts`
+        over their tables in the same order would index them, without reading a record again: names and cells
+        are renumbered into their union (both sorted, so each segment stays in order) and the segments' sorted
+        runs merged (a stable sort meets a few long runs). Why: a batch of one more day then re-indexes that
+        day, not the fortnight. Identical to :meth:`build_parts` when no two segments share a cell and second,
+        as day partitions never do."""
+        full = [segment for segment in segments if len(segment)]
+        if len(full) <= 1:
+            return full[0] if full else cls.build_parts([])
+        names = np.unique(np.concatenate([np.asarray(s.subscriber_names.raw) for s in full]))
+        ids = np.unique(np.concatenate([np.asarray(s.cell_ids) for s in full]))
+        t0 = min(s.t0 for s in full)
+        span = max(s.t0 + s.span for s in full) - t0
+        keys, subscribers = [], []
+        for segment in full:
+            local = np.asarray(segment.cell_time)
+            cell = np.searchsorted(ids, segment.cell_ids)[local // segment.span]
+            keys.append(cell * span + (local % segment.span + (segment.t0 - t0)))
+            code = np.searchsorted(names, np.asarray(segment.subscriber_names.raw)).astype(np.int32)
+            subscribers.append(code[np.asarray(segment.subscriber_code)])
+        cell_time = np.concatenate(keys)
+        order = np.argsort(cell_time, kind="stable")
+        cell_time = cell_time[order]
+        subscriber = np.concatenate(subscribers)[order]
+        position = np.empty(len(order), dtype=np.int64)
+        position[order] = np.arange(len(order), dtype=np.int64)
+        starts = np.cumsum([0, *(len(s) for s in full)])
+        listed = np.concatenate(
+            [
+                position[start + np.asarray(s.by_subscriber, dtype=np.int64)]
+                for start, s in zip(starts, full, strict=False)
+            ]
+        )
+        del position
+        key = subscriber[listed].astype(np.int64)  # (subscriber, time), each segment's run already in order
+        key <<= 32
+        key |= cell_time[listed] % span
+        by_subscriber = listed[np.argsort(key, kind="stable")]
+        del key, listed
+        offsets = np.zeros(len(names) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(subscriber, minlength=len(names)), out=offsets[1:])
+        width = np.int32 if len(order) <= np.iinfo(np.int32).max else np.int64
+        return cls(
+            cell_ids=ids.astype(str),
+            cell_time=cell_time,
+            subscriber_code=subscriber,
+            subscriber_names=Names(names),
+            by_subscriber=by_subscriber.astype(width),
+            subscriber_offsets=offsets,
+            name_rank=np.arange(len(names), dtype=np.int32),
+            t0=t0,
+            span=span,
+        )
+
     # -- persistence -------------------------------------------------------------------------------------
 
     _ARRAYS = ("cell_ids", "cell_time", "subscriber_code", "by_subscriber", "subscriber_offsets", "name_rank")
@@ -162,6 +222,20 @@ class CellEvents:
         columns = {name: arrays[f"{prefix}.{name}"] for name in cls._ARRAYS}
         names = Names(arrays[f"{prefix}.subscriber_names"])
         return cls(subscriber_names=names, t0=int(scalars["t0"]), span=int(scalars["span"]), **columns)
+
+    def save(self, directory: Path) -> None:
+        """Write the index into ``directory`` (one ``.npy`` per array, memory-mapped by :meth:`load`)."""
+        arrays, scalars = self.to_arrays("events")
+        save_arrays(directory, arrays, {**_FORMAT, **scalars})
+
+    @classmethod
+    def load(cls, directory: Path) -> CellEvents:
+        """Map what :meth:`save` wrote; :class:`NotFound` / :class:`StoreError` when absent or damaged."""
+        arrays, meta = load_arrays(directory, _FORMAT)
+        try:
+            return cls.from_arrays(arrays, "events", meta)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreError(f"{directory}: operator-record index incomplete ({exc!r})") from exc
 
     # -- per-event columns -------------------------------------------------------------------------------
 

@@ -3,57 +3,44 @@
 Why: a single-case trace must take milliseconds, so every table is sorted once by the key a trace looks it up
 by (person, venue, household, cell), with ids turned into integer codes, and answered afterwards with slices
 of numpy arrays (docs/tracing-engine.md, "Per-case data"). Building that means reading every feed of the
-store, so it is done once per manifest generation: the stay index and every other table that grows with the
-population are persisted under ``STORE/index/<generation>-v<PERSIST_VERSION>/`` (``stays/``, ``trace/``) as
-fixed-width arrays and memory-mapped at later loads ("Persisted per-case tables"); files that are missing,
-stale or damaged are rebuilt, and a store that cannot be written to is traced from memory.
+store, so each part is built only when the partitions it reads change, and kept in the store's index cache
+(:class:`~izquvar.store.protocol.IndexCache`): the stay index one segment per day partition plus their merge
+(``stays/``), the per-person tables for one set of partition versions (``trace/``), as fixed-width arrays
+memory-mapped at later loads ("Persisted per-case tables"). Files that are missing, stale or damaged are
+rebuilt; a reader without a cache (an in-memory or read-only store) is traced from memory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from izquvar.errors import NotFound, StoreError
-from izquvar.store.embedded import EmbeddedStore
-from izquvar.store.layout import MANIFEST_FILE
-from izquvar.store.manifest import load_manifest
+from izquvar.geo.placement import with_areas
+from izquvar.store.protocol import FeedReader, IndexCache
 from izquvar.trace.cell_events import CellEvents
-from izquvar.trace.columnar import CodedStrings, Columns, Grouped, Names, ranges
+from izquvar.trace.columnar import CodedStrings, Columns, Grouped, Names, narrow_codes, ranges
+from izquvar.trace.index import FORMAT_VERSION as INDEX_FORMAT
 from izquvar.trace.index import StayIndex, index_seconds
-from izquvar.trace.persisted import (
-    INDEX_DIR,
-    PERSIST_VERSION,
-    TABLES_DIR,
-    PersistedTables,
-    fingerprint,
-    generation_dir,
-    is_string,
-    with_areas,
-)
+from izquvar.trace.persisted import PersistedTables, PlaceAreas, fingerprint
+from izquvar.trace.rules import DEFAULT_RULES, VenueRules
+from izquvar.trace.segments import DayIndexed, SegmentedKind, day_indexed
 from izquvar.trace.tables import Homes, People, Rosters, Vocabulary
 
 if TYPE_CHECKING:
     from izquvar.trace.engine import ColocationEngine
 
-__all__ = [
-    "INDEX_DIR",
-    "PERSIST_VERSION",
-    "STAY_CARRY",
-    "TABLES_DIR",
-    "Homes",
-    "PersistedTables",
-    "TraceData",
-    "generation_dir",
-    "index_seconds",
-]
+__all__ = ["STAY_CARRY", "Homes", "PersistedTables", "TraceData", "index_seconds"]
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -71,7 +58,6 @@ class TraceData:
     and roster groups are integer codes into a :class:`Vocabulary`, and each person- or venue-keyed feed is a
     :class:`Grouped` table whose rows of one key are one CSR slice."""
 
-    root: Path
     generation: int
     stays: StayIndex
     venues: pd.DataFrame  # indexed by venue_id
@@ -113,47 +99,93 @@ class TraceData:
     subscriber_contact_rank: npt.NDArray[np.int64]
     #: Row of each venue id in :attr:`venues` (a dict lookup per id instead of a pandas reindex per call).
     venue_slot: dict[str, int]
-    #: The venue rules' per-venue figures (``sources.venues``) and the venue's name, ``indoor``, point and areas,
+    #: The venue rules' per-venue figures (``sources.venues``: ``dwell_s``, ``before_payment_s``,
+    #: ``zone_area_m2``, under :attr:`venue_rules`) and the venue's name, ``indoor``, point and areas,
     #: by venue code (what fusion's venue and area references read);
     #: code -1 (the last entry) and codes of ids the venues table lacks give an unknown venue's.
     venue_facts: dict[str, npt.NDArray[Any]]
+    #: The persisted tables this view was assembled from, and what they were built for (reused by a later load
+    #: while still current).
+    tables: PersistedTables
+    tables_key: dict[str, Any] | None = None
+    #: The stay index and the operator records as kept per day partition (:mod:`~izquvar.trace.segments`), and
+    #: the places' areas with what they were located for: what a later load reuses while current.
+    stay_parts: DayIndexed[StayIndex] | None = None
+    cell_parts: DayIndexed[CellEvents] | None = None
+    place_areas: PlaceAreas | None = None
+    place_areas_key: dict[str, Any] | None = None
     #: Venue references (``fuse.venue_ref``) made so far: immutable models, shared by every trace of this load.
     venue_refs: dict[str, Any] = field(default_factory=dict)
     #: Who was near whom among :attr:`stays` (``trace.engine``); ``None``: the grid engine over :attr:`stays`.
     colocation: ColocationEngine | None = None
+    #: The venue rules :attr:`venue_facts` were computed under (a tracer's ``rules.venues``).
+    venue_rules: VenueRules = DEFAULT_RULES.venues
 
     @classmethod
-    def load(cls, store: EmbeddedStore) -> TraceData:
-        """Read the store's tables, from the files persisted for this manifest generation when they are there
-        and sound (memory-mapped), else built from the store and persisted for the next load."""
-        generation = load_manifest(store.root / MANIFEST_FILE).generation
-        stays = _stay_index(store, generation)
-        venue_rows, tower_rows = store.table("venues").to_pandas(), store.table("towers").to_pandas()
-        directory = generation_dir(store, generation) / TABLES_DIR
-        expect = fingerprint(generation, venue_rows, tower_rows, stays)
-        try:
-            tables = PersistedTables.load(directory, expect)
-        except (NotFound, StoreError):
-            tables = PersistedTables.build(store, venue_rows, tower_rows, stays)
-            tables.save_if_possible(directory, expect)
-        venues = with_areas(venue_rows, tables.venue_areas).set_index("venue_id")
-        towers = with_areas(tower_rows, tables.tower_areas).set_index("cell_id")
-        return cls.assemble(store, generation, stays, venues, towers, tables)
+    def load(
+        cls,
+        feeds: FeedReader,
+        cache: IndexCache | None = None,
+        previous: TraceData | None = None,
+        venue_rules: VenueRules = DEFAULT_RULES.venues,
+    ) -> TraceData:
+        """Everything a trace reads, each part from the files persisted for exactly the partitions it was built
+        from when they are there and sound (memory-mapped), else built and persisted (under ``cache``; without
+        one, in memory). ``previous``: a load of the same store to reuse the parts of that are still current
+        (what a tracer that follows a growing store passes). The stay index is kept per day partition, so an
+        ingest of one day rebuilds one day; the per-person tables are rebuilt only when a kind they read
+        changed (a batch of lab results changes none). ``venue_rules``: the room sizes and dwell times the venue
+        figures are computed under."""
+        generation = feeds.generation()
+        stay_parts = day_indexed(STAY_SEGMENTS, feeds, cache, previous.stay_parts if previous else None)
+        cell_parts = day_indexed(CELL_SEGMENTS, feeds, cache, previous.cell_parts if previous else None)
+        stays = stay_parts.whole
+        venue_rows, tower_rows = feeds.table("venues").to_pandas(), feeds.table("towers").to_pandas()
+        areas_key = PlaceAreas.fingerprint(feeds)
+        if previous is not None and previous.place_areas is not None and previous.place_areas_key == areas_key:
+            areas = previous.place_areas
+        else:
+            areas = _kept(
+                cache, "places", areas_key, PlaceAreas.load, lambda: PlaceAreas.build(feeds, venue_rows, tower_rows)
+            )
+        stay_venue_ids = venue_ids_beyond(stays, venue_rows)
+        expect = fingerprint(feeds, stay_venue_ids)
+        if previous is not None and previous.tables_key == expect:
+            tables = previous.tables
+        else:
+            tables = _kept(
+                cache,
+                "trace",
+                expect,
+                lambda directory, expected: PersistedTables.load(directory, expected, cell_parts.whole),
+                lambda: PersistedTables.build(feeds, venue_rows, stay_venue_ids, cell_parts.whole),
+            )
+        venues = with_areas(venue_rows, areas.venues).set_index("venue_id")
+        towers = with_areas(tower_rows, areas.towers).set_index("cell_id")
+        data = cls.assemble(generation, stays, venues, towers, tables, expect, venue_rules)
+        return replace(data, stay_parts=stay_parts, cell_parts=cell_parts, place_areas=areas, place_areas_key=areas_key)
 
     @classmethod
     def assemble(
         cls,
-        store: EmbeddedStore,
         generation: int,
         stays: StayIndex,
         venues: pd.DataFrame,
         towers: pd.DataFrame,
         tables: PersistedTables,
+        tables_key: dict[str, Any] | None = None,
+        venue_rules: VenueRules = DEFAULT_RULES.venues,
     ) -> TraceData:
-        """The trace's view of the persisted tables plus what is derived from the small place tables (venues,
-        towers) at every load: their size does not grow with the population."""
+        """The trace's view of the stay index and the persisted tables, plus what is derived from the small place
+        tables (venues, towers) and the stays' codes at every load: their size does not grow with the
+        population, or (the stays' codes) is one vectorised encoding."""
+        stay_venue = _stay_venue_codes(stays, tables.venue_ids)
+        starts = [s for s in (tables.events_start_s,) if s is not None]
+        ends = [e for e in (tables.events_end_s,) if e is not None]
+        if stays.n_stays:
+            starts.append(int(index_seconds(stays.start_s).min()))
+            ends.append(int(index_seconds(stays.end_s).max()))
         return cls(
-            root=store.root,
             generation=generation,
             stays=stays,
             venues=venues,
@@ -169,18 +201,21 @@ class TraceData:
             cell_events=tables.cell_events,
             towers=towers,
             tower_columns=_tower_columns(towers, tables.cell_events.cell_ids),
-            data_end_s=tables.data_end_s,
-            data_start_s=tables.data_start_s,
-            stay_columns=_stay_columns(stays, tables.stay_venue),
-            stay_strings=tables.stay_strings,
-            stay_column_names=_stay_column_names(stays, tables.stay_venue),
+            data_end_s=max(ends, default=0),
+            data_start_s=min(starts, default=0),
+            stay_columns=_stay_columns(stays, stay_venue),
+            stay_strings=_stay_strings(stays),
+            stay_column_names=_stay_column_names(stays, stay_venue),
             stay_persons=Names(stays.names),
-            stay_person_code=tables.stay_person_code,
+            stay_person_code=tables.persons.encode(stays.persons),
             homes=tables.homes,
             subscriber_contact=tables.subscriber_contact,
             subscriber_contact_rank=tables.subscriber_contact_rank,
             venue_slot={str(v): k for k, v in enumerate(venues.index)},
-            venue_facts=_venue_facts(venues, len(tables.venue_ids)),
+            venue_facts=_venue_facts(venues, len(tables.venue_ids), venue_rules),
+            venue_rules=venue_rules,
+            tables=tables,
+            tables_key=tables_key,
         )
 
     # -- per-person lookups ----------------------------------------------------------------------------
@@ -263,7 +298,7 @@ class TraceData:
         return names
 
 
-def _venue_facts(venues: pd.DataFrame, n_codes: int) -> dict[str, npt.NDArray[Any]]:
+def _venue_facts(venues: pd.DataFrame, n_codes: int, venue_rules: VenueRules) -> dict[str, npt.NDArray[Any]]:
     """Each venue code's figures under the venue rules and its point and areas, computed once; codes past the
     venues table's rows and the appended last entry (code -1) are an unknown venue's."""
     from izquvar.trace.sources import venues as rules
@@ -271,9 +306,11 @@ def _venue_facts(venues: pd.DataFrame, n_codes: int) -> dict[str, npt.NDArray[An
     known = len(venues)
     ids = np.asarray([*venues.index.tolist(), None], dtype=object)
     rows = np.r_[np.arange(known), np.full(n_codes - known + 1, known)]
+    dwell_s = rules.dwell_seconds(venues, ids, venue_rules)
     facts: dict[str, npt.NDArray[Any]] = {
-        "dwell_s": rules.dwell_seconds(venues, ids),
-        "zone_area_m2": rules.zone_area_m2(venues, ids),
+        "dwell_s": dwell_s,
+        "before_payment_s": rules.before_payment_seconds(dwell_s, venue_rules),
+        "zone_area_m2": rules.zone_area_m2(venues, ids, venue_rules),
         "zones": rules.zones_of(venues, ids),
         "category": rules.categories(venues, ids),
         "lat": np.r_[venues["lat"].to_numpy(np.float64), np.nan],
@@ -329,27 +366,93 @@ def _known_accuracy(stays: pa.Table) -> pa.Table:
     return stays.set_column(stays.schema.get_field_index("accuracy_m"), "accuracy_m", filled)
 
 
-def _stay_index(store: EmbeddedStore, generation: int) -> StayIndex:
-    """The persisted stay index of this manifest generation; older generations' indexes are removed."""
-    base = store.root / INDEX_DIR
-    directory = generation_dir(store, generation) / "stays"
-    try:
-        return StayIndex.load(directory)
-    except (NotFound, StoreError):
-        pass
-    # a day partition at a time: the whole table of a national fortnight would not fit beside the index
-    chunks = (_known_accuracy(day) for _, day in store.table_by_day("stays"))
-    index = StayIndex.build_chunks(chunks, carry=STAY_CARRY)
-    staging = base / f".building-{generation}"
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        index.save(staging / "stays")
-        if directory.parent.exists():
-            shutil.rmtree(directory.parent)
-        staging.replace(directory.parent)
-        for old in base.iterdir():
-            if old.name != directory.parent.name and not old.name.startswith("."):
+#: The stay index, a segment per day partition of the stays (unknown accuracies taken as 25 m).
+STAY_SEGMENTS: SegmentedKind[StayIndex] = SegmentedKind(
+    kind="stays",
+    columns=None,
+    cache_name="stays",
+    version=INDEX_FORMAT,
+    build=lambda stays: StayIndex.build(_known_accuracy(stays), carry=STAY_CARRY),
+    merge=StayIndex.merge,
+    save=lambda index, directory: index.save(directory),
+    load=StayIndex.load,
+)
+
+#: The operator records, a segment per day partition of the ``cell`` feed.
+CELL_SEGMENTS: SegmentedKind[CellEvents] = SegmentedKind(
+    kind="cell",
+    columns=("subscriber", "time", "cell_id"),
+    cache_name="cell",
+    version=1,
+    build=CellEvents.build,
+    merge=CellEvents.merge,
+    save=lambda events, directory: events.save(directory),
+    load=CellEvents.load,
+)
+
+
+class _Kept(Protocol):
+    def save_if_possible(self, directory: Path, expect: dict[str, Any]) -> bool: ...
+
+
+_K = TypeVar("_K", bound=_Kept)
+
+
+def _kept(
+    cache: IndexCache | None,
+    name: str,
+    expect: dict[str, Any],
+    load: Callable[[Path, dict[str, Any]], _K],
+    build: Callable[[], _K],
+) -> _K:
+    """What the cache keeps under ``name`` for ``expect`` (mapped), else built and kept; older ones are removed."""
+    directory = cache.index_dir(name) if cache is not None else None
+    kept = f"{expect['feeds']}-v{expect['version']}"
+    if directory is not None:
+        with contextlib.suppress(NotFound, StoreError):
+            return load(directory / kept, expect)
+    made = build()
+    if directory is not None and made.save_if_possible(directory / kept, expect):
+        for old in directory.iterdir():
+            if old.name != kept and not old.name.startswith("."):
                 shutil.rmtree(old, ignore_errors=True)
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)  # a read-only store still traces, from memory
-    return index
+    return made
+
+
+def _carried_venues(index: StayIndex) -> pa.Array[Any] | None:
+    if index.carried is None or "venue_id" not in index.carried.column_names:
+        return None
+    return index.carried.column("venue_id").combine_chunks()
+
+
+def venue_ids_beyond(index: StayIndex, venue_rows: pd.DataFrame) -> pa.Array[Any]:
+    """The distinct venue ids stays name that the venues table lacks, sorted (usually none: stays are matched
+    to the venues table at ingest, but a venue may have left it since)."""
+    venues = _carried_venues(index)
+    if venues is None or not len(venues):
+        return pa.array([], pa.string())
+    distinct = pc.unique(venues.drop_null())
+    known = pa.array([str(v) for v in venue_rows["venue_id"].tolist()] if len(venue_rows) else [], pa.string())
+    beyond = distinct.filter(pc.invert(pc.is_in(distinct, value_set=known)))
+    return beyond.take(pc.sort_indices(beyond)).cast(pa.string())
+
+
+def _stay_venue_codes(index: StayIndex, venue_ids: Vocabulary) -> npt.NDArray[np.integer[Any]] | None:
+    """Each stay's venue as a code of ``venue_ids`` (``None``: the index carries no venue ids)."""
+    venues = _carried_venues(index)
+    return narrow_codes(venue_ids.encode(venues)) if venues is not None else None
+
+
+def is_string(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _stay_strings(index: StayIndex) -> dict[str, CodedStrings]:
+    """The index's carried string columns, as codes (no Python string per stay)."""
+    if index.carried is None:
+        return {}
+    return {
+        name: CodedStrings.of(index.carried.column(name))
+        for name in index.carried.column_names
+        if is_string(index.carried.column(name).type)
+    }

@@ -95,25 +95,71 @@ def fuse_contacts(
     venue_cache: VenueCache | None = None,
 ) -> FusedContacts:
     """:func:`fuse_columns` as columns (:class:`FusedContacts`): no per-row Python objects. ``venue_cache``
-    keeps venue references across traces of one load (a venue's area names are looked up once per language)."""
+    keeps venue references across traces of one load (a venue's area names are looked up once per language).
+    The stages, in order: rows cut into local days (:class:`_DayRows`), minutes and class (:func:`_classify`),
+    exposure dose and risk (:func:`_risk`), what each contact is shown as (:func:`_summarise`), then ranking,
+    explanations and the evidence grouped by contact (:func:`_assemble`)."""
     if not len(evidence["contact"]):
         return FusedContacts.empty()
-    ev = _split_columns(evidence, case.profile)
-    if not len(ev["contact"]):
+    rows = _DayRows.of(evidence, case.profile)
+    if rows is None:
         return FusedContacts.empty()
-    counted = ev["detail"].astype(object) != IGNORED_DETAIL
-    code, contacts = _factorize(ev["contact"])
-    day = ev["day"].astype(np.int64)
-    start = ev["start_s"].astype(np.int64)
-    end = ev["end_s"].astype(np.int64)
-    n_days = int(day.max() - day.min() + 1)
-    day_key = code * n_days + (day - day.min())
-    daily_keys, daily_s = union_arrays(day_key[counted], start[counted], end[counted])
-    grade = ev["grade"].astype(object)
-    close_rows = counted & (grade == "close")
-    close_keys, close_s = union_arrays(day_key[close_rows], start[close_rows], end[close_rows])
+    minutes, max_daily, rank = _classify(rows, case.profile)
+    risk, dose_rows, source_code = _risk(rows, case)
+    summary = _summarise(rows, dose_rows, source_code)
+    return _assemble(rows, minutes, max_daily, rank, risk, summary, _Refs(data, lang, areas, venue_cache), lang)
 
-    n = len(contacts)
+
+@dataclass(frozen=True)
+class _DayRows:
+    """The evidence rows cut at local midnights, with each contact as a code and each (contact, day) as a key."""
+
+    ev: dict[str, npt.NDArray[Any]]
+    #: Rows that count (a row GPS contradicts is listed but counts for nothing).
+    counted: npt.NDArray[np.bool_]
+    code: npt.NDArray[np.int64]
+    contacts: npt.NDArray[Any]
+    start: npt.NDArray[np.int64]
+    end: npt.NDArray[np.int64]
+    day_key: npt.NDArray[np.int64]
+    n_days: int
+
+    @classmethod
+    def of(cls, evidence: dict[str, npt.NDArray[Any]], profile: DiseaseProfile) -> _DayRows | None:
+        ev = _split_columns(evidence, profile)
+        if not len(ev["contact"]):
+            return None
+        code, contacts = _factorize(ev["contact"])
+        day = ev["day"].astype(np.int64)
+        n_days = int(day.max() - day.min() + 1)
+        return cls(
+            ev=ev,
+            counted=ev["detail"].astype(object) != IGNORED_DETAIL,
+            code=code,
+            contacts=contacts,
+            start=ev["start_s"].astype(np.int64),
+            end=ev["end_s"].astype(np.int64),
+            day_key=code * n_days + (day - day.min()),
+            n_days=n_days,
+        )
+
+    @property
+    def n(self) -> int:
+        """The number of contacts."""
+        return len(self.contacts)
+
+
+def _classify(
+    rows: _DayRows, profile: DiseaseProfile
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """Per contact: the union of its minutes, the largest union on one day, and its class rank (close when a
+    row qualifies on its own or one day's close-grade rows reach the close minutes; casual when any row is
+    close- or casual-grade; else possible)."""
+    counted, n, n_days = rows.counted, rows.n, rows.n_days
+    daily_keys, daily_s = union_arrays(rows.day_key[counted], rows.start[counted], rows.end[counted])
+    grade = rows.ev["grade"].astype(object)
+    close_rows = counted & (grade == "close")
+    close_keys, close_s = union_arrays(rows.day_key[close_rows], rows.start[close_rows], rows.end[close_rows])
     minutes = np.zeros(n)
     max_daily = np.zeros(n)
     max_daily_close = np.zeros(n)
@@ -122,30 +168,54 @@ def fuse_contacts(
     if len(close_keys):
         np.maximum.at(max_daily_close, close_keys // n_days, close_s / 60.0)
     qualifies = np.zeros(n, dtype=bool)
-    np.logical_or.at(qualifies, code[counted], ev["qualifies"].astype(bool)[counted])
+    np.logical_or.at(qualifies, rows.code[counted], rows.ev["qualifies"].astype(bool)[counted])
     graded = np.zeros(n, dtype=bool)
     near_grade = counted & ((grade == "close") | (grade == "casual"))
-    np.logical_or.at(graded, code[near_grade], True)
+    np.logical_or.at(graded, rows.code[near_grade], True)
     rank = np.where(
-        qualifies | (max_daily_close >= case.profile.close_minutes),
+        qualifies | (max_daily_close >= profile.close_minutes),
         _CLASS_RANK["close"],
         np.where(graded, _CLASS_RANK["casual"], _CLASS_RANK["possible"]),
     )
+    return minutes, max_daily, rank
 
-    # exposure dose: per (contact, day), the strongest source's Σ minutes × p_near × infectiousness
+
+def _risk(rows: _DayRows, case: Case) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """Per contact the risk from its exposure dose (per day, the strongest source's Σ minutes × p_near ×
+    infectiousness, summed over days); also each row's dose and source code, which the summary reads."""
+    start, end, n, n_days = rows.start, rows.end, rows.n, rows.n_days
     mid = (start + end) // 2
-    dose_rows = (end - start) / 60.0 * ev["p_near"].astype(np.float64) * case.profile.infectiousness_at(mid, case.onset)
-    dose_rows = np.where(counted, dose_rows, 0.0)
-    source_of, source_names = _factorize(ev["source"])
+    p_near = rows.ev["p_near"].astype(np.float64)
+    dose_rows = (end - start) / 60.0 * p_near * case.profile.infectiousness_at(mid, case.onset)
+    dose_rows = np.where(rows.counted, dose_rows, 0.0)
+    source_of, source_names = _factorize(rows.ev["source"])
     source_code = np.asarray([_SOURCE_CODE[s] for s in source_names.tolist()], dtype=np.int64)[source_of]
-    pairs, pair_of = np.unique(day_key * len(SOURCE_ORDER) + source_code, return_inverse=True)
+    pairs, pair_of = np.unique(rows.day_key * len(SOURCE_ORDER) + source_code, return_inverse=True)
     by_source = grouped_sum(pair_of.astype(np.int64), dose_rows.astype(np.float64), len(pairs))
     pair_day = pairs // len(SOURCE_ORDER)
     day_heads = np.flatnonzero(np.r_[True, pair_day[1:] != pair_day[:-1]])
     dose = np.zeros(n)
     np.add.at(dose, pair_day[day_heads] // n_days, np.maximum.reduceat(by_source, day_heads))
     risk = 1.0 - np.exp(-np.log(2.0) * dose / case.profile.close_minutes)
-    # what a contact is shown as: the setting and venue of its row with the largest dose (then most minutes)
+    return risk, dose_rows, source_code
+
+
+@dataclass(frozen=True)
+class _Summary:
+    """Per contact: the row it is shown by (the largest dose, then most minutes), its sources as a bit mask,
+    closest distance, strongest attenuation, first and last second seen, and rows that contradict it."""
+
+    lead: npt.NDArray[np.int64]
+    source_mask: npt.NDArray[np.int64]
+    closest: npt.NDArray[np.float64]
+    strongest: npt.NDArray[np.float64]
+    first_seen: npt.NDArray[np.int64]
+    last_seen: npt.NDArray[np.int64]
+    contradicted: npt.NDArray[np.int64]
+
+
+def _summarise(rows: _DayRows, dose_rows: npt.NDArray[np.float64], source_code: npt.NDArray[np.int64]) -> _Summary:
+    code, n, start, end = rows.code, rows.n, rows.start, rows.end
     row_minutes = (end - start) / 60.0
     strength = dose_rows + 1e-6 * row_minutes
     by_strength = np.lexsort((np.arange(len(code)), -strength, code))  # first row of the largest, per contact
@@ -153,25 +223,39 @@ def fuse_contacts(
     source_mask = np.zeros(n, dtype=np.int64)
     np.bitwise_or.at(source_mask, code, np.left_shift(1, source_code))
     closest = np.full(n, np.inf)
-    np.fmin.at(closest, code, ev["distance_m"].astype(np.float64))
+    np.fmin.at(closest, code, rows.ev["distance_m"].astype(np.float64))
     strongest = np.full(n, np.inf)
-    np.fmin.at(strongest, code, ev["attenuation_db"].astype(np.float64))
+    np.fmin.at(strongest, code, rows.ev["attenuation_db"].astype(np.float64))
     first_seen = np.full(n, np.iinfo(np.int64).max)
     np.minimum.at(first_seen, code, start)
     last_seen = np.zeros(n, dtype=np.int64)
     np.maximum.at(last_seen, code, end)
-    contradicted = np.bincount(code[~counted], minlength=n)
+    contradicted = np.bincount(code[~rows.counted], minlength=n)
+    return _Summary(lead, source_mask, closest, strongest, first_seen, last_seen, contradicted)
 
+
+def _assemble(
+    rows: _DayRows,
+    minutes: npt.NDArray[np.float64],
+    max_daily: npt.NDArray[np.float64],
+    rank: npt.NDArray[np.int64],
+    risk: npt.NDArray[np.float64],
+    summary: _Summary,
+    refs: _Refs,
+    lang: Lang,
+) -> FusedContacts:
+    """Contacts ranked (close first, then by risk, then by minutes) with their explanations and venues, and the
+    evidence rows grouped by contact in that order, by start within a contact (ties: as the sources gave them)."""
+    ev, code, n, start, end = rows.ev, rows.code, rows.n, rows.start, rows.end
     venue_of, venue_ids = _factorize(ev["venue_id"])
-    refs = _Refs(data, lang, areas, venue_cache)
     known = [refs.venue(v) for v in venue_ids.tolist()]
     # per venue code (the last slot: rows without a venue), the id and the name results show
     shown_id = np.full(len(known) + 1, None, dtype=object)
     shown_id[:-1] = [v if r is not None else None for v, (r, _a) in zip(venue_ids.tolist(), known, strict=True)]
     shown_name = [r.name if r is not None else None for r, _a in known] + [None]
 
-    order = np.lexsort((-minutes, -risk, rank))  # close first, then by risk, then by minutes
-    lead = lead[order]
+    order = np.lexsort((-minutes, -risk, rank))
+    lead = summary.lead[order]
     settings = _strings(ev["setting"][lead])
     klass = _CLASS_NAMES[rank[order]]
     explanations = explanation_lines(
@@ -180,40 +264,39 @@ def fuse_contacts(
         np.rint(minutes[order]).astype(np.int64).tolist(),
         settings.tolist(),
         [shown_name[k] for k in venue_of[lead].tolist()],
-        [_SOURCES_OF_MASK[m] for m in source_mask[order].tolist()],
-        contradicted[order].tolist(),
+        [_SOURCES_OF_MASK[m] for m in summary.source_mask[order].tolist()],
+        summary.contradicted[order].tolist(),
     )
-    # evidence rows grouped by contact in rank order, by start within a contact (ties: as the sources gave them)
     position = np.empty(n, dtype=np.int64)
     position[order] = np.arange(n)
     row_position = position[code]
-    rows = np.lexsort((start, row_position))
-    distance = _rounded(_finite(ev["distance_m"][rows]), 1)
+    grouped = np.lexsort((start, row_position))
+    distance = _rounded(_finite(ev["distance_m"][grouped]), 1)
     return FusedContacts(
-        person=_strings(contacts[order]),
+        person=_strings(rows.contacts[order]),
         klass=klass,
         risk=np.clip(risk[order], 0.0, 1.0),
         minutes=_rounded(minutes[order], 2),
         max_daily_minutes=_rounded(max_daily[order], 2),
-        closest_m=_rounded(_finite(closest[order]), 2),
-        strongest_attenuation_db=_finite(strongest[order]),
+        closest_m=_rounded(_finite(summary.closest[order]), 2),
+        strongest_attenuation_db=_finite(summary.strongest[order]),
         setting=settings,
-        source_mask=source_mask[order],
-        first_seen_s=first_seen[order],
-        last_seen_s=last_seen[order],
+        source_mask=summary.source_mask[order],
+        first_seen_s=summary.first_seen[order],
+        last_seen_s=summary.last_seen[order],
         explanation=np.asarray(explanations, dtype=object),
-        offsets=np.searchsorted(row_position[rows], np.arange(n + 1)).astype(np.int64),
+        offsets=np.searchsorted(row_position[grouped], np.arange(n + 1)).astype(np.int64),
         evidence={
-            "source": ev["source"][rows].astype(object),
-            "start_s": start[rows],
-            "end_s": end[rows],
-            "minutes": np.round((end[rows] - start[rows]) / 60.0, 2),  # equal to round() for whole seconds
-            "venue_id": shown_id[venue_of[rows]],
-            "lat": _finite(ev["lat"][rows]),
-            "lon": _finite(ev["lon"][rows]),
+            "source": ev["source"][grouped].astype(object),
+            "start_s": start[grouped],
+            "end_s": end[grouped],
+            "minutes": np.round((end[grouped] - start[grouped]) / 60.0, 2),  # equal to round() for whole seconds
+            "venue_id": shown_id[venue_of[grouped]],
+            "lat": _finite(ev["lat"][grouped]),
+            "lon": _finite(ev["lon"][grouped]),
             "distance_m": distance,
-            "attenuation_db": _finite(ev["attenuation_db"][rows]),
-            "detail": ev["detail"][rows],
+            "attenuation_db": _finite(ev["attenuation_db"][grouped]),
+            "detail": ev["detail"][grouped],
         },
         venues={v: (r, a) for v, (r, a) in zip(venue_ids.tolist(), known, strict=True) if r is not None},
     )

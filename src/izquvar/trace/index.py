@@ -33,7 +33,7 @@ On-disk format (a directory written by :meth:`StayIndex.save`; each ``.npy`` is 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -213,6 +213,65 @@ class StayIndex:
             cell_offsets=cell_offsets,
             person_offsets=person_offsets,
             person_stays=person_stays,
+            carried=carried,
+        )
+
+    @classmethod
+    def merge(cls, segments: Sequence[StayIndex]) -> StayIndex:
+        """One index of several, e.g. one per day partition: identical, array for array, to :meth:`build_chunks`
+        over the segments' stays in the same order. Why: an ingest touches a day or two, so an index kept per
+        day rebuilds only those and is merged from integer arrays alone (no Parquet, no projection, no strings
+        per stay). Each segment is already sorted by (cell, start) and cells keep their order when renumbered
+        into the union, so the merge sort meets a few long sorted runs (what Timsort merges in O(n log k))."""
+        segments = [s for s in segments if s.n_stays] or list(segments[:1])
+        if not segments:
+            raise InvalidInput("stays: nothing to merge")
+        if len(segments) == 1:
+            return segments[0]
+        cell_m = segments[0].cell_m
+        if any(s.cell_m != cell_m for s in segments):
+            raise InvalidInput("stays: segments of different cell sizes cannot be merged")
+        persons = _sorted_union([s.persons for s in segments])
+        person = np.concatenate(
+            [_positions_in(s.persons, persons)[np.asarray(s.person, dtype=np.int64)].astype(np.int32) for s in segments]
+        )
+        cells = [np.repeat(np.asarray(s.cell_keys), _counts(s.cell_offsets)) for s in segments]
+        all_keys = np.unique(np.concatenate([np.asarray(s.cell_keys) for s in segments]))
+        start = np.concatenate([np.asarray(s.start_s) for s in segments])
+        key = np.concatenate([np.searchsorted(all_keys, c) for c in cells]).astype(np.int64)
+        key <<= 32
+        key |= start.astype(np.int64)  # start ≥ 0 (seconds since the epoch, int32): no sign bits spill
+        order = np.argsort(key, kind="stable")
+        del key
+        cell_rank = np.concatenate([np.searchsorted(all_keys, c) for c in cells])[order].astype(np.int32)
+        occupied = np.flatnonzero(np.r_[True, cell_rank[1:] != cell_rank[:-1]])
+        cell_offsets = np.append(occupied, len(order)).astype(np.int64)
+        person_sorted = person[order]
+        start_sorted = start[order]
+        end_sorted = np.concatenate([np.asarray(s.end_s) for s in segments])[order]
+        person_then_start = person_sorted.astype(np.int64)
+        person_then_start <<= 32
+        person_then_start |= start_sorted
+        by_person = np.argsort(person_then_start, kind="stable")
+        person_offsets = np.zeros(len(persons) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(person_sorted, minlength=len(persons)), out=person_offsets[1:])
+        carried = None
+        if all(s.carried is not None for s in segments):
+            joined = pa.concat_tables([cast("pa.Table", s.carried) for s in segments])
+            carried = joined.take(order).combine_chunks()
+        return cls(
+            cell_m=cell_m,
+            persons=persons,
+            person=person_sorted,
+            x_dm=np.concatenate([np.asarray(s.x_dm) for s in segments])[order],
+            y_dm=np.concatenate([np.asarray(s.y_dm) for s in segments])[order],
+            start_s=start_sorted,
+            end_s=end_sorted,
+            run_max_end=_running_max_within_cells(cell_rank, end_sorted),
+            cell_keys=all_keys[cell_rank[occupied]].astype(np.int64),
+            cell_offsets=cell_offsets,
+            person_offsets=person_offsets,
+            person_stays=by_person.astype(np.int32 if len(order) <= _INT32_MAX else np.int64),
             carried=carried,
         )
 
@@ -533,6 +592,23 @@ def _running_max_within_cells(cell_rank: npt.NDArray[np.integer[Any]], end_s: I3
     np.maximum.accumulate(packed, out=packed)
     packed &= np.int64(0xFFFFFFFF)
     return packed.astype(np.int32)
+
+
+def _counts(offsets: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """The length of each CSR slice."""
+    bounds: npt.NDArray[np.int64] = np.asarray(offsets, dtype=np.int64)
+    return bounds[1:] - bounds[:-1]
+
+
+def _sorted_union(parts: Sequence[pa.Array[Any]]) -> pa.Array[Any]:
+    """The distinct strings of several arrays in UTF-8 byte order (the order the index sorts its names in)."""
+    distinct: pa.Array[Any] = pc.unique(pa.concat_arrays([part.cast(pa.string()) for part in parts]))
+    return distinct.take(pc.sort_indices(distinct))
+
+
+def _positions_in(values: pa.Array[Any], within: pa.Array[Any]) -> I64:
+    """The position of each of ``values`` in ``within`` (all present)."""
+    return np.asarray(pc.index_in(values, value_set=within).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _names(persons: pa.Array[Any]) -> npt.NDArray[np.bytes_]:

@@ -1,6 +1,6 @@
 """The case's movement path: GPS stays fused with check-ins, card payments and operator records.
 
-Rules (docs/tracing.md):
+Rules (docs/tracing.md; the figures are the ``places`` section of :mod:`izquvar.trace.rules`):
 
 * every GPS stay in the window is a place (clipped to the window); certainty ``0.95 · exp(-accuracy / 200 m)``;
 * a check-in or a card payment's assumed visit at the venue of an overlapping GPS stay adds its source to
@@ -8,7 +8,8 @@ Rules (docs/tracing.md):
   its own at the venue (certainty 0.7 with a check-out, 0.6 with an assumed dwell, 0.5 for a payment);
 * operator records fill only the time no other source covers: consecutive records of one cell (gaps under an
   hour) make a place at the tower, ±15 minutes, certainty 0.2 (a cell spans hundreds of metres);
-* a place within 150 m of the case's registered home and at no venue is the private setting ``home``.
+* a place within ``home_radius_m`` (150 m) of the case's registered home and at no venue is the private
+  setting ``home``; a GPS-only place at someone else's registered home (the visit rules) is a ``visit``.
 """
 
 from __future__ import annotations
@@ -25,14 +26,10 @@ from izquvar.trace.data import TraceData
 from izquvar.trace.evidence import Case
 from izquvar.trace.fuse import SOURCE_ORDER, area_ref, trusted, venue_ref
 from izquvar.trace.result import AreaRef, Place, Source
+from izquvar.trace.rules import DEFAULT_RULES, PlaceRules, TracingRules
 from izquvar.trace.sources.card import payment_visits
 from izquvar.trace.sources.checkins import visits
 from izquvar.trace.sources.visits import at_someones_home, within_m
-
-HOME_RADIUS_M = 150.0
-CELL_GAP_S = 3600
-CELL_PAD_S = 15 * 60
-CERTAINTY = {"checkins": 0.7, "checkins_assumed": 0.6, "card": 0.5, "cell": 0.2}
 
 
 @dataclass
@@ -53,15 +50,18 @@ class _Stop:
         self.doubt *= 1.0 - certainty
 
 
-def case_places(case: Case, data: TraceData, lang: Lang, areas: Any) -> list[Place]:
-    """The case's places in the window, by start."""
-    stops = _gps_stops(case)
+def case_places(
+    case: Case, data: TraceData, lang: Lang, areas: Any, rules: TracingRules = DEFAULT_RULES
+) -> list[Place]:
+    """The case's places in the window, by start, under ``rules`` (places, visits, check-ins, home radius)."""
+    place_rules = rules.places
+    stops = _gps_stops(case, place_rules)
     person = data.person_code(case.person)
     facts = data.venue_facts
     known_venues = len(data.venues)
     for visit_rows, source in (
-        (_visits(data.checkins.rows(person), data, case), "checkins"),
-        (_payments(data.card.rows(person), data, case), "card"),
+        (_visits(data.checkins.rows(person), data, case, rules), "checkins"),
+        (_payments(data.card.rows(person), data, case, place_rules), "card"),
     ):
         for venue, start, end, certainty in visit_rows:
             venue_id = str(data.venue_ids.names[venue])
@@ -74,7 +74,7 @@ def case_places(case: Case, data: TraceData, lang: Lang, areas: Any) -> list[Pla
                 match = _Stop(int(start), int(end), where[0], where[1], venue_id, areas_of)
                 stops.append(match)
             match.confirm(source, certainty)
-    stops.extend(_cell_stops(case, data, stops))
+    stops.extend(_cell_stops(case, data, stops, place_rules))
     stops.sort(key=lambda s: (s.start_s, s.end_s))
     area_refs = _AreaRefs(areas, lang)
     gps_only = [k for k, s in enumerate(stops) if s.sources == {"gps"}]
@@ -83,11 +83,13 @@ def case_places(case: Case, data: TraceData, lang: Lang, areas: Any) -> list[Pla
         np.asarray([stops[k].lat for k in gps_only], dtype=np.float64),
         np.asarray([stops[k].lon for k in gps_only], dtype=np.float64),
         np.asarray([stops[k].sigma_m for k in gps_only], dtype=np.float64),
+        rules.visits,
     )
     visited = set(np.asarray(gps_only, dtype=np.int64)[at_home].tolist())
     lat = np.asarray([s.lat for s in stops], dtype=np.float64)
     lon = np.asarray([s.lon for s in stops], dtype=np.float64)
-    home = within_m(lat, lon, case.home, HOME_RADIUS_M).tolist() if case.home is not None else [False] * len(stops)
+    near = rules.home_radius_m
+    home = within_m(lat, lon, case.home, near).tolist() if case.home is not None else [False] * len(stops)
     return [_place(s, data, area_refs, home[k], k in visited) for k, s in enumerate(stops)]
 
 
@@ -107,7 +109,7 @@ class _AreaRefs:
         return ref
 
 
-def _gps_stops(case: Case) -> list[_Stop]:
+def _gps_stops(case: Case, rules: PlaceRules) -> list[_Stop]:
     stays = case.stays
     if not len(stays):
         return []
@@ -115,7 +117,7 @@ def _gps_stops(case: Case) -> list[_Stop]:
     end = np.minimum(stays["end_s"], case.end_s)
     accuracy = stays["accuracy_m"].astype(np.float64)
     accuracy = np.where(np.isnan(accuracy), 25.0, accuracy)
-    certainty = 0.95 * np.exp(-accuracy / 200.0)
+    certainty = rules.gps_certainty * np.exp(-accuracy / rules.gps_certainty_scale_m)
     sigma = accuracy / np.sqrt(np.maximum(stays["n_pings"].astype(np.float64), 1.0))
     kept = np.flatnonzero(end > start)
     columns = ("venue_id", "lat", "lon", "region_id", "district_id", "mahalla_id")
@@ -130,12 +132,14 @@ def _gps_stops(case: Case) -> list[_Stop]:
     return stops
 
 
-def _visits(rows: Columns, data: TraceData, case: Case) -> list[tuple[int, int, int, float]]:
+def _visits(rows: Columns, data: TraceData, case: Case, rules: TracingRules) -> list[tuple[int, int, int, float]]:
     if not len(rows):
         return []
-    start, end, assumed = visits(rows, data)
+    start, end, assumed = visits(rows, data, rules.checkins)
     inside = (start < case.end_s) & (end > case.start_s)
-    certainty = np.where(assumed[inside], CERTAINTY["checkins_assumed"], CERTAINTY["checkins"])
+    certainty = np.where(
+        assumed[inside], rules.places.certainty["checkins_assumed"], rules.places.certainty["checkins"]
+    )
     return list(
         zip(
             rows["venue"][inside].tolist(),
@@ -147,14 +151,14 @@ def _visits(rows: Columns, data: TraceData, case: Case) -> list[tuple[int, int, 
     )
 
 
-def _payments(rows: Columns, data: TraceData, case: Case) -> list[tuple[int, int, int, float]]:
+def _payments(rows: Columns, data: TraceData, case: Case, rules: PlaceRules) -> list[tuple[int, int, int, float]]:
     rows = rows.take(rows["venue"] >= 0)
     if not len(rows):
         return []
     start, end = payment_visits(rows, data)
     inside = (start < case.end_s) & (end > case.start_s)
     return [
-        (venue, lo, hi, CERTAINTY["card"])
+        (venue, lo, hi, rules.certainty["card"])
         for venue, lo, hi in zip(
             rows["venue"][inside].tolist(),
             np.maximum(start[inside], case.start_s).tolist(),
@@ -164,7 +168,7 @@ def _payments(rows: Columns, data: TraceData, case: Case) -> list[tuple[int, int
     ]
 
 
-def _cell_stops(case: Case, data: TraceData, covered: list[_Stop]) -> list[_Stop]:
+def _cell_stops(case: Case, data: TraceData, covered: list[_Stop], rules: PlaceRules) -> list[_Stop]:
     """Runs of one cell's records at times no other place covers."""
     if case.phone is None:
         return []
@@ -183,10 +187,10 @@ def _cell_stops(case: Case, data: TraceData, covered: list[_Stop]) -> list[_Stop
         t, cells = t[free], cells[free]
     if not len(t):
         return []
-    new_run = np.r_[True, (cells[1:] != cells[:-1]) | (np.diff(t) > CELL_GAP_S)]
+    new_run = np.r_[True, (cells[1:] != cells[:-1]) | (np.diff(t) > rules.cell_gap_s)]
     heads = np.flatnonzero(new_run)
-    start = np.maximum(np.minimum.reduceat(t, heads) - CELL_PAD_S, case.start_s)
-    end = np.minimum(np.maximum.reduceat(t, heads) + CELL_PAD_S, case.end_s)
+    start = np.maximum(np.minimum.reduceat(t, heads) - rules.cell_pad_s, case.start_s)
+    end = np.minimum(np.maximum.reduceat(t, heads) + rules.cell_pad_s, case.end_s)
     towers = data.tower_columns
     located = np.isfinite(towers["lat"][cells[heads]])  # a cell without a known tower makes no place
     run_cell, start, end = cells[heads][located], start[located], end[located]
@@ -195,13 +199,13 @@ def _cell_stops(case: Case, data: TraceData, covered: list[_Stop]) -> list[_Stop
     stops = []
     for k, (lo, hi) in enumerate(zip(start.tolist(), end.tolist(), strict=True)):  # one stop per run of records
         stop = _Stop(lo, hi, lat[k], lon[k], None, (region[k], district[k], mahalla[k]))
-        stop.confirm("cell", CERTAINTY["cell"])
+        stop.confirm("cell", rules.certainty["cell"])
         stops.append(stop)
     return stops
 
 
 def _place(stop: _Stop, data: TraceData, area_refs: _AreaRefs, near_home: bool, at_a_home: bool) -> Place:
-    """The place of a stop; ``near_home``: within :data:`HOME_RADIUS_M` of the case's registered home;
+    """The place of a stop; ``near_home``: within the home radius of the case's registered home;
     ``at_a_home``: a GPS-only stop at someone's registered home."""
     venue = venue_ref(data, stop.venue_id)
     if venue is not None:

@@ -1,71 +1,108 @@
 """The tracer: for a case, its places and contacts from every source in the store, ranked and explained.
 
-``Tracer.from_store(store)`` loads every table and index once (seconds); ``Tracer.trace(person, onset)`` then
-answers one case in milliseconds. ``trace_store`` keeps one tracer per store and manifest generation, which is
-what ``EmbeddedStore.trace`` calls.
+``Tracer(store)`` loads every table and index once (seconds the first time, a memory map afterwards);
+``Tracer.trace(person, onset)`` then answers one case in milliseconds, and ``Tracer.refresh()`` follows the store
+as batches land, rebuilding only what they changed. ``izquvar.open_store(path).trace(...)`` keeps one tracer.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import gc
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from izquvar.errors import InvalidInput, NotFound
+from izquvar.geo.placement import area_index
 from izquvar.i18n import LANGS, Lang
-from izquvar.store.embedded import EmbeddedStore
-from izquvar.store.layout import MANIFEST_FILE
-from izquvar.store.manifest import load_manifest
+from izquvar.store.protocol import FeedReader, IndexCache, Pseudonyms
 from izquvar.trace.data import TraceData
-from izquvar.trace.disease import COVID19, DiseaseProfile
+from izquvar.trace.disease import DiseaseProfile
 from izquvar.trace.evidence import Case, EvidenceSource, evidence_columns
 from izquvar.trace.fuse import SOURCE_ORDER, FusedContacts, VenueCache, fuse_contacts
 from izquvar.trace.places import case_places
 from izquvar.trace.result import CaseRef, Place, Source, TraceResult, TraceSummary
+from izquvar.trace.rules import DiseaseRules, TracingRules, rules_from_settings
 from izquvar.trace.sources import default_sources
-from izquvar.trace.sources.ble import THRESHOLDS_DB
-from izquvar.trace.sources.gps import QUERY_M
+
+if TYPE_CHECKING:
+    from izquvar.trace.engine import ColocationEngine
 
 DateLike = dt.date | dt.datetime | str
 
 
 class Tracer:
-    """Traces cases against one store's data, loaded once."""
+    """Traces cases against one store's feeds, loaded once and kept current as batches land (:meth:`refresh`).
+
+    The one way in: ``Tracer(feeds)``, where ``feeds`` is any :class:`~izquvar.store.protocol.FeedReader`.
+    ``pseudonyms`` (to accept raw identifiers) and ``cache`` (to keep the indexes between processes) default to
+    ``feeds`` itself when it offers them, as a whole store does; pass them to use others, or ``cache=None`` and
+    a reader without one to trace from memory alone. ``rules`` (:class:`~izquvar.trace.rules.TracingRules`): every
+    threshold the sources, places and window apply; default: the settings' rules file, else the built-in rules.
+    """
 
     def __init__(
         self,
-        store: EmbeddedStore,
-        data: TraceData,
-        profile: DiseaseProfile = COVID19,
+        feeds: FeedReader,
+        *,
+        pseudonyms: Pseudonyms | None = None,
+        cache: IndexCache | None = None,
+        profile: DiseaseProfile | None = None,
         sources: Sequence[EvidenceSource] | None = None,
         lang: Lang = "en",
+        rules: TracingRules | None = None,
     ) -> None:
-        from izquvar.ingest.derive import area_index
-
-        self.store = store
-        self.data = data
-        self.profile = profile
-        self.sources = tuple(sources) if sources is not None else default_sources()
+        rules = rules if rules is not None else rules_from_settings()
+        if profile is not None:  # a profile given in code is the disease the rules are recorded with
+            rules = rules.model_copy(update={"disease": DiseaseRules.of(profile)})
+        #: Every rule this tracer applies (default: the settings' rules file, else the built-in rules).
+        self.rules = rules
+        self._rule_parameters = rules.parameters()  # flattened once: every result records them
+        self.feeds = feeds
+        self.pseudonyms = pseudonyms if pseudonyms is not None else _offered_pseudonyms(feeds)
+        self.cache = cache if cache is not None else _offered_cache(feeds)
+        self.profile = rules.disease.profile()
+        self.sources = tuple(sources) if sources is not None else default_sources(self.rules)
         self.lang = _lang(lang)
-        self.areas = area_index(store.table("areas"))
+        self._lock = threading.Lock()
+        self.data = TraceData.load(feeds, self.cache, venue_rules=rules.venues)
+        self._areas_version = dict(feeds.partitions("areas"))
+        self.areas = area_index(feeds.table("areas"))
         #: Venue references made so far, shared by this tracer's traces (one TraceData load).
         self._venues: VenueCache = {}
 
-    @classmethod
-    def from_store(
-        cls,
-        store: EmbeddedStore,
-        lang: Lang = "en",
-        profile: DiseaseProfile = COVID19,
-        sources: Sequence[EvidenceSource] | None = None,
-    ) -> Tracer:
-        """Load the store's data (and its persisted stay index, built on first use) for tracing."""
-        return cls(store, TraceData.load(store), profile, sources, lang)
+    def with_sources(self, sources: Sequence[EvidenceSource]) -> Tracer:
+        """This tracer with other evidence sources (e.g. one alone), sharing its loaded data."""
+        other = copy.copy(self)
+        other.sources = tuple(sources)
+        other._lock = threading.Lock()
+        return other
+
+    def with_colocation(self, engine: ColocationEngine) -> Tracer:
+        """This tracer asking ``engine`` who was near whom (e.g. a :class:`~izquvar.trace.engines.postgis.PostgisEngine`
+        loaded with :attr:`data`'s stays), sharing everything else it loaded."""
+        other = self.with_sources(self.sources)
+        other.data = replace(self.data, colocation=engine)
+        return other
+
+    def refresh(self) -> bool:
+        """Follow the store: when a batch has landed since the last load, load again, reusing every part whose
+        partitions did not change (a day of pings rebuilds that day's stay index; lab results rebuild nothing).
+        Whether anything was reloaded."""
+        with self._lock:
+            if self.feeds.generation() == self.data.generation:
+                return False
+            self.data = TraceData.load(self.feeds, self.cache, previous=self.data, venue_rules=self.rules.venues)
+            areas = dict(self.feeds.partitions("areas"))
+            if areas != self._areas_version:
+                self.areas, self._areas_version = area_index(self.feeds.table("areas")), areas
+            self._venues = {}
+            return True
 
     def resolve(self, person: str) -> str:
         """The pseudonym of ``person``: itself when the store knows it as a pseudonym, else its keyed hash."""
@@ -74,7 +111,9 @@ class Tracer:
         person = person.strip()
         if self.data.knows(person):
             return person
-        pseudonym = self.store.pseudonym(person)
+        if self.pseudonyms is None:
+            raise NotFound(f"person {person!r} is not a pseudonym of the store (and no key is at hand to hash it)")
+        pseudonym = self.pseudonyms.pseudonym(person)
         if self.data.knows(pseudonym):
             return pseudonym
         raise NotFound(f"person {person!r} is not in the store (neither as a pseudonym nor as a raw identifier)")
@@ -125,7 +164,7 @@ class Tracer:
         frames = [source.evidence(case, self.data) for source in self.sources]
         evidence = evidence_columns([f for f in frames if len(f)], exclude=pseudonym)
         contacts = fuse_contacts(evidence, case, self.data, language, self.areas, self._venues)
-        places = case_places(case, self.data, language, self.areas)
+        places = case_places(case, self.data, language, self.areas, self.rules)
         used = set(evidence["source"].tolist())
         for place in places:
             used.update(place.sources)
@@ -141,19 +180,9 @@ class Tracer:
         )
 
     def parameters(self) -> dict[str, float | int | str | bool]:
-        """The rules' parameters, recorded in every result so that a trace can be reproduced."""
-        p = self.profile
-        return {
-            "disease": p.name,
-            "days_before_onset": p.days_before_onset,
-            "days_infectious_after_onset": p.days_infectious_after_onset,
-            "close_distance_m": p.close_distance_m,
-            "close_minutes": p.close_minutes,
-            "utc_offset_hours": p.utc_offset_hours,
-            "gps_query_m": QUERY_M,
-            "ble_thresholds_db": ",".join(f"{t:g}" for t in THRESHOLDS_DB),
-            "store_generation": self.data.generation,
-        }
+        """Every rule (dotted keys, ``gps.query_m``), the disease and the store generation, recorded in every
+        result so that a trace can be reproduced."""
+        return {"disease": self.profile.name, **self._rule_parameters, "store_generation": self.data.generation}
 
 
 @dataclass(frozen=True)
@@ -186,32 +215,14 @@ class CaseTrace:
         )
 
 
-_CACHE: dict[tuple[str, int], Tracer] = {}
-_CACHE_LOCK = threading.Lock()
+def _offered_pseudonyms(feeds: FeedReader) -> Pseudonyms | None:
+    """``feeds`` itself where it also hashes identifiers (a whole store does), else ``None``."""
+    return feeds if isinstance(feeds, Pseudonyms) else None
 
 
-def trace_store(
-    store: EmbeddedStore,
-    person: str,
-    onset: DateLike,
-    isolation: DateLike | None = None,
-    lang: Lang = "en",
-) -> TraceResult:
-    """Trace one case in ``store``, reusing the tracer loaded for the store's current manifest generation."""
-    return tracer_for(store).trace(person, onset, isolation, lang)
-
-
-def tracer_for(store: EmbeddedStore) -> Tracer:
-    """The cached tracer of ``store`` (loaded again when the store has changed since)."""
-    key = (str(store.root.resolve()), load_manifest(store.root / MANIFEST_FILE).generation)
-    with _CACHE_LOCK:
-        tracer = _CACHE.get(key)
-        if tracer is None:
-            for stale in [k for k in _CACHE if k[0] == key[0]]:
-                del _CACHE[stale]
-            tracer = Tracer.from_store(store)
-            _CACHE[key] = tracer
-        return tracer
+def _offered_cache(feeds: FeedReader) -> IndexCache | None:
+    """``feeds`` itself where it also keeps derived indexes (a whole store does), else ``None``."""
+    return feeds if isinstance(feeds, IndexCache) else None
 
 
 @contextmanager

@@ -3,7 +3,6 @@ value, on random stays and on the hand-made world, and the same trace when the G
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
@@ -85,7 +84,7 @@ def world_store(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
 
 
 def test_a_trace_through_postgis_equals_the_grids(world_store: EmbeddedStore, postgis_dsn: str) -> None:
-    grid_tracer = Tracer.from_store(world_store)
+    grid_tracer = Tracer(world_store)
     stays = grid_tracer.data.stays
     with PostgisEngine.load(postgis_dsn, stays, "world_stays", replace=True) as engine:
         for person in stays.persons.to_pylist():
@@ -95,7 +94,7 @@ def test_a_trace_through_postgis_equals_the_grids(world_store: EmbeddedStore, po
                 )
                 assert query is not None
                 same(engine.encounters(query), GridEngine(stays).encounters(query))
-        postgis_tracer = Tracer(world_store, dataclasses.replace(grid_tracer.data, colocation=engine))
+        postgis_tracer = grid_tracer.with_colocation(engine)
         expected = grid_tracer.trace(world.CASE, world.ONSET, world.ISOLATION)
         traced = postgis_tracer.trace(world.CASE, world.ONSET, world.ISOLATION)
     assert any("gps" in c.sources for c in expected.contacts)

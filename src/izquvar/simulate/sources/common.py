@@ -1,4 +1,4 @@
-"""Shared by the feeds: tables with exactly the formats.py schema, and where someone was at a time."""
+"""Shared by the feeds: tables with exactly the formats/feeds.py schema, and where someone was at a time."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from izquvar.trace.evidence import EvidenceSource
+from izquvar.trace.rules import DEFAULT_RULES, TracingRules
 from izquvar.trace.sources.ble import BleSource
 from izquvar.trace.sources.card import CardSource
 from izquvar.trace.sources.cell import CellSource
@@ -13,17 +14,17 @@ from izquvar.trace.sources.roster import RosterSource
 from izquvar.trace.sources.visits import VisitSource
 
 
-def default_sources() -> tuple[EvidenceSource, ...]:
-    """Every source, in the order their evidence is listed."""
+def default_sources(rules: TracingRules = DEFAULT_RULES) -> tuple[EvidenceSource, ...]:
+    """Every source, each built from its section of ``rules``, in the order their evidence is listed."""
     return (
-        HouseholdSource(),
-        RosterSource(),
-        BleSource(),
-        GpsSource(),
-        VisitSource(),
-        CheckinSource(),
-        CardSource(),
-        CellSource(),
+        HouseholdSource(rules.household, rules.home_radius_m),
+        RosterSource(rules.roster, rules.venues),
+        BleSource(rules.ble),
+        GpsSource(rules.gps, rules.home_radius_m),
+        VisitSource(rules.visits, rules.home_radius_m),
+        CheckinSource(rules.checkins),
+        CardSource(rules.card),
+        CellSource(rules.cell, rules.checkins),
     )
 
 

@@ -3,7 +3,8 @@
 The Google/Apple Exposure Notification v2 risk model (Apple's ``ENExposureConfiguration``: three
 ``attenuationDurationThresholds`` cut scan time into immediate, near, medium and other, each with a duration
 weight of 0-250 %; Google's ``DailySummariesConfig`` is the same) is configured per health authority. izquvar
-uses immediate ≤ 55 dB (150 %), near ≤ 63 dB (100 %), medium ≤ 73 dB (50 %), other (0 %). Rules:
+uses immediate ≤ 55 dB (150 %), near ≤ 63 dB (100 %), medium ≤ 73 dB (50 %), other (0 %) by default (the
+``ble`` section of :mod:`izquvar.trace.rules`). Rules:
 
 * a row qualifies as close when the pair's immediate + near weighted minutes on that local day reach the
   close-contact minutes (15);
@@ -19,16 +20,16 @@ import numpy as np
 from izquvar.trace.data import TraceData
 from izquvar.trace.evidence import Case, EvidenceBatch, daily_sums, empty
 from izquvar.trace.result import Source
+from izquvar.trace.rules import DEFAULT_RULES, BleRules
 
-THRESHOLDS_DB = (55.0, 63.0, 73.0)
-WEIGHTS = (1.5, 1.0, 0.5, 0.0)
 BUCKETS = ("immediate", "near", "medium", "other")
-P_NEAR = (0.95, 0.7, 0.25, 0.05)
-GRADES = ("close", "close", "casual", "possible")
 
 
 class BleSource:
     name: Source = "ble"
+
+    def __init__(self, rules: BleRules = DEFAULT_RULES.ble) -> None:
+        self.rules = rules
 
     def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
         rows = data.ble.rows(data.person_code(case.person))
@@ -42,8 +43,8 @@ class BleSource:
             return empty()
         start, end, other = start[inside], end[inside], rows["other"][inside]
         attenuation = rows["attenuation_db"][inside]
-        bucket = np.searchsorted(np.asarray(THRESHOLDS_DB), attenuation, side="left")
-        weight = np.asarray(WEIGHTS)[bucket]
+        bucket = np.searchsorted(np.asarray(self.rules.thresholds_db), attenuation, side="left")
+        weight = np.asarray(self.rules.weights)[bucket]
         close_weight = np.where(weight >= 1.0, weight, 0.0)
         offset = int(case.profile.utc_offset.total_seconds())
         day = (start + offset) // 86_400
@@ -55,8 +56,8 @@ class BleSource:
             start_s=start,
             end_s=end,
             attenuation_db=attenuation,
-            p_near=np.asarray(P_NEAR)[bucket],
-            grade=np.asarray(GRADES, dtype=object)[bucket],
+            p_near=np.asarray(self.rules.p_near)[bucket],
+            grade=np.asarray(self.rules.grades, dtype=object)[bucket],
             qualifies=(per_day >= case.profile.close_minutes) & (close_weight > 0),
             setting="phone_proximity",
             detail=np.asarray(BUCKETS, dtype=object)[bucket],

@@ -2,8 +2,9 @@
 
 A payment is an instant; the visit around it is assumed to span the category's typical dwell, 80 % before
 the payment (people pay on leaving). Overlapping assumed visits put the two at the venue together: grade
-casual when the two payments are within :data:`SAME_QUEUE_MIN` minutes (same queue, same till), possible
-otherwise. ``p_near`` is the venue's disc share, halved for the uncertainty of the assumed visit.
+casual when the two payments are within ``card.same_queue_minutes`` (rules; 5) of each other (same queue,
+same till), possible otherwise. ``p_near`` is the venue's disc share, halved (``card.p_near_factor``) for the
+uncertainty of the assumed visit.
 """
 
 from __future__ import annotations
@@ -15,22 +16,25 @@ from izquvar.trace.columnar import Columns
 from izquvar.trace.data import TraceData
 from izquvar.trace.evidence import Case, EvidenceBatch, clip, disc_share, empty, visit_pairs
 from izquvar.trace.result import Source
-from izquvar.trace.sources.venues import SHARE_BEFORE_PAYMENT
+from izquvar.trace.rules import DEFAULT_RULES, CardRules
 
-SAME_QUEUE_MIN = 5.0
 I64 = npt.NDArray[np.int64]
 
 
 def payment_visits(rows: Columns, data: TraceData) -> tuple[I64, I64]:
-    """The assumed visit ``[start, end)`` around each card payment (rows with a venue)."""
+    """The assumed visit ``[start, end)`` around each card payment (rows with a venue), by the venue rules the
+    data were loaded with."""
     t = rows["time_s"]
     dwell = data.venue_facts["dwell_s"][rows["venue"]]
-    before = np.rint(dwell * SHARE_BEFORE_PAYMENT).astype(np.int64)
+    before = data.venue_facts["before_payment_s"][rows["venue"]]
     return t - before, t + (dwell - before)
 
 
 class CardSource:
     name: Source = "card"
+
+    def __init__(self, rules: CardRules = DEFAULT_RULES.card) -> None:
+        self.rules = rules
 
     def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
         person = data.person_code(case.person)
@@ -63,8 +67,8 @@ class CardSource:
             venue_id=data.venue_names(venue),
             lat=facts["lat"][venue],
             lon=facts["lon"][venue],
-            p_near=disc_share(case.profile.close_distance_m, facts["zone_area_m2"][venue]) / 2.0,
-            grade=np.where(gap_min <= SAME_QUEUE_MIN, "casual", "possible"),
+            p_near=disc_share(case.profile.close_distance_m, facts["zone_area_m2"][venue]) * self.rules.p_near_factor,
+            grade=np.where(gap_min <= self.rules.same_queue_minutes, "casual", "possible"),
             setting=facts["category"][venue],
             detail=np.char.add("payments ", np.round(gap_min).astype(int).astype(str)).astype(object),
         )

@@ -6,11 +6,11 @@ to get tested. A cell covers hundreds of metres, so this is never more than **po
 * exposure sites are the case's visits to venues (GPS stays matched to a venue, check-ins, card payments);
   homes are never sites;
 * the cells are those that served the case during the visit; other subscribers served by one of them during
-  the visit are possible contacts, their presence spanning their first to last event there ±15 minutes,
-  clipped to the visit;
+  the visit are possible contacts, their presence spanning their first to last event there ±15 minutes
+  (``cell.pad_s`` of :mod:`izquvar.trace.rules`), clipped to the visit;
 * a subscriber is mapped to a person through the registry's phone number (else reported by phone pseudonym);
-* at most :data:`MAX_PER_SITE` people per site and :data:`MAX_TOTAL` per trace, most events first: the list
-  is for a text message asking people to get tested, not for individual follow-up.
+* at most ``cell.max_per_site`` (200) people per site and ``cell.max_total`` (1000) per trace, most events
+  first: the list is for a text message asking people to get tested, not for individual follow-up.
 """
 
 from __future__ import annotations
@@ -23,17 +23,16 @@ from izquvar.trace.columnar import ranges, stable_order
 from izquvar.trace.data import TraceData
 from izquvar.trace.evidence import Case, EvidenceBatch, clip, empty
 from izquvar.trace.result import Source
+from izquvar.trace.rules import DEFAULT_RULES, CellRules, CheckinRules
 from izquvar.trace.sources.card import payment_visits
 from izquvar.trace.sources.checkins import visits
 
-MAX_PER_SITE = 200
-MAX_TOTAL = 1000
-PAD_S = 15 * 60
-P_NEAR = 0.001
 I64 = npt.NDArray[np.int64]
 
 
-def exposure_sites(case: Case, data: TraceData) -> tuple[I64, I64, I64]:
+def exposure_sites(
+    case: Case, data: TraceData, checkin_rules: CheckinRules = DEFAULT_RULES.checkins
+) -> tuple[I64, I64, I64]:
     """The case's venue visits in the window: venue codes, starts and ends (GPS stays at a venue, then
     check-ins, then card payments)."""
     venues, starts, ends = [], [], []
@@ -45,7 +44,7 @@ def exposure_sites(case: Case, data: TraceData) -> tuple[I64, I64, I64]:
     person = data.person_code(case.person)
     checkins = data.checkins.rows(person)
     if len(checkins):
-        start, end, _ = visits(checkins, data)
+        start, end, _ = visits(checkins, data, checkin_rules)
         venues.append(checkins["venue"])
         starts.append(start)
         ends.append(end)
@@ -68,6 +67,10 @@ def exposure_sites(case: Case, data: TraceData) -> tuple[I64, I64, I64]:
 class CellSource:
     name: Source = "cell"
 
+    def __init__(self, rules: CellRules = DEFAULT_RULES.cell, checkins: CheckinRules = DEFAULT_RULES.checkins) -> None:
+        self.rules = rules
+        self.checkins = checkins
+
     def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
         if case.phone is None:
             return empty()
@@ -77,15 +80,15 @@ class CellSource:
             return empty()
         code = events.code_of(case.phone)
         phone_code = -1 if code is None else code
-        site_venue, site_start, site_end = exposure_sites(case, data)
-        found = _site_subscribers(data, own_t, own_cell, phone_code, site_start, site_end)
+        site_venue, site_start, site_end = exposure_sites(case, data, self.checkins)
+        found = _site_subscribers(data, own_t, own_cell, phone_code, site_start, site_end, self.rules)
         if found is None:
             return empty()
         site, subscriber, start, end, cell = found
         keep = end > start
         site, subscriber, start, end, cell = site[keep], subscriber[keep], start[keep], end[keep], cell[keep]
         contact = data.subscriber_contact[subscriber]
-        chosen = _most_minutes(data.subscriber_contact_rank[subscriber], end - start, MAX_TOTAL)
+        chosen = _most_minutes(data.subscriber_contact_rank[subscriber], end - start, self.rules.max_total)
         venue = site_venue[site[chosen]]
         facts = data.venue_facts
         out = EvidenceBatch.of(
@@ -97,7 +100,7 @@ class CellSource:
             venue_id=data.venue_names(venue),
             lat=facts["lat"][venue],
             lon=facts["lon"][venue],
-            p_near=P_NEAR,
+            p_near=self.rules.p_near,
             grade="possible",
             setting="cell",
             detail=events.cell_ids[cell[chosen]].astype(object),
@@ -106,14 +109,14 @@ class CellSource:
 
 
 def _site_subscribers(
-    data: TraceData, own_t: I64, own_cell: I64, phone_code: int, site_start: I64, site_end: I64
+    data: TraceData, own_t: I64, own_cell: I64, phone_code: int, site_start: I64, site_end: I64, rules: CellRules
 ) -> tuple[I64, I64, I64, I64, I64] | None:
     """Per site (vectorised over all sites): the other subscribers served by a cell that served the case during
-    the visit ±15 minutes, each with its presence (first to last event ±15 minutes, clipped to the visit) and
-    the cell of its first event; at most :data:`MAX_PER_SITE` per site, most events first, ties by name.
+    the visit ±``rules.pad_s``, each with its presence (first to last event ±``rules.pad_s``, clipped to the
+    visit) and the cell of its first event; at most ``rules.max_per_site`` per site, most events first, ties by name.
     Rows: site index, subscriber code, start, end, cell code, by site then rank."""
     events = data.cell_events
-    lo_s, hi_s = site_start - PAD_S, site_end + PAD_S
+    lo_s, hi_s = site_start - rules.pad_s, site_end + rules.pad_s
     # the case's own records during each visit: which cells served it (each site's cells in name order)
     a = np.searchsorted(own_t, lo_s, side="left")
     b = np.searchsorted(own_t, hi_s, side="right")
@@ -141,13 +144,13 @@ def _site_subscribers(
     last = np.maximum.reduceat(times, heads)
     count = np.diff(np.r_[heads, len(codes)])
     site, subscriber, cell = site[heads], codes[heads], cell[heads]
-    # most events first, ties by subscriber name, at most MAX_PER_SITE per site
+    # most events first, ties by subscriber name, at most max_per_site per site
     top = np.lexsort((events.name_rank[subscriber], -count, site))
     site_first = np.searchsorted(site[top], site[top], side="left")
-    top = top[np.arange(len(top)) - site_first < MAX_PER_SITE]
+    top = top[np.arange(len(top)) - site_first < rules.max_per_site]
     site = site[top]
-    start = np.maximum(first[top] - PAD_S, site_start[site])
-    end = np.minimum(last[top] + PAD_S, site_end[site])
+    start = np.maximum(first[top] - rules.pad_s, site_start[site])
+    end = np.minimum(last[top] + rules.pad_s, site_end[site])
     return site, subscriber[top], start, end, cell[top]
 
 

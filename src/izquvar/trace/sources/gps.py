@@ -5,12 +5,15 @@ outdoors and ~25 m indoors for phones): a long stay pins a seat to a few metres,
 distance between two centroids therefore has an error ``σ_d = sqrt(σ_a² / n_a + σ_b² / n_b)`` (floor 1 m).
 Rules:
 
-* candidates: stays within :data:`QUERY_M` overlapping in time for at least :data:`MIN_MINUTES` in total;
-* kept when the observed distance ``d ≤ close + 2.5 σ_d`` (consistent with being together);
+* candidates: stays within ``gps.query_m`` (rules) overlapping in time for at least ``gps.min_minutes`` in total;
+* kept when the observed distance ``d ≤ close + 2.5 σ_d`` (``gps.together_sigmas``; consistent with being
+  together);
 * ``p_near``, the chance the true distance was within the close distance, is the Gaussian approximation
   ``(1 - exp(-r² / 2s²)) · exp(-max(d - r, 0)² / 2s²)`` with ``s = σ_d / √2`` per axis; at a venue of several
   zones (rooms, carriages) that GPS cannot tell apart it is divided by the number of zones;
-* grade close when ``p_near ≥ 0.5`` (GPS alone resolves 2 m only for long, precise stays), else casual.
+* grade close when ``p_near ≥ 0.5`` (``gps.close_p_near``; GPS alone resolves 2 m only for long, precise
+  stays), else casual;
+* setting ``home`` for a meeting at no venue within ``home_radius_m`` of the case's registered home.
 """
 
 from __future__ import annotations
@@ -21,22 +24,21 @@ from izquvar.trace.data import TraceData, index_seconds
 from izquvar.trace.engine import ColocationEngine, GridEngine, encounter_query
 from izquvar.trace.evidence import Case, EvidenceBatch, clip, empty
 from izquvar.trace.result import Source
-
-QUERY_M = 50.0
-MIN_MINUTES = 5.0
-SIGMA_FLOOR_M = 1.0
-#: Standard errors of distance within which two stays count as together.
-TOGETHER_SIGMAS = 2.5
+from izquvar.trace.rules import DEFAULT_RULES, GpsRules
 
 
 class GpsSource:
     name: Source = "gps"
 
+    def __init__(self, rules: GpsRules = DEFAULT_RULES.gps, home_radius_m: float = DEFAULT_RULES.home_radius_m) -> None:
+        self.rules = rules
+        self.home_radius_m = home_radius_m
+
     def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
         if data.stays.n_stays == 0 or not len(case.stays):
             return empty()
-        radius = min(QUERY_M, data.stays.max_distance_m)
-        query = encounter_query(data.stays, case.person, case.start, case.end, radius, MIN_MINUTES)
+        radius = min(self.rules.query_m, data.stays.max_distance_m)
+        query = encounter_query(data.stays, case.person, case.start, case.end, radius, self.rules.min_minutes)
         if query is None:
             return empty()
         mine, theirs, ov_start, ov_end, d2 = _engine(data).encounters(query)
@@ -53,9 +55,9 @@ class GpsSource:
             stay["accuracy_m"][mine].astype(np.float64) ** 2 / np.maximum(stay["n_pings"][mine], 1)
             + stay["accuracy_m"][theirs].astype(np.float64) ** 2 / np.maximum(stay["n_pings"][theirs], 1)
         )
-        sigma = np.maximum(sigma, SIGMA_FLOOR_M)
+        sigma = np.maximum(sigma, self.rules.sigma_floor_m)
         r = case.profile.close_distance_m
-        keep = d <= r + TOGETHER_SIGMAS * sigma
+        keep = d <= r + self.rules.together_sigmas * sigma
         if not keep.any():
             return empty()
         mine, theirs, ov_start, ov_end = mine[keep], theirs[keep], ov_start[keep], ov_end[keep]
@@ -69,7 +71,7 @@ class GpsSource:
         setting = np.where(at_venue, facts["category"][venue], "nearby")
         setting = np.where(at_venue & (case_venue != contact_venue) & (case_venue >= 0), "nearby", setting)
         case_lat, case_lon = stay["lat"][mine].astype(np.float64), stay["lon"][mine].astype(np.float64)
-        setting = np.where(_near_home(case, case_lat, case_lon) & ~at_venue, "home", setting)
+        setting = np.where(_near_home(case, case_lat, case_lon, self.home_radius_m) & ~at_venue, "home", setting)
         venue_id = data.venue_names(venue)
         venue_id[~at_venue] = missing
         out = EvidenceBatch.of(
@@ -83,7 +85,7 @@ class GpsSource:
             lon=(stay["lon"][mine] + stay["lon"][theirs]) / 2.0,
             distance_m=d,
             p_near=p_near,
-            grade=np.where(p_near >= 0.5, "close", "casual"),
+            grade=np.where(p_near >= self.rules.close_p_near, "close", "casual"),
             setting=setting.astype(object),
             detail=np.char.add("±", np.round(sigma, 1).astype(str)).astype(object),
         )
@@ -95,7 +97,7 @@ def _engine(data: TraceData) -> ColocationEngine:
     return data.colocation if data.colocation is not None else GridEngine(data.stays)
 
 
-def _near_home(case: Case, lat: np.ndarray, lon: np.ndarray, radius_m: float = 100.0) -> np.ndarray:
+def _near_home(case: Case, lat: np.ndarray, lon: np.ndarray, radius_m: float) -> np.ndarray:
     """Whether each point is within ``radius_m`` of the case's registered home."""
     if case.home is None:
         return np.zeros(len(lat), dtype=bool)

@@ -1,11 +1,12 @@
 """Household: members of the case's registered household, at home together every evening and night.
 
-Rules: for each local day of the window, household members are assumed home together from 00:00 to 07:00
-and from 18:00 to 24:00 local time (an assumption: the hours a working or schooling household shares). Such
-time is close (``p_near`` 0.9: people who share a flat share its air and its table) and qualifies on its own
-once the day's blocks add up to the close minutes. When GPS contradicts it, the data wins: if the case or the
-member has GPS stays during a block and none of them is within :data:`HOME_RADIUS_M` of home, that block is
-listed with detail ``gps_not_home`` and fusion counts none of its time.
+Rules (the ``household`` section of :mod:`izquvar.trace.rules`): for each local day of the window, household
+members are assumed home together from 00:00 to 07:00 and from 18:00 to 24:00 local time (``home_blocks``, an
+assumption: the hours a working or schooling household shares). Such time is close (``p_near`` 0.9: people who
+share a flat share its air and its table) and qualifies on its own once the day's blocks add up to the close
+minutes. When GPS contradicts it, the data wins: if the case or the member has GPS stays during a block and
+none of them is within ``home_radius_m`` (150 m) of home, that block is listed with detail ``gps_not_home`` and
+fusion counts none of its time.
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ from izquvar.geo.distance import haversine_m
 from izquvar.trace.data import TraceData, index_seconds
 from izquvar.trace.evidence import Case, EvidenceBatch, empty, qualify_by_day
 from izquvar.trace.result import Source
-
-#: Local hours at home together: (start hour, end hour) blocks of each day.
-HOME_BLOCKS = ((0, 7), (18, 24))
-HOME_RADIUS_M = 150.0
-P_NEAR = 0.9
+from izquvar.trace.rules import DEFAULT_RULES, HouseholdRules
 
 
 class HouseholdSource:
     name: Source = "household"
+
+    def __init__(
+        self, rules: HouseholdRules = DEFAULT_RULES.household, home_radius_m: float = DEFAULT_RULES.home_radius_m
+    ) -> None:
+        self.rules = rules
+        self.home_radius_m = home_radius_m
 
     def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
         household = data.household_of(case.person)
@@ -37,8 +40,9 @@ class HouseholdSource:
         if not len(members) or not days:
             return empty()
         midnights = np.asarray([int(case.profile.local_midnight(day).timestamp()) for day in days], dtype=np.int64)
-        block_start = (midnights[:, None] + np.asarray([lo * 3600 for lo, _ in HOME_BLOCKS])).reshape(-1)
-        block_end = (midnights[:, None] + np.asarray([hi * 3600 for _, hi in HOME_BLOCKS])).reshape(-1)
+        blocks = self.rules.home_blocks
+        block_start = (midnights[:, None] + np.asarray([lo * 3600 for lo, _ in blocks])).reshape(-1)
+        block_end = (midnights[:, None] + np.asarray([hi * 3600 for _, hi in blocks])).reshape(-1)
         # each member's home: the case's, else the member's own registered one
         lat, lon = members["home_lat"], members["home_lon"]
         if case.home is not None:
@@ -48,7 +52,7 @@ class HouseholdSource:
         names = data.person_names(members["person"])
         case_lat, case_lon = case.home if case.home is not None else (np.nan, np.nan)
         homes = (np.r_[case.home is not None, known], np.r_[case_lat, lat], np.r_[case_lon, lon])
-        away = _away(data, [case.person, *names.tolist()], *homes, block_start, block_end)
+        away = _away(data, [case.person, *names.tolist()], *homes, block_start, block_end, self.home_radius_m)
         away = away[1:] | away[0]  # the case away or the member away: not home together
         # clipped to the window before the rows are made: every member shares the blocks
         start, end = np.maximum(block_start, case.start_s), np.minimum(block_end, case.end_s)
@@ -65,7 +69,7 @@ class HouseholdSource:
             end_s=np.broadcast_to(end[inside], (m, n)).reshape(-1),
             lat=np.repeat(lat, n),
             lon=np.repeat(lon, n),
-            p_near=np.where(away, 0.0, P_NEAR),
+            p_near=np.where(away, 0.0, self.rules.p_near),
             grade=np.where(away, "possible", "close").astype(object),
             qualifies=~away,
             setting="home",
@@ -83,9 +87,10 @@ def _away(
     home_lon: npt.NDArray[np.float64],
     starts: npt.NDArray[np.int64],
     ends: npt.NDArray[np.int64],
+    home_radius_m: float,
 ) -> npt.NDArray[np.bool_]:
-    """Per person and block: GPS has stays of the person then and none of them is at the person's home (never
-    for a person without a known home)."""
+    """Per person and block: GPS has stays of the person then and none of them is within ``home_radius_m`` of
+    the person's home (never for a person without a known home)."""
     away = np.zeros((len(persons), len(starts)), dtype=bool)
     rows, owner = data.stay_rows([p for p, h in zip(persons, has_home.tolist(), strict=True) if h])
     if not len(rows):
@@ -100,11 +105,11 @@ def _away(
     distance = np.asarray(haversine_m(lat, lon, home_lat[owner], home_lon[owner]), dtype=np.float64)
     # a distance within a micrometre of the radius is computed again as the per-person call did (one home as
     # scalars): numpy's broadcast and array paths may differ in the last bit
-    for person in np.unique(owner[np.abs(distance - HOME_RADIUS_M) < 1e-6]).tolist():
+    for person in np.unique(owner[np.abs(distance - home_radius_m) < 1e-6]).tolist():
         own = owner == person
         home = float(home_lat[person]), float(home_lon[person])
         distance[own] = haversine_m(lat[own], lon[own], *home)
-    at_home = distance <= HOME_RADIUS_M
+    at_home = distance <= home_radius_m
     overlap = (s[:, None] < ends[None, :]) & (e[:, None] > starts[None, :])
     seen = np.zeros_like(away)
     home_seen = np.zeros_like(away)

@@ -2,14 +2,14 @@
 
 Presence on a day: the case's GPS stays at the roster's venue give the hours; otherwise, on a weekday (Monday to
 Friday) with nothing saying otherwise, a school or work day is assumed (school 08:00-13:00, work 09:00-18:00
-local). "Something saying otherwise" is GPS: a person with stays that day and none at the roster's venue was
-not there. The contact's own GPS is checked the same way.
+local; the ``roster`` section of :mod:`izquvar.trace.rules`). "Something saying otherwise" is GPS: a person
+with stays that day and none at the roster's venue was not there. The contact's own GPS is checked the same way.
 
 Closeness: people seated in one room for hours are within 2 m of a given other with about the chance that
 a 2 m disc covers of the room (room area = the group's size × the category's area per person, see
-``venues``: 2.5 m² per pupil, 6 m² per office worker). Over ``k``
-shared days the chance of at least one close day is ``1 - (1 - p)^k``; the contact is close when that reaches
-0.5 (more likely than not), otherwise casual.
+the venue rules: 2.5 m² per pupil, 6 m² per office worker). Over ``k`` shared days the chance of at least
+one close day is ``1 - (1 - p)^k``; the contact is close when that reaches ``close_probability`` (0.5: more
+likely than not), otherwise casual.
 """
 
 from __future__ import annotations
@@ -20,16 +20,15 @@ import numpy.typing as npt
 from izquvar.trace.data import TraceData, index_seconds
 from izquvar.trace.evidence import Case, EvidenceBatch, disc_share, empty, qualify_by_day
 from izquvar.trace.result import Source
-from izquvar.trace.sources.venues import M2_PER_PERSON
-
-#: Assumed local hours of presence when no data says otherwise.
-HOURS = {"school_class": (8, 13), "department": (9, 18)}
-WEEKDAYS = (0, 1, 2, 3, 4)
-CLOSE_PROBABILITY = 0.5
+from izquvar.trace.rules import DEFAULT_RULES, RosterRules, VenueRules
 
 
 class RosterSource:
     name: Source = "roster"
+
+    def __init__(self, rules: RosterRules = DEFAULT_RULES.roster, venues: VenueRules = DEFAULT_RULES.venues) -> None:
+        self.rules = rules
+        self.venues = venues
 
     def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
         person = data.person_code(case.person)
@@ -50,23 +49,23 @@ class RosterSource:
     ) -> EvidenceBatch:
         group_id = str(data.rosters.groups.names[group])
         venue_id = str(data.venue_ids.names[venue])
-        lo_h, hi_h = HOURS.get(kind, HOURS["department"])
+        lo_h, hi_h = self.rules.hours.get(kind, self.rules.hours["department"])
         days = case.local_days()
         if not days:
             return empty()
         mid = np.asarray([int(case.profile.local_midnight(d).timestamp()) for d in days], dtype=np.int64)
-        weekday = np.asarray([d.weekday() in WEEKDAYS for d in days])
+        weekday = np.asarray([d.weekday() in self.rules.weekdays for d in days])
         names = data.person_names(members)
         # presence per person (the case first, then each member) and day
         s, e, known = _presence(data, [case.person, *names.tolist()], venue, mid, lo_h, hi_h, weekday)
-        area = group_area_m2(data, venue, len(members) + 1)
+        area = group_area_m2(data, venue, len(members) + 1, self.venues)
         p_day = float(disc_share(case.profile.close_distance_m, area))
         start = np.maximum(s[0], s[1:])
         end = np.minimum(e[0], e[1:])
         together = end > start
         n_days = together.sum(axis=1)
         # the chance of a close day among the shared ones, as Python floats (exactly the former arithmetic)
-        likely_by_count = {n: 1.0 - (1.0 - p_day) ** n >= CLOSE_PROBABILITY for n in set(n_days.tolist())}
+        likely_by_count = {n: 1.0 - (1.0 - p_day) ** n >= self.rules.close_probability for n in set(n_days.tolist())}
         likely = np.asarray([likely_by_count[n] for n in n_days.tolist()], dtype=bool)
         basis = np.where(known[0] & known[1:], "gps", np.where(known[0] | known[1:], "gps+schedule", "schedule"))
         member = np.repeat(np.arange(len(members)), len(mid)).reshape(len(members), len(mid))[together]
@@ -96,11 +95,11 @@ class RosterSource:
         return qualify_by_day(out, case, contact=members[member])
 
 
-def group_area_m2(data: TraceData, venue: int, members: int) -> float:
+def group_area_m2(data: TraceData, venue: int, members: int, rules: VenueRules = DEFAULT_RULES.venues) -> float:
     """The room a group uses: its members times the venue category's area per person (the group is what fills
     the room, unlike the venue's capacity, which counts every shift and every room)."""
     category = str(data.venue_facts["category"][venue])
-    return max(members, 1) * M2_PER_PERSON.get(category, M2_PER_PERSON["other"])
+    return max(members, 1) * rules.m2_per_person.get(category, rules.m2_per_person["other"])
 
 
 def _presence(

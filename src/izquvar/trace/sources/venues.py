@@ -1,10 +1,9 @@
 """Assumptions about venues that the feeds do not carry: floor area per person and how long a visit lasts.
 
 Why: a check-in without a check-out, or a card payment, says someone was at a venue but not for how long, and
-"same venue" only says "same room" in proportion to the room's size. Each figure is a published norm or a
-stated assumption (docs/tracing.md): classrooms 2.5 m² per pupil (SanPiN 2.4.2.2821-10), offices 6 m² per
-worker (SanPiN 2.2.2/2.4.1340-03), dining 1.5 m² per seat (catering design norms 1.4-2.0), prayer halls about
-1 m² per worshipper, rail and bus vehicles at their rated crush load.
+"same venue" only says "same room" in proportion to the room's size. The figures are the ``venues`` section of
+:mod:`izquvar.trace.rules` (each a published norm or a stated assumption, named there); these functions apply
+them to the venues table.
 """
 
 from __future__ import annotations
@@ -13,41 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-M2_PER_PERSON: dict[str, float] = {
-    "school": 2.5,
-    "workplace": 6.0,
-    "bazaar": 2.0,
-    "shop": 3.0,
-    "restaurant": 1.5,
-    "choyxona": 1.5,
-    "mosque": 1.0,
-    "gym": 5.0,
-    "clinic": 3.0,
-    "wedding_hall": 1.5,
-    "metro": 0.35,
-    "bus": 0.4,
-    "park": 10.0,
-    "other": 3.0,
-}
-#: Typical visit length in minutes, assumed when a check-in has no check-out or for a card payment.
-DWELL_MINUTES: dict[str, float] = {
-    "school": 300.0,
-    "workplace": 480.0,
-    "bazaar": 60.0,
-    "shop": 15.0,
-    "restaurant": 60.0,
-    "choyxona": 90.0,
-    "mosque": 30.0,
-    "gym": 75.0,
-    "clinic": 45.0,
-    "wedding_hall": 180.0,
-    "metro": 20.0,
-    "bus": 20.0,
-    "park": 60.0,
-    "other": 60.0,
-}
-#: A card is paid near the end of a visit: this share of the dwell lies before the payment.
-SHARE_BEFORE_PAYMENT = 0.8
+from izquvar.trace.rules import DEFAULT_RULES, VenueRules
 
 
 def point(venues: pd.DataFrame, venue_id: str) -> tuple[float, float] | None:
@@ -58,22 +23,36 @@ def point(venues: pd.DataFrame, venue_id: str) -> tuple[float, float] | None:
     return float(venues["lat"].to_numpy(np.float64)[row]), float(venues["lon"].to_numpy(np.float64)[row])
 
 
-def zone_area_m2(venues: pd.DataFrame, venue_ids: npt.ArrayLike) -> npt.NDArray[np.float64]:
+def zone_area_m2(
+    venues: pd.DataFrame, venue_ids: npt.ArrayLike, rules: VenueRules = DEFAULT_RULES.venues
+) -> npt.NDArray[np.float64]:
     """Floor area of one zone of each venue: capacity per zone times the category's area per person."""
     rows = venues.reindex(np.asarray(venue_ids, dtype=object))
-    per_person = rows["category"].map(M2_PER_PERSON).fillna(M2_PER_PERSON["other"]).to_numpy(np.float64)
+    per_person = rules.m2_per_person
+    m2 = rows["category"].map(per_person).fillna(per_person["other"]).to_numpy(np.float64)
     zones = rows["zones"].fillna(1).clip(lower=1).to_numpy(np.float64)
-    capacity = rows["capacity"].fillna(50).to_numpy(np.float64)
-    area: npt.NDArray[np.float64] = np.maximum(capacity / zones * per_person, 4.0)
+    capacity = rows["capacity"].fillna(rules.default_capacity).to_numpy(np.float64)
+    area: npt.NDArray[np.float64] = np.maximum(capacity / zones * m2, rules.min_zone_area_m2)
     return area
 
 
-def dwell_seconds(venues: pd.DataFrame, venue_ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
+def dwell_seconds(
+    venues: pd.DataFrame, venue_ids: npt.ArrayLike, rules: VenueRules = DEFAULT_RULES.venues
+) -> npt.NDArray[np.int64]:
     """Typical visit length of each venue's category, seconds."""
     rows = venues.reindex(np.asarray(venue_ids, dtype=object))
-    minutes = rows["category"].map(DWELL_MINUTES).fillna(DWELL_MINUTES["other"]).to_numpy(np.float64)
+    dwell = rules.dwell_minutes
+    minutes = rows["category"].map(dwell).fillna(dwell["other"]).to_numpy(np.float64)
     seconds: npt.NDArray[np.int64] = np.rint(minutes * 60.0).astype(np.int64)
     return seconds
+
+
+def before_payment_seconds(
+    dwell_s: npt.NDArray[np.int64], rules: VenueRules = DEFAULT_RULES.venues
+) -> npt.NDArray[np.int64]:
+    """Of each dwell, the seconds before a card payment (people pay on leaving)."""
+    before: npt.NDArray[np.int64] = np.rint(dwell_s * rules.share_before_payment).astype(np.int64)
+    return before
 
 
 def zones_of(venues: pd.DataFrame, venue_ids: npt.ArrayLike) -> npt.NDArray[np.float64]:

@@ -2,15 +2,16 @@
 
 Households visit relatives and neighbours (*mehmon*) for an hour or three, and a home is small: this is where
 many close contacts outside the household happen, yet no venue feed records it. The registry knows where each
-household lives, GPS where people stayed. Rules:
+household lives, GPS where people stayed. Rules (the ``visits`` section of :mod:`izquvar.trace.rules`):
 
-* a stay *at* a home: not matched to a venue, at least :data:`MIN_MINUTES` long, its centroid within
+* a stay *at* a home: not matched to a venue, at least ``min_minutes`` (30) long, its centroid within
   ``15 m + 2.5 σ`` of the home (``σ = accuracy / √pings``; 15 m for the home's own size and geocoding),
-  at most :data:`MAX_RADIUS_M`;
+  at most ``max_radius_m`` (60 m);
 * the case at another household's home → every member of that household (assumed at home: they are the
   hosts); someone else at the case's home → that person (the case assumed at home, unless GPS shows the case
-  elsewhere then), unless the stay lies nearer to that person's own registered home: neighbours live closer
-  together than GPS can separate, so only the nearer home tells a visit from a neighbour at home;
+  elsewhere then: at home is within ``home_radius_m`` of it), unless the stay lies nearer to that person's own
+  registered home: neighbours live closer together than GPS can separate, so only the nearer home tells a
+  visit from a neighbour at home;
 * people walk about a home, so ``p_near`` is the share of the time two people spend within 2 m: the disc
   share of a home of 15 m² per occupant (hosts and guest); the visit qualifies as close when the expected
   close minutes (minutes × ``p_near``) reach the close minutes; grade casual otherwise. (In a seated venue the
@@ -31,14 +32,7 @@ from izquvar.trace.data import TraceData, index_seconds
 from izquvar.trace.evidence import Case, EvidenceBatch, clip, disc_share, empty
 from izquvar.trace.index import cell_key
 from izquvar.trace.result import Source
-
-MIN_MINUTES = 30.0
-HOME_SIZE_M = 15.0
-SIGMAS = 2.5
-MAX_RADIUS_M = 60.0
-M2_PER_OCCUPANT = 15.0
-#: Within this distance of the case's registered home GPS puts the case at home (for the hosts' side).
-OWN_HOME_M = 150.0
+from izquvar.trace.rules import DEFAULT_RULES, VisitRules
 
 
 @dataclass(frozen=True)
@@ -55,6 +49,12 @@ class _Stays:
 
 class VisitSource:
     name: Source = "gps"
+
+    def __init__(
+        self, rules: VisitRules = DEFAULT_RULES.visits, home_radius_m: float = DEFAULT_RULES.home_radius_m
+    ) -> None:
+        self.rules = rules
+        self.home_radius_m = home_radius_m
 
     def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
         batches = [self._as_guest(case, data), self._as_host(case, data)]
@@ -73,11 +73,11 @@ class VisitSource:
             return empty()
         minutes = (stays["end_s"] - stays["start_s"]).astype(np.float64) / 60.0
         sigma = _sigma(stays["accuracy_m"].astype(np.float64), stays["n_pings"].astype(np.float64))
-        candidate = np.flatnonzero((stays["venue"] < 0) & (minutes >= MIN_MINUTES))
+        candidate = np.flatnonzero((stays["venue"] < 0) & (minutes >= self.rules.min_minutes))
         lat, lon = stays["lat"].astype(np.float64)[candidate], stays["lon"].astype(np.float64)[candidate]
         household, distance = nearest_homes(data, lat, lon)
         own = data.household_of(case.person)
-        hosted = (household >= 0) & (household != own) & (distance <= _radius(sigma[candidate]))
+        hosted = (household >= 0) & (household != own) & (distance <= _radius(sigma[candidate], self.rules))
         if not hosted.any():
             return empty()
         rows, owner = data.people.members.positions(household[hosted])
@@ -85,7 +85,7 @@ class VisitSource:
         n_hosts = np.bincount(owner, minlength=int(hosted.sum()))
         stay = candidate[hosted][owner]
         occupants = (n_hosts + 1)[owner].astype(np.float64)
-        p_near = disc_share(case.profile.close_distance_m, M2_PER_OCCUPANT * occupants)
+        p_near = disc_share(case.profile.close_distance_m, self.rules.m2_per_occupant * occupants)
         return EvidenceBatch.of(
             len(stay),
             contact=data.person_names(hosts),
@@ -106,15 +106,15 @@ class VisitSource:
         """Other people's stays at the case's home → the guests."""
         if case.home is None or data.stays.n_stays == 0:
             return empty()
-        near = _stays_near(data, case.home, MAX_RADIUS_M, case.start_s, case.end_s)
+        near = _stays_near(data, case.home, self.rules.max_radius_m, case.start_s, case.end_s)
         household_code = data.household_of(case.person)
         household = data.people.members.rows(household_code)["person"] if household_code >= 0 else np.empty(0, np.int64)
         household_names = set(data.person_names(household).tolist())
         ids = [data.stays.person_id(p) for p in household_names | {case.person}]
         residents = np.asarray([i for i in ids if i is not None], dtype=np.int64)
         keep = (
-            (near.end_s - near.start_s >= MIN_MINUTES * 60)
-            & (near.distance_m <= _radius(near.sigma_m))
+            (near.end_s - near.start_s >= self.rules.min_minutes * 60)
+            & (near.distance_m <= _radius(near.sigma_m, self.rules))
             & ~np.isin(near.person, residents)
         )
         if not keep.any():
@@ -134,9 +134,9 @@ class VisitSource:
         person = person[guest]
         if not len(person):
             return empty()
-        start, end = _while_case_home(case, start, end)
+        start, end = _while_case_home(case, start, end, self.home_radius_m)
         occupants = max(len(household_names), 1) + 1
-        p_near = float(disc_share(case.profile.close_distance_m, M2_PER_OCCUPANT * occupants))
+        p_near = float(disc_share(case.profile.close_distance_m, self.rules.m2_per_occupant * occupants))
         minutes = (end - start) / 60.0
         out = EvidenceBatch.of(
             len(person),
@@ -176,16 +176,20 @@ def _sigma(accuracy: npt.NDArray[np.float64], pings: npt.NDArray[np.float64]) ->
 
 
 def at_someones_home(
-    data: TraceData, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], sigma_m: npt.NDArray[np.float64]
+    data: TraceData,
+    lat: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    sigma_m: npt.NDArray[np.float64],
+    rules: VisitRules = DEFAULT_RULES.visits,
 ) -> npt.NDArray[np.bool_]:
     """Whether each position of error ``sigma_m`` is at a registered home (by :func:`nearest_homes`' rule)."""
     household, distance = nearest_homes(data, lat, lon)
-    at_home: npt.NDArray[np.bool_] = (household >= 0) & (distance <= _radius(sigma_m))
+    at_home: npt.NDArray[np.bool_] = (household >= 0) & (distance <= _radius(sigma_m, rules))
     return at_home
 
 
-def _radius(sigma: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    radius: npt.NDArray[np.float64] = np.minimum(HOME_SIZE_M + SIGMAS * sigma, MAX_RADIUS_M)
+def _radius(sigma: npt.NDArray[np.float64], rules: VisitRules) -> npt.NDArray[np.float64]:
+    radius: npt.NDArray[np.float64] = np.minimum(rules.home_size_m + rules.sigmas * sigma, rules.max_radius_m)
     return radius
 
 
@@ -246,7 +250,7 @@ def _stays_near(data: TraceData, point: tuple[float, float], radius_m: float, st
 
 
 def _while_case_home(
-    case: Case, start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]
+    case: Case, start: npt.NDArray[np.int64], end: npt.NDArray[np.int64], home_radius_m: float
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Each guest stay cut to the case's presence at home: to the case's longest overlapping home stay when GPS
     has one, to nothing when GPS puts the case elsewhere throughout, whole when GPS says nothing then."""
@@ -254,7 +258,7 @@ def _while_case_home(
     if not len(stays) or case.home is None:
         return start, end
     lat, lon = stays["lat"].astype(np.float64), stays["lon"].astype(np.float64)
-    home = np.asarray(haversine_m(lat, lon, *case.home) <= OWN_HOME_M, dtype=bool)
+    home = np.asarray(haversine_m(lat, lon, *case.home) <= home_radius_m, dtype=bool)
     cs = stays["start_s"]
     ce = stays["end_s"]
     lo = np.maximum(start[:, None], cs[None, :])

@@ -30,11 +30,12 @@ from izquvar.errors import NotFound
 from izquvar.evaluate.ceiling import Ceiling
 from izquvar.evaluate.ceiling import ceiling as measure_ceiling
 from izquvar.evaluate.metrics import InfectorScore, Score, score_close, score_infectors, true_close_contacts
-from izquvar.evaluate.truth import Pseudonymiser, SimTruth, read_truth_stays
-from izquvar.outbreak.cases import Case, LabSource, cases_from_lab
+from izquvar.evaluate.truth import SimTruth, read_truth_stays
+from izquvar.outbreak.cases import ConfirmedCase, LabSource, cases_from_lab
 from izquvar.outbreak.chains import candidate_links
 from izquvar.outbreak.protocol import CaseTracer
-from izquvar.outbreak.run import trace_cases
+from izquvar.outbreak.trace_all import trace_cases
+from izquvar.store.protocol import Pseudonyms
 
 OnsetMode = Literal["truth", "lab", "infected"]
 EVALUATION_VERSION = "izquvar.evaluation/1"
@@ -79,7 +80,7 @@ class Evaluation:
         return out
 
 
-class EvaluationStore(LabSource, Pseudonymiser, Protocol):
+class EvaluationStore(LabSource, Pseudonyms, Protocol):
     """What evaluation needs from a store: its tables (lab results; every feed for the ceiling) and the
     pseudonym key."""
 
@@ -88,7 +89,7 @@ class EvaluationStore(LabSource, Pseudonymiser, Protocol):
     ) -> pa.Table: ...
 
 
-def evaluation_cases(store: LabSource, truth: SimTruth, onset: OnsetMode) -> list[Case]:
+def evaluation_cases(store: LabSource, truth: SimTruth, onset: OnsetMode) -> list[ConfirmedCase]:
     """The store's confirmed cases, dated as ``onset`` says (see the module docstring)."""
     confirmed = cases_from_lab(store)
     if onset == "lab":
@@ -99,8 +100,8 @@ def evaluation_cases(store: LabSource, truth: SimTruth, onset: OnsetMode) -> lis
         for person, (symptoms, specimen, _) in known.items():
             day = symptoms or specimen
             if day is not None:
-                confirmed.append(Case(onset=day, person=person))
-    chosen: list[Case] = []
+                confirmed.append(ConfirmedCase(onset=day, person=person))
+    chosen: list[ConfirmedCase] = []
     for case in confirmed:
         if case.person not in known:
             chosen.append(case)
@@ -109,7 +110,7 @@ def evaluation_cases(store: LabSource, truth: SimTruth, onset: OnsetMode) -> lis
         day = symptom_onset or specimen or case.onset
         if isolation is not None and isolation <= day - dt.timedelta(days=2):
             isolation = None  # isolated (as a contact) before the window could open: trace to the default end
-        chosen.append(Case(onset=day, person=case.person, isolation=isolation))
+        chosen.append(ConfirmedCase(onset=day, person=case.person, isolation=isolation))
     return sorted(chosen)
 
 

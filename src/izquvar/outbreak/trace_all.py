@@ -34,13 +34,13 @@ import pyarrow.parquet as pq
 from izquvar.errors import InvalidInput
 from izquvar.i18n import Lang
 from izquvar.outbreak._arrow import values
-from izquvar.outbreak.cases import Case
+from izquvar.outbreak.cases import ConfirmedCase
 from izquvar.outbreak.chains import candidate_links, chains
 from izquvar.outbreak.clusters import clusters
 from izquvar.outbreak.exposure_sites import exposure_sites, public_sites
 from izquvar.outbreak.protocol import CaseTracer
 from izquvar.outbreak.second_degree import second_degree
-from izquvar.outbreak.tables import TraceTables
+from izquvar.outbreak.trace_tables import TraceTables
 from izquvar.outbreak.tracing import default_workers, progress_bar, trace_many
 
 SUMMARY_VERSION = "izquvar.outbreak/1"
@@ -83,7 +83,7 @@ class OutbreakRun:
 
 
 def trace_cases(
-    tracer: CaseTracer, cases: Sequence[Case], progress: bool = False, lang: Lang = "en", workers: int = 1
+    tracer: CaseTracer, cases: Sequence[ConfirmedCase], progress: bool = False, lang: Lang = "en", workers: int = 1
 ) -> tuple[TraceTables, list[str]]:
     """Trace each case once, in ``workers`` processes (see :mod:`.tracing`); persons the data does not know are
     listed, not fatal. The tables are the same, row for row, whatever the number of workers."""
@@ -93,7 +93,7 @@ def trace_cases(
 
 def trace_all(
     tracer: CaseTracer,
-    cases: Sequence[Case],
+    cases: Sequence[ConfirmedCase],
     out: Path,
     as_of: dt.date,
     identified_venues: Iterable[str] = (),
