@@ -72,6 +72,7 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_paths().database}"
+
     #: A TOML or JSON file of tracing-rule overrides (docs/tracing-rules.md); unset: the built-in rules.
     tracing_rules: Path | None = None
     #: The disease whose ``[diseases."NAME"]`` overrides in that file apply; unset: the file's own rules.

@@ -9,14 +9,14 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
 
 from izquvar import __version__
-from izquvar.audit.views import router as audit_router
 from izquvar.config import Settings
 from izquvar.db import make_engine, make_session_factory
-from izquvar.persons.views import router as persons_router
 from izquvar.service.errors import install_error_handlers
 from izquvar.service.health import router as health_router
 from izquvar.service.limits import BodySizeLimit
-from izquvar.users.views import auth_router, users_router
+from izquvar.service.routes.audit import router as audit_router
+from izquvar.service.routes.persons import router as persons_router
+from izquvar.service.routes.users import auth_router, users_router
 
 API_PREFIX = "/api/v1"
 
@@ -65,7 +65,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
 
 
 def _api_router() -> APIRouter:
-    """Every route of ``/api/v1``: the service's own, then each domain package's views."""
+    """Every route of ``/api/v1``: the service's own, then each domain package's routes (``service/routes/``)."""
     api = APIRouter()
     for router in (health_router, auth_router, users_router, persons_router, audit_router):
         api.include_router(router)

@@ -1,5 +1,5 @@
 """Users of the service: accounts with a role and a jurisdiction, argon2 passwords, lockout, access tokens.
 
 Depends on ``db``, ``geo`` (jurisdictions are areas of the shipped hierarchy), ``config`` and ``errors``;
-``views.py`` alone knows HTTP (it is mounted by ``izquvar.service``).
+HTTP is the service's: its routes are ``izquvar.service.routes.users``.
 """
