@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=_default_home)
     #: A SQLAlchemy database URL (``postgresql://...``); unset means the SQLite file ``HOME/izquvar.db``.
     database_url: str | None = None
+    #: Failed sign-ins that lock an account when they fall within ``login_failure_window_minutes``.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window_minutes: int = Field(default=15, ge=1)
+    #: How long a locked account refuses every password.
+    lockout_minutes: int = Field(default=15, ge=1)
+    #: How long an access token from ``POST /api/v1/auth/token`` is valid (a working day by default).
+    token_minutes: int = Field(default=8 * 60, ge=1)
+    #: The largest request body the service reads; a larger one is refused with 413 before it is parsed.
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
 
     def data_paths(self) -> DataPaths:
         """The default places of the database file and the location store under the data home."""
@@ -63,6 +72,7 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_paths().database}"
+
     #: A TOML or JSON file of tracing-rule overrides (docs/tracing-rules.md); unset: the built-in rules.
     tracing_rules: Path | None = None
     #: The disease whose ``[diseases."NAME"]`` overrides in that file apply; unset: the file's own rules.

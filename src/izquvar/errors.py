@@ -2,13 +2,22 @@
 
 IzquvarError
 ├── InvalidInput      the caller gave something unusable (bad file, bad option, bad row set)
-├── NotFound          a store, person, file or area that does not exist
-├── Forbidden         a safety rule refuses the request (e.g. no pseudonym key in production)
+│   └── Conflict      it clashes with what is stored (a PINFL, phone or username already registered)
+├── NotFound          a store, person, file or area that does not exist (or one outside the user's jurisdiction)
+├── Forbidden         a safety rule or the user's role refuses the request (e.g. no pseudonym key in production)
+├── Unauthenticated   no valid sign-in: wrong credentials, an expired or revoked token
+│   └── AccountLocked repeated failed sign-ins locked the account for a while
 ├── StoreError        the store is damaged or was written by an incompatible version
-└── IngestFailed      an ingest could not complete; the store is left as it was
+├── IngestFailed      an ingest could not complete; the store is left as it was
+└── AuditChainBroken  the audit trail's hash chain does not verify: a record was edited or deleted
+
+The service maps the same tree to HTTP statuses in one place (``izquvar.service.errors``). An error may name
+the input ``field`` it is about, so that an API client can point at it.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 
 class IzquvarError(Exception):
@@ -16,11 +25,19 @@ class IzquvarError(Exception):
 
     exit_code = 2
 
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
 
 class InvalidInput(IzquvarError):
     """The input cannot be used as given; the message names what and where."""
 
     exit_code = 2
+
+
+class Conflict(InvalidInput):
+    """The input clashes with something already stored (a duplicate key)."""
 
 
 class NotFound(IzquvarError):
@@ -35,6 +52,20 @@ class Forbidden(IzquvarError):
     exit_code = 4
 
 
+class Unauthenticated(IzquvarError):
+    """The caller is not signed in: wrong username or password, or a missing, expired or revoked token."""
+
+    exit_code = 4
+
+
+class AccountLocked(Unauthenticated):
+    """Too many failed sign-ins in a row: the account refuses every password until ``until``."""
+
+    def __init__(self, message: str, *, until: dt.datetime) -> None:
+        super().__init__(message)
+        self.until = until
+
+
 class StoreError(IzquvarError):
     """The store is damaged or incompatible."""
 
@@ -45,3 +76,9 @@ class IngestFailed(IzquvarError):
     """The ingest itself failed (not a bad row): nothing of the batch was stored."""
 
     exit_code = 6
+
+
+class AuditChainBroken(IzquvarError):
+    """The audit trail's hash chain is broken: a record was edited, deleted or inserted out of turn."""
+
+    exit_code = 7

@@ -12,7 +12,9 @@ from sqlalchemy import Engine, String, inspect, select
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-import izquvar.persons.models  # noqa: F401  (its tables belong to the metadata the migrations must equal)
+import izquvar.audit.models
+import izquvar.persons.models
+import izquvar.users.models  # noqa: F401
 from izquvar.db import (
     Base,
     UtcDateTime,

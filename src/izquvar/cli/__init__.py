@@ -31,9 +31,22 @@ def main() -> None:
 
 
 def _register() -> None:
-    from izquvar.cli import demo, evaluate, import_, ingest, simulate, stays, store, trace, trace_all
+    from izquvar.cli import (
+        audit,
+        demo,
+        evaluate,
+        import_,
+        ingest,
+        serve,
+        simulate,
+        stays,
+        store,
+        trace,
+        trace_all,
+        user,
+    )
 
-    for module in (simulate, ingest, import_, store, stays, trace, trace_all, evaluate, demo):
+    for module in (simulate, ingest, import_, store, stays, trace, trace_all, evaluate, demo, serve, user, audit):
         module.register(main)
 
 

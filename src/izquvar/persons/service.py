@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from izquvar.errors import InvalidInput, NotFound
+from izquvar.errors import Conflict, InvalidInput, NotFound
 from izquvar.ingest.phone import canonical_one
 from izquvar.ingest.pseudonym import Pseudonymizer
 from izquvar.persons.models import Person, PersonCreate, PersonPhone, PersonUpdate, check_address
@@ -49,7 +49,9 @@ def get_by_national_id(national_id: str, *, db_session: Session) -> Person | Non
 def create(person_in: PersonCreate, *, db_session: Session) -> Person:
     """A new person; ``InvalidInput`` when the PINFL or a phone is already registered."""
     if get_by_national_id(person_in.national_id, db_session=db_session) is not None:
-        raise InvalidInput(f"national_id {person_in.national_id}: a person with this PINFL is already registered")
+        raise Conflict(
+            f"national_id {person_in.national_id}: a person with this PINFL is already registered", field="national_id"
+        )
     _check_phones_free(person_in.phones, owner=None, db_session=db_session)
     person = Person(
         national_id=person_in.national_id,
@@ -104,13 +106,24 @@ def _check_phones_free(phones: Iterable[str], *, owner: Person | None, db_sessio
         .where(PersonPhone.msisdn.in_(numbers), PersonPhone.person_id != (owner.id if owner else -1))
     ).first()
     if taken is not None:
-        raise InvalidInput(f"phone {taken[0]} is already registered to another person (national_id {taken[1]})")
+        raise Conflict(
+            f"phone {taken[0]} is already registered to another person (national_id {taken[1]})", field="phones"
+        )
 
 
-def search(q: str, *, db_session: Session, limit: int = DEFAULT_LIMIT, offset: int = 0) -> list[Person]:
+def search(
+    q: str,
+    *,
+    db_session: Session,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+    region_id: str | None = None,
+    district_id: str | None = None,
+) -> list[Person]:
     """Persons matching ``q``, in either script: a prefix of the family name or the given name, or of the full
     name word by word ("Shadmanov Ali"), or exactly a PINFL or a phone number. Ordered by family name, given
-    name, id."""
+    name, id. ``region_id`` / ``district_id`` keep only persons whose address is in that area (a user's
+    jurisdiction), inside the query so that pages stay full."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT} (got {limit})")
     if offset < 0:
@@ -118,6 +131,10 @@ def search(q: str, *, db_session: Session, limit: int = DEFAULT_LIMIT, offset: i
     condition = _search_condition(q)
     if condition is None:
         return []
+    if region_id is not None:
+        condition = and_(condition, Person.region_id == region_id)
+    if district_id is not None:
+        condition = and_(condition, Person.district_id == district_id)
     statement = (
         select(Person)
         .where(condition)

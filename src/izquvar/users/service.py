@@ -1,0 +1,173 @@
+"""Accounts: create, get, authenticate (with lockout), change password.
+
+Every function takes the database session as the keyword-only ``db_session`` and flushes, never commits: the
+caller owns the unit of work. A failed sign-in changes the account (its failure count), so the caller commits
+even when :func:`authenticate` raises ``Unauthenticated`` (the service's token endpoint does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from izquvar.config import Settings
+from izquvar.db import utcnow
+from izquvar.errors import AccountLocked, Conflict, InvalidInput, NotFound, Unauthenticated
+from izquvar.users import passwords, tokens
+from izquvar.users.models import MIN_PASSWORD_LENGTH, Role, User, UserCreate
+
+#: The account the service's first start creates.
+FIRST_ADMINISTRATOR = "admin"
+#: Random bytes of the first administrator's one-time password (24 URL-safe characters).
+ONE_TIME_PASSWORD_BYTES = 18
+
+#: One message for an unknown user and a wrong password, so the answer does not tell which usernames exist.
+BAD_CREDENTIALS = "wrong username or password"
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """How many failed sign-ins within how long lock an account, and for how long."""
+
+    max_failures: int = 5
+    window: dt.timedelta = dt.timedelta(minutes=15)
+    lock_for: dt.timedelta = dt.timedelta(minutes=15)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LockoutPolicy:
+        return cls(
+            max_failures=settings.login_max_failures,
+            window=dt.timedelta(minutes=settings.login_failure_window_minutes),
+            lock_for=dt.timedelta(minutes=settings.lockout_minutes),
+        )
+
+
+def get(user_id: int, *, db_session: Session) -> User:
+    """The user with this id; ``NotFound`` otherwise."""
+    user = db_session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user with id {user_id}")
+    return user
+
+
+def get_by_username(username: str, *, db_session: Session) -> User | None:
+    """The user with this username (compared in lower case, as it is stored), or ``None``."""
+    return db_session.scalars(select(User).where(User.username == username.strip().lower())).one_or_none()
+
+
+def list_users(*, db_session: Session, limit: int, offset: int) -> list[User]:
+    """Users by username."""
+    return list(db_session.scalars(select(User).order_by(User.username).limit(limit).offset(offset)))
+
+
+def count(*, db_session: Session) -> int:
+    """How many accounts exist (none before the service's first start)."""
+    return int(db_session.scalar(select(func.count()).select_from(User)) or 0)
+
+
+def create(user_in: UserCreate, *, db_session: Session, must_change_password: bool = False) -> User:
+    """A new active account; ``Conflict`` when the username is taken."""
+    if get_by_username(user_in.username, db_session=db_session) is not None:
+        raise Conflict(f"username {user_in.username!r} is already taken", field="username")
+    user = User(
+        username=user_in.username,
+        display_name=user_in.display_name or user_in.username,
+        role=user_in.role,
+        region_id=user_in.region_id,
+        district_id=user_in.district_id,
+        active=True,
+        password_hash=passwords.hash_password(user_in.password),
+        must_change_password=must_change_password,
+        failed_logins=0,
+    )
+    db_session.add(user)
+    db_session.flush()
+    return user
+
+
+def create_first_administrator(*, db_session: Session) -> tuple[User, str] | None:
+    """On a database without accounts: an administrator with a random one-time password, which must be
+    changed at the first sign-in; the account and the password (shown once, stored only as its hash).
+    ``None`` when accounts exist already."""
+    if count(db_session=db_session) > 0:
+        return None
+    password = secrets.token_urlsafe(ONE_TIME_PASSWORD_BYTES)
+    user_in = UserCreate(username=FIRST_ADMINISTRATOR, role=Role.ADMINISTRATOR, password=password)
+    return create(user_in, db_session=db_session, must_change_password=True), password
+
+
+def authenticate(
+    username: str, password: str, *, db_session: Session, policy: LockoutPolicy, now: dt.datetime | None = None
+) -> User:
+    """The active user with this username and password.
+
+    ``Unauthenticated`` otherwise, with one message whether the user is unknown or the password wrong (and the
+    time of one argon2 verification either way). ``AccountLocked`` while ``policy`` keeps the account locked:
+    the password is then not even checked, so guessing on during a lock learns nothing.
+    """
+    now = now or utcnow()
+    user = get_by_username(username, db_session=db_session)
+    if user is None:
+        passwords.burn_verification(password)
+        raise Unauthenticated(BAD_CREDENTIALS)
+    if user.locked_until is not None and user.locked_until > now:
+        raise AccountLocked(_locked_message(user.locked_until, now), until=user.locked_until)
+    if not passwords.verify_password(user.password_hash, password) or not user.active:
+        _count_failure(user, policy, now)
+        db_session.flush()
+        if user.locked_until is not None and user.locked_until > now:
+            raise AccountLocked(_locked_message(user.locked_until, now), until=user.locked_until)
+        raise Unauthenticated(BAD_CREDENTIALS)
+    user.failed_logins, user.first_failed_login_at, user.locked_until = 0, None, None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    db_session.flush()
+    return user
+
+
+def _count_failure(user: User, policy: LockoutPolicy, now: dt.datetime) -> None:
+    """One more failed sign-in; the ``max_failures``-th within the window locks the account."""
+    started = user.first_failed_login_at
+    if started is None or now - started > policy.window:
+        user.failed_logins, user.first_failed_login_at = 1, now
+    else:
+        user.failed_logins = (user.failed_logins or 0) + 1
+    if user.failed_logins >= policy.max_failures:
+        user.locked_until = now + policy.lock_for
+        user.failed_logins, user.first_failed_login_at = 0, None
+
+
+def _locked_message(until: dt.datetime, now: dt.datetime) -> str:
+    minutes = max(1, round((until - now).total_seconds() / 60))
+    return (
+        f"the account is locked after repeated failed sign-ins; try again in {minutes} minute(s) "
+        f"(at {until:%H:%M} UTC) or ask an administrator"
+    )
+
+
+def change_password(user: User, current_password: str, new_password: str, *, db_session: Session) -> User:
+    """Set a new password after checking the current one; every token of the user is revoked (sign in again)."""
+    if not passwords.verify_password(user.password_hash, current_password):
+        raise InvalidInput("current_password is wrong", field="current_password")
+    if len(new_password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"new_password needs at least {MIN_PASSWORD_LENGTH} characters", field="new_password")
+    if new_password == current_password:
+        raise InvalidInput("new_password must differ from the current one", field="new_password")
+    user.password_hash = passwords.hash_password(new_password)
+    user.must_change_password = False
+    tokens.revoke_all(user, db_session=db_session)
+    db_session.flush()
+    return user
+
+
+def set_active(user: User, active: bool, *, db_session: Session) -> User:
+    """Enable or disable an account; disabling ends its tokens."""
+    user.active = active
+    if not active:
+        tokens.revoke_all(user, db_session=db_session)
+    db_session.flush()
+    return user
