@@ -30,7 +30,7 @@ def register(group: click.Group) -> None:
 @click.command("evaluate")
 @click.option("--sim", "sim_dir", required=True, type=click.Path(path_type=Path),
               help="Simulator output directory (with truth/).")  # fmt: skip
-@store_option("Store holding the simulation's ingested feeds. Env: IZQUVAR_STORE.")
+@store_option("Store holding the simulation's ingested feeds.")
 @click.option("--onset", type=click.Choice(["truth", "lab", "infected"]), default="truth", show_default=True,
               help="truth: confirmed cases dated as an interview would; lab: by specimen date; infected: every "
               "infected person with an onset or positive specimen (bigger sample).")  # fmt: skip

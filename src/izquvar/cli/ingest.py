@@ -31,7 +31,7 @@ def register(group: click.Group) -> None:
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@store_option("Store directory (created if absent). Env: IZQUVAR_STORE.")
+@store_option("Store directory (created if absent).")
 @click.option(
     "--kind",
     type=click.Choice(sorted(KINDS)),

@@ -8,19 +8,27 @@ from typing import Any, TypeVar
 
 import click
 
+from izquvar.config import Settings
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def store_option(help_text: str = "Store directory. Env: IZQUVAR_STORE.") -> Callable[[F], F]:
-    """``--store DIR`` (or ``IZQUVAR_STORE``), passed to the command as ``store_path``."""
+def store_option(help_text: str = "Store directory.") -> Callable[[F], F]:
+    """``--store DIR`` (or ``IZQUVAR_STORE``), passed to the command as ``store_path``; unset means the location
+    store of the data home (``IZQUVAR_HOME``), so every command works on the same state by default."""
     return click.option(
         "--store",
         "store_path",
-        required=True,
+        default=None,
         envvar="IZQUVAR_STORE",
         type=click.Path(path_type=Path),
-        help=help_text,
+        callback=_store_of_data_home,
+        help=f"{help_text} Env: IZQUVAR_STORE. Default: the store in the data home (IZQUVAR_HOME).",
     )
+
+
+def _store_of_data_home(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path:
+    return value if value is not None else Settings().data_paths().store
 
 
 def database_option() -> Callable[[F], F]:
