@@ -11,6 +11,7 @@ from izquvar.audit import service
 from izquvar.audit.models import AuditRecordRead, ChainCheckRead
 from izquvar.errors import InvalidInput
 from izquvar.service.deps import AuditDep, SessionDep, require_role
+from izquvar.service.ids import IdFilter
 from izquvar.service.paging import DEFAULT_LIMIT, Limit, Offset, Page, page_of
 from izquvar.users.models import Role, User
 
@@ -28,12 +29,12 @@ def list_records(
     db_session: SessionDep,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
-    actor_id: Annotated[int | None, Query(description="records by this user")] = None,
+    actor_id: Annotated[IdFilter, Query(description="records by this user")] = None,
     actor_username: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=64, description="e.g. person.read")] = None,
     object_type: Annotated[str | None, Query(max_length=64, description="e.g. person")] = None,
     object_id: Annotated[str | None, Query(max_length=64)] = None,
-    case_id: Annotated[int | None, Query()] = None,
+    case_id: IdFilter = None,
     since: Annotated[dt.datetime | None, Query(description="from this time (with its zone) on")] = None,
     until: Annotated[dt.datetime | None, Query(description="before this time (with its zone)")] = None,
 ) -> Page[AuditRecordRead]:

@@ -17,6 +17,7 @@ from izquvar.errors import Forbidden, NotFound
 from izquvar.persons import service
 from izquvar.persons.models import PersonCreate, PersonRead
 from izquvar.service.deps import AuditDep, SessionDep, require_role
+from izquvar.service.ids import RecordId
 from izquvar.service.paging import DEFAULT_LIMIT, Limit, Offset, Page, page_of
 from izquvar.users.models import Role, User
 
@@ -71,7 +72,7 @@ def search_persons(
 
 
 @router.get("/{person_id}", response_model=PersonRead)
-def get_person(person_id: int, user: PersonUser, audit: AuditDep, db_session: SessionDep) -> PersonRead:
+def get_person(person_id: RecordId, user: PersonUser, audit: AuditDep, db_session: SessionDep) -> PersonRead:
     """One person (404 when there is none, or they live outside the user's jurisdiction)."""
     person = service.get(person_id, db_session=db_session)
     if not user.covers(person.region_id, person.district_id):

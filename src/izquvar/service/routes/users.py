@@ -17,6 +17,7 @@ from izquvar.service.deps import (
     SignedInUser,
     require_role,
 )
+from izquvar.service.ids import RecordId
 from izquvar.service.paging import DEFAULT_LIMIT, Limit, Offset, Page, page_of
 from izquvar.users import service, tokens
 from izquvar.users.models import PasswordChange, Role, TokenRead, User, UserCreate, UserRead
@@ -96,6 +97,6 @@ def create_user(user_in: UserCreate, _admin: Administrator, audit: AuditDep, db_
 
 
 @users_router.get("/{user_id}", response_model=UserRead)
-def get_user(user_id: int, _admin: Administrator, db_session: SessionDep) -> UserRead:
+def get_user(user_id: RecordId, _admin: Administrator, db_session: SessionDep) -> UserRead:
     """One account."""
     return UserRead.model_validate(service.get(user_id, db_session=db_session))
