@@ -23,42 +23,16 @@ from sqlalchemy.orm import Session
 
 from izquvar.db import utcnow
 from izquvar.errors import InvalidInput, NotFound
+from izquvar.formats.registry import PERSON_COLUMNS as COLUMNS
+from izquvar.formats.registry import PERSON_REQUIRED as REQUIRED
 from izquvar.ingest.phone import canonical_msisdn
 from izquvar.persons.models import FieldProblem, Person, PersonCreate, PersonPhone, search_keys, split_phones
 
-#: The columns of a registry file, in the order the template and the simulator write them, with what they hold.
-COLUMNS: dict[str, str] = {
-    "national_id": "PINFL, 14 digits (required)",
-    "family_name": "family name, Latin or Cyrillic script (required)",
-    "given_name": "given name (required)",
-    "patronymic": "patronymic (e.g. Alisherovich, Alisher oʻgʻli)",
-    "birth_date": "YYYY-MM-DD (or a date cell); taken from the PINFL when empty",
-    "sex": "F or M; taken from the PINFL when empty",
-    "phones": "phone numbers separated by ';', any usual spelling",
-    "region_id": "SOATO code of the region (e.g. 1726 for Tashkent city)",
-    "district_id": "code of the district, inside the region",
-    "mahalla_id": "code of the mahalla, inside the district",
-    "street": "street, free text",
-    "house": "house and flat, free text",
-    "preferred_language": "uz-Latn, uz-Cyrl, ru or en",
-}
-REQUIRED = ("national_id", "family_name", "given_name")
 #: The first data row's number: row 1 is the header, as a spreadsheet numbers them.
 FIRST_ROW = 2
 _CHUNK = 1_000
-_FIELDS = (
-    "family_name",
-    "given_name",
-    "patronymic",
-    "birth_date",
-    "sex",
-    "region_id",
-    "district_id",
-    "mahalla_id",
-    "street",
-    "house",
-    "preferred_language",
-)
+#: The person's own columns, stored as they are (the PINFL is the key, phones a table of their own).
+_FIELDS = tuple(c for c in COLUMNS if c not in ("national_id", "phones"))
 
 #: ``progress(what, done, total)``: called as rows are read, checked and written.
 ProgressHook = Callable[[str, int, int], None]

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from izquvar.formats.registry import PERSON_COLUMNS
 from izquvar.geo.areas import TASHKENT_CITY_ID, AreaIndex
 from izquvar.geo.transliterate import normalise_latin
 from izquvar.simulate.city import City
@@ -33,21 +34,7 @@ from izquvar.simulate.population import Population
 
 #: Where the registry is written in the simulation output, beside the feeds (ingest does not read it).
 REGISTRY_FILE = Path("registry") / "persons.csv"
-COLUMNS = (
-    "national_id",
-    "family_name",
-    "given_name",
-    "patronymic",
-    "birth_date",
-    "sex",
-    "phones",
-    "region_id",
-    "district_id",
-    "mahalla_id",
-    "street",
-    "house",
-    "preferred_language",
-)
+COLUMNS = tuple(PERSON_COLUMNS)
 LANGUAGE_SHARES: tuple[tuple[str, float], ...] = (("uz-Latn", 0.45), ("uz-Cyrl", 0.25), ("ru", 0.27), ("en", 0.03))
 #: Share of wives who keep their own family name.
 OWN_NAME_WIFE_SHARE = 0.2
