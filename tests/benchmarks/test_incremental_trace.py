@@ -18,7 +18,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "incremental_trace
 @pytest.mark.slow
 def test_a_batch_rebuilds_only_the_parts_of_its_days_and_kinds(tmp_path: Path) -> None:
     sim = tmp_path / "sim"
-    simulate(SimConfig(people=300, days=1, seed=3, index_cases=5), sim)
+    simulate(SimConfig(people=300, days=2, seed=3, index_cases=5), sim)
     work = tmp_path / "work"
     command = [sys.executable, str(SCRIPT), "--sim", str(sim), "--work", str(work), "--scenarios", "gps,every"]
     done = subprocess.run([*command, "--json"], capture_output=True, text=True, check=False)
