@@ -9,8 +9,9 @@
 * ``pristine/``: a store with every UTC day of the run but the last ingested, one day per batch (a fortnight of
   100,000 people in one batch exceeds the memory of a small machine), the reference tables (people, venues,
   towers, merchants, rosters, areas when written) in the first batch; then its index made warm: a tracer built,
-  which persists the stay index (one segment per day partition and their merge, ``index/stays``) and the
-  per-person tables (``index/trace``). The simulator writes event feeds one file per UTC day
+  which keeps the stay index and the operator records (one segment per day partition and their merge,
+  ``index/stays``, ``index/cell``), the per-person tables (``index/trace``) and the places' areas
+  (``index/places``). The simulator writes event feeds one file per UTC day
   (``<kind>/day=YYYY-MM-DD/``, the day the store partitions them by); a feed written as one file is split by the
   UTC day of its time column into a file per day under ``WORKDIR/split``.
 * ``store/``: a copy of ``pristine/`` made afresh before each measurement, so each starts from the same state.
@@ -20,7 +21,7 @@ inside the data, else a registered person with an onset drawn in the data's midd
 ingested into the prepared store:
 
 * ``every``: one more day, every feed: the last day's files of every feed;
-* ``lab``: a small batch: the last day's lab results alone (a few rows; the per-person tables read no lab);
+* ``lab``: a small batch: the last day's lab results alone (a few rows; no part of the index reads lab results);
 * ``gps``: a GPS upload: the last day's pings of ``--gps-share`` of the phones (a few minutes' upload from a
   city).
 
@@ -36,11 +37,13 @@ minute of a noisy machine for the figures compared):
 * before (rebuild): the same with the store's ``index`` directory removed, everything built from the rows: what
   every batch cost before the index grew per day.
 
-What each rebuilt is read off the index directory before and after: stay segments (``index/stays/day-*``)
-built against those mapped, whether the per-person tables (``index/trace/tables-*``) were built, and for the
-refresh whether the tracer kept its tables object. The three results of a scenario must be identical (a digest
-of the result, elapsed time left out): a mismatch is reported and exits non-zero. With ``--json`` the last line
-is a JSON object of every figure.
+What each rebuilt is read off the index directory before and after: stay segments (``index/stays/day-*``) and
+operator-record segments (``index/cell/day-*``) built against those kept, and whether their merges (``all-*``),
+the per-person tables (``index/trace/*``) and the places' areas (``index/places/*``) were built; for the refresh
+also which of those parts the tracer kept in memory (the same objects). Each load's seconds are split by part
+(stays, cell, tables, places) by timing the loader's ``day_indexed`` and ``_kept``. The three results of a
+scenario must be identical (a digest of the result, elapsed time left out): a mismatch is reported and exits
+non-zero. With ``--json`` the last line is a JSON object of every figure.
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 #: Bumped when what ``prepare`` makes changes: an older preparation is then made again.
-PREPARE_VERSION = 1
+PREPARE_VERSION = 2
 SCENARIOS = ("every", "lab", "gps")
 TITLES = {"every": "one more day, every feed", "lab": "a small batch: lab results", "gps": "a GPS upload"}
 MEASURES = ("after", "new process", "before")
@@ -88,7 +91,7 @@ def _feed_files(directory: Path) -> list[Path]:
 
 def _split_by_day(path: Path, kind: str, out: Path) -> dict[str, Path]:
     """A feed written as one Parquet file, split by the UTC day of the column the store partitions it by."""
-    from izquvar.store.layout import DAY_COLUMNS
+    from izquvar.formats import DAY_COLUMNS
 
     if path.suffix.lower() not in (".parquet", ".pq"):
         raise SystemExit(f"{path}: a {kind} feed not written per day can only be split when it is Parquet")
@@ -111,8 +114,7 @@ def _split_by_day(path: Path, kind: str, out: Path) -> dict[str, Path]:
 
 def sim_layout(sim: Path, split_dir: Path) -> dict[str, Any]:
     """The run's reference files and, per UTC day, the files of every event feed (split when not per day)."""
-    from izquvar.formats import KINDS, SUFFIXES
-    from izquvar.store.layout import is_partitioned
+    from izquvar.formats import KINDS, SUFFIXES, is_partitioned
 
     reference: list[str] = []
     by_day: dict[str, list[str]] = {}
@@ -165,10 +167,17 @@ def gps_sample(files: list[str], share: float, out: Path, seed: int = 1) -> tupl
 # ---------------------------------------------------------------------------- child processes
 
 
+#: The index cache's directories the loader keeps its parts in (``trace/data.py``), and each part's label.
+INDEX_PARTS = {"stays": "stay segments", "cell": "operator-record segments", "trace": "per-person tables",
+               "places": "place areas"}  # fmt: skip
+
+
 def _index_listing(root: Path) -> dict[str, list[str]]:
-    """The kept stay segments, merged stay indexes and per-person tables of a store's index directory."""
+    """What a store's index directory keeps, by part: day segments (``day-*``) and their merges (``all-*``) of the
+    stays and of the operator records, the per-person tables and the places' areas (one directory per set of
+    partition versions each)."""
     listing: dict[str, list[str]] = {}
-    for sub in ("stays", "trace"):
+    for sub in INDEX_PARTS:
         directory = root / "index" / sub
         listing[sub] = (
             sorted(p.name for p in directory.iterdir() if not p.name.startswith(".")) if directory.is_dir() else []
@@ -176,40 +185,72 @@ def _index_listing(root: Path) -> dict[str, list[str]]:
     return listing
 
 
-def _rebuilt(before: dict[str, list[str]], after: dict[str, list[str]]) -> dict[str, Any]:
-    """What a load made, from the index directory before and after it."""
-    segments = [n for n in after["stays"] if n.startswith("day-")]
-    built = [n for n in segments if n not in before["stays"]]
+def _segment_day(name: str) -> str:
+    """The day of a kept segment's name (``day-YYYY-MM-DD-<version>-v<format>``; ``none``: rows without a day)."""
+    rest = name[len("day-") :]
+    return "none" if rest.startswith("none") else rest[:10]
+
+
+def _segments_rebuilt(before: list[str], after: list[str], prefix: str) -> dict[str, Any]:
+    segments = [n for n in after if n.startswith("day-")]
+    built = [n for n in segments if n not in before]
     return {
-        "segments_built": len(built),
-        "segments_kept": len(segments) - len(built),
-        "built_days": sorted(n.split("-v")[0][4:14] for n in built),
-        "merged_built": any(n.startswith("all-") and n not in before["stays"] for n in after["stays"]),
-        "tables_built": any(n.startswith("tables-") and n not in before["trace"] for n in after["trace"]),
+        f"{prefix}segments_built": len(built),
+        f"{prefix}segments_kept": len(segments) - len(built),
+        f"{prefix}built_days": sorted(_segment_day(n) for n in built),
+        f"{prefix}merged_built": any(n.startswith("all-") and n not in before for n in after),
     }
 
 
+def _rebuilt(before: dict[str, list[str]], after: dict[str, list[str]]) -> dict[str, Any]:
+    """What a load made, from the index directory before and after it: stay segments (``segments_*``) and
+    operator-record segments (``cell_segments_*``) built and kept, the days built and whether their merge was,
+    and whether the per-person tables and the places' areas were built."""
+    return {
+        **_segments_rebuilt(before["stays"], after["stays"], ""),
+        **_segments_rebuilt(before["cell"], after["cell"], "cell_"),
+        "tables_built": any(n not in before["trace"] for n in after["trace"]),
+        "places_built": any(n not in before["places"] for n in after["places"]),
+    }
+
+
+#: The seconds figure of each part the loader times: its day-indexed kinds, then what it keeps under a name.
+PART_SECONDS = {"stays": "stays_s", "cell": "cell_s", "trace": "tables_s", "places": "places_s"}
+
+
 def _time_parts() -> dict[str, float]:
-    """Seconds each load spends in the stay index (``stays_s``) and in the per-person tables when it builds or
-    maps them (``tables_s``), collected by wrapping the loader's two module functions (``trace/data.py``); a
-    name the loader no longer has is left alone, and its figure is then missing."""
+    """Seconds each load spends on each part, collected by wrapping the loader's two module functions
+    (``trace/data.py``): ``day_indexed`` (the stay index, ``stays_s``, and the operator records, ``cell_s``:
+    segments mapped or built, and merged) and ``_kept`` (the per-person tables, ``tables_s``, and the places'
+    areas, ``places_s``: mapped or built, when the previous load's are not current). A part not asked for (kept
+    from the tracer's previous load) has no figure; a name the loader no longer has is left alone (no figures)."""
     from izquvar.trace import data as loader
 
     spent: dict[str, float] = {}
-    for name, label in (("_stay_index", "stays_s"), ("_tables", "tables_s")):
-        original = getattr(loader, name, None)
-        if original is None:
-            continue
 
-        def timed(*args: Any, _original: Any = original, _label: str = label, **kwargs: Any) -> Any:
+    def timed(original: Any, label_of: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             began = time.perf_counter()
             try:
-                return _original(*args, **kwargs)
+                return original(*args, **kwargs)
             finally:
-                spent[_label] = spent.get(_label, 0.0) + time.perf_counter() - began
+                label = label_of(*args)
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - began
 
-        setattr(loader, name, timed)
+        return wrapper
+
+    def part(name: str) -> str:
+        return PART_SECONDS.get(name, f"{name}_s")
+
+    if hasattr(loader, "day_indexed"):
+        loader.day_indexed = timed(loader.day_indexed, lambda spec, *_: part(spec.kind))
+    if hasattr(loader, "_kept"):
+        loader._kept = timed(loader._kept, lambda _cache, name, *_: part(name))
     return spent
+
+
+def _parts_seconds(spent: dict[str, float]) -> dict[str, float | None]:
+    return {label: spent.get(label) for label in PART_SECONDS.values()}
 
 
 def _digest(result: Any) -> str:
@@ -253,15 +294,15 @@ def _child_after(store_path: Path, files: list[str], case: dict[str, str]) -> di
         **ingested,
         "load_s": load_s,
         "refresh_s": refresh_s,
-        "stays_s": parts.get("stays_s"),
-        "tables_s": parts.get("tables_s"),
+        **_parts_seconds(parts),
         "trace_s": trace_s,
         "first_result_s": refresh_s + trace_s,
         **_rebuilt(listing, _index_listing(store_path)),
+        # the parts the refreshed tracer holds as the loaded one did (the same objects: nothing re-read)
+        "stays_kept_in_memory": tracer.data.stay_parts is old_data.stay_parts,
+        "cell_kept_in_memory": tracer.data.cell_parts is old_data.cell_parts,
         "tables_kept_in_memory": tracer.data.tables is old_data.tables,
-        "segments_kept_in_memory": sum(
-            1 for name, seg in tracer.data.stay_segments.items() if old_data.stay_segments.get(name) is seg
-        ),
+        "places_kept_in_memory": tracer.data.place_areas is old_data.place_areas,
         "digest": _digest(result),
         "contacts": len(result.contacts),
         "peak_mib": _peak_mib(),
@@ -281,8 +322,7 @@ def _child_open(store_path: Path, case: dict[str, str] | None) -> dict[str, Any]
     load_s = time.perf_counter() - loading
     found: dict[str, Any] = {
         "load_s": load_s,
-        "stays_s": parts.get("stays_s"),
-        "tables_s": parts.get("tables_s"),
+        **_parts_seconds(parts),
         **_rebuilt(listing, _index_listing(store_path)),
     }
     if case is None:
@@ -345,7 +385,12 @@ def _child(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
 def prepare(sim: Path, work: Path) -> dict[str, Any]:
     """The pristine store (every day but the last, one batch per day, index warm), made once per simulation."""
     meta_path = work / "prepared.json"
-    key = {"sim": str(sim.resolve()), "fingerprint": _sim_fingerprint(sim), "version": PREPARE_VERSION}
+    key = {
+        "sim": str(sim.resolve()),
+        "fingerprint": _sim_fingerprint(sim),
+        "version": PREPARE_VERSION,
+        "index_formats": _index_formats(),
+    }
     if meta_path.is_file() and (work / "pristine" / "manifest.json").is_file():
         meta: dict[str, Any] = json.loads(meta_path.read_text())
         if meta.get("key") == key:
@@ -378,6 +423,16 @@ def prepare(sim: Path, work: Path) -> dict[str, Any]:
     }
     meta_path.write_text(json.dumps(meta, indent=1))
     return meta
+
+
+def _index_formats() -> dict[str, int]:
+    """The format versions of what the warm index keeps: a pristine store warmed by another format would have
+    every part rebuilt at each measurement, so it is prepared again."""
+    from izquvar.trace.data import CELL_SEGMENTS, STAY_SEGMENTS
+    from izquvar.trace.persisted import PLACES_VERSION, TABLES_VERSION
+
+    return {"stays": STAY_SEGMENTS.version, "cell": CELL_SEGMENTS.version, "tables": TABLES_VERSION,
+            "places": PLACES_VERSION}  # fmt: skip
 
 
 def restore(work: Path) -> Path:
@@ -419,13 +474,21 @@ def measure(name: str, files: list[str], case: dict[str, str], work: Path) -> di
     return {"after": after, "ingest": ingest, "new process": new, "before": before, "same_result": same}
 
 
+def _segments(r: dict[str, Any], prefix: str) -> str:
+    """Day segments of one kind built (their days) and kept, and whether their merge was built."""
+    built, kept = r[f"{prefix}segments_built"], r[f"{prefix}segments_kept"]
+    if not kept:
+        return f"all {built} built"
+    days = ",".join(d[5:] for d in r[f"{prefix}built_days"])
+    merged = "" if r[f"{prefix}merged_built"] else ", merge kept"
+    return f"{built} built{' (' + days + ')' if days else ''}, {kept} kept{merged}"
+
+
 def _built(r: dict[str, Any]) -> str:
-    """Stay segments built (their days) and kept, and whether the per-person tables were built."""
-    tables = "tables " + ("built" if r["tables_built"] else "kept")
-    if not r["segments_kept"]:
-        return f"all {r['segments_built']} built; {tables}"
-    days = ",".join(d[5:] for d in r["built_days"])
-    return f"{r['segments_built']} built{' (' + days + ')' if days else ''}, {r['segments_kept']} kept; {tables}"
+    """What a load built: stay and operator-record segments, per-person tables, place areas."""
+    tables = "built" if r["tables_built"] else "kept"
+    places = "built" if r["places_built"] else "kept"
+    return f"stays {_segments(r, '')}; cell {_segments(r, 'cell_')}; tables {tables}; places {places}"
 
 
 def _seconds(value: float | None) -> str:
@@ -439,7 +502,8 @@ def print_table(report: dict[str, Any]) -> None:
           f"day batches, prepared in {meta['prepare_s']:.0f} s); case {case['person'][:12]}... onset {case['onset']} "
           f"({case['from']})")  # fmt: skip
     print(f"{'scenario':<28} {'round':>5} {'measure':<12} {'ingest s':>8} {'load s':>7} {'stays s':>7} "
-          f"{'tables s':>8} {'trace ms':>9} {'1st result s':>12} {'peak MiB':>8}  stay segments; tables")  # fmt: skip
+          f"{'cell s':>7} {'tables s':>8} {'places s':>8} {'trace ms':>9} {'1st result s':>12} {'peak MiB':>8}  "
+          f"built")  # fmt: skip
     for name, scenario in report["scenarios"].items():
         if scenario.get("skipped"):
             print(f"{TITLES[name]:<28} skipped: {scenario['skipped']}")
@@ -451,17 +515,19 @@ def print_table(report: dict[str, Any]) -> None:
                 ingest = {"after": r["after"]["ingest_s"], "new process": r["ingest"]["ingest_s"]}.get(measure_name)
                 load = m["refresh_s"] if measure_name == "after" else m["load_s"]
                 print(f"{'':<28} {k + 1:>5} {measure_name:<12} {_seconds(ingest):>8} {load:>7.2f} "
-                      f"{_seconds(m['stays_s']):>7} {_seconds(m['tables_s']):>8} {m['trace_s'] * 1000:>9.1f} "
-                      f"{m['first_result_s']:>12.3f} {m['peak_mib']:>8,.0f}  {_built(m)}")  # fmt: skip
+                      f"{_seconds(m['stays_s']):>7} {_seconds(m['cell_s']):>7} {_seconds(m['tables_s']):>8} "
+                      f"{_seconds(m['places_s']):>8} {m['trace_s'] * 1000:>9.1f} {m['first_result_s']:>12.3f} "
+                      f"{m['peak_mib']:>8,.0f}  {_built(m)}")  # fmt: skip
             ratio = r["before"]["first_result_s"]
             print(f"{'':<28} {'':>5} {'ratio':<12} before/after {ratio / r['after']['first_result_s']:,.1f}x, "
                   f"before/new process {ratio / r['new process']['first_result_s']:,.1f}x; "
                   f"same result: {r['same_result']}")  # fmt: skip
     print(
         "load s: refresh() for 'after' (the tracer loaded before the batch), the tracer's load for the others, of"
-        " which stays s in the stay index and tables s in the per-person tables (blank: kept from the tracer's"
-        " previous load); 1st result s: refresh + trace, or open + load + trace in a new process (imports"
-        " excluded); ingest s of 'new process': the batch ingested by a process of its own"
+        " which stays s in the stay index, cell s in the operator records (day segments mapped or built, and"
+        " merged), tables s in the per-person tables and places s in the places' areas (mapped or built; blank:"
+        " kept from the tracer's previous load); 1st result s: refresh + trace, or open + load + trace in a new"
+        " process (imports excluded); ingest s of 'new process': the batch ingested by a process of its own"
     )
 
 

@@ -3,7 +3,7 @@
 Why: arranging the store's feeds for per-case lookups (:mod:`izquvar.trace.data`) reads every feed, seconds
 at a city's scale and minutes at a nation's; the result depends only on the partitions of the kinds it reads
 (:data:`TABLE_KINDS`, not the stays: those are indexed per day on their own), so it is built once per change
-of those, written as fixed-width arrays under the store's index cache (``STORE/index/trace/tables-<key>``)
+of those, written as fixed-width arrays under the store's index cache (``STORE/index/trace/<key>``)
 and mapped afterwards (docs/tracing-engine.md, "Persisted per-case tables").
 """
 
