@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import Engine
 
 from izquvar import __version__
@@ -17,6 +17,7 @@ from izquvar.service.limits import BodySizeLimit
 from izquvar.service.routes.audit import router as audit_router
 from izquvar.service.routes.persons import router as persons_router
 from izquvar.service.routes.users import auth_router, users_router
+from izquvar.service.text import refuse_nul_characters
 
 API_PREFIX = "/api/v1"
 
@@ -66,7 +67,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
 
 def _api_router() -> APIRouter:
     """Every route of ``/api/v1``: the service's own, then each domain package's routes (``service/routes/``)."""
-    api = APIRouter()
+    api = APIRouter(dependencies=[Depends(refuse_nul_characters)])
     for router in (health_router, auth_router, users_router, persons_router, audit_router):
         api.include_router(router)
     return api
