@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Update, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from izquvar.config import Settings
@@ -212,21 +212,32 @@ def _check_second_factor(
     if totp.looks_like_totp(code):
         secret = totp.decrypt(user.totp_secret or "", settings)
         step = totp.matching_step(secret, code, after=user.totp_last_step, now=now.timestamp())
-        if step is None:
+        # spent only if no other sign-in spent this step (or a later one) since the account was read: one
+        # conditional UPDATE, so two requests racing with one code cannot both pass
+        if step is None or not _spend(
+            update(User)
+            .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+            .values(totp_last_step=step),
+            db_session,
+        ):
             return None
-        user.totp_last_step = step
         return "totp"
-    found = db_session.scalars(
-        select(RecoveryCode).where(
+    spent = _spend(
+        update(RecoveryCode)
+        .where(
             RecoveryCode.user_id == user.id,
             RecoveryCode.digest == totp.recovery_digest(code, settings),
             RecoveryCode.used_at.is_(None),
         )
-    ).first()
-    if found is None:
-        return None
-    found.used_at = now
-    return "recovery"
+        .values(used_at=now),
+        db_session,
+    )
+    return "recovery" if spent else None
+
+
+def _spend(statement: Update, db_session: Session) -> bool:
+    """Whether the conditional UPDATE changed a row (the code was still unspent)."""
+    return bool(db_session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
 def recovery_codes_left(user: User, *, db_session: Session) -> int:
