@@ -64,8 +64,9 @@ def parse_utc(text: str) -> dt.datetime:
 def sql(store_path: Path, query: str, as_json: bool, as_csv: bool, allow_files: bool) -> None:
     """Run one read-only DuckDB query over the store; every table is a view (gps, cell, ..., stays, rejects).
 
-    Only SELECT (WITH, FROM, DESCRIBE, SHOW, SUMMARIZE) runs, and no file but the store's own is read; COPY,
-    ATTACH, SET, INSTALL/LOAD and file functions are refused unless --allow-files is given.
+    Only SELECT (WITH, FROM, DESCRIBE, SHOW, SUMMARIZE) runs, and no file but the store's own is read. COPY and
+    functions reading other files (read_csv_auto, read_text, ...) need --allow-files; ATTACH, SET, PRAGMA,
+    INSTALL/LOAD and statements that change the database are always refused.
     """
     if as_json and as_csv:
         raise InvalidInput("choose one of --json and --csv.")
