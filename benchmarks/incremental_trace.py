@@ -224,7 +224,7 @@ def _time_parts() -> dict[str, float]:
     segments mapped or built, and merged) and ``_kept`` (the per-person tables, ``tables_s``, and the places'
     areas, ``places_s``: mapped or built, when the previous load's are not current). A part not asked for (kept
     from the tracer's previous load) has no figure; a name the loader no longer has is left alone (no figures)."""
-    from izquvar.trace import data as loader
+    from izquvar.trace import trace_data as loader
 
     spent: dict[str, float] = {}
 
