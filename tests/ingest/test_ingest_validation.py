@@ -131,7 +131,7 @@ CASES = [
         _interview(first_met="2026-03-02", last_met="2026-03-01"),
         "last_met",
         Reason.INCONSISTENT,
-    ),  # fmt: skip
+    ),
     ("interviews", INTERVIEW_HEADER, _interview(interview_date="2026-03-01"), "last_met", Reason.INCONSISTENT),
     ("interviews", INTERVIEW_HEADER, _interview(contact_person=PHONE_A), "contact_person", Reason.INCONSISTENT),
     ("interviews", INTERVIEW_HEADER, _interview(first_met="someday"), "first_met", Reason.UNPARSEABLE),
