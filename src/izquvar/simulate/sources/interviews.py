@@ -213,6 +213,8 @@ def _first_positive(lab: list[LabRows], n: int) -> IntArray:
     result_day = np.concatenate([r.result_day for r in lab])
     positive = np.concatenate([r.result for r in lab]) == 1
     person, specimen, result_day = person[positive], specimen[positive], result_day[positive]
+    if not len(person):
+        return out
     order = np.lexsort((result_day, specimen, person))
     person, specimen, result_day = person[order], specimen[order], result_day[order]
     head = np.r_[True, person[1:] != person[:-1]]
