@@ -151,6 +151,33 @@ def test_rules_decide_the_class(store: EmbeddedStore) -> None:
     assert source.rules.close_days == 3
 
 
+@pytest.mark.parametrize(
+    ("overrides", "person", "default", "moved"),
+    [
+        ({"close_relations": ["household", "other"]}, UNREGISTERED, "possible", "close"),
+        ({"repeat_relations": []}, "P-FRIEND", "close", "casual"),
+        ({"grades": {**TracingRules().interview.grades, "other": "casual"}}, UNREGISTERED, "possible", "casual"),
+    ],
+)
+def test_each_class_rule_moves_the_class(
+    store: EmbeddedStore, result: TraceResult, overrides: dict[str, object], person: str, default: str, moved: str
+) -> None:
+    who = store.phone_pseudonym(person) if person.startswith("+") else store.pseudonym(person)
+    assert contact(result, who).klass == default
+    rules = TracingRules.from_overrides({"interview": overrides})
+    assert contact(Tracer(store, rules=rules).trace(world.CASE, world.ONSET, world.ISOLATION), who).klass == moved
+
+
+@pytest.mark.parametrize(("rule", "value"), [("minutes_per_day", 600.0), ("p_near", 1.0)])
+def test_the_assumed_time_weighs_the_risk(store: EmbeddedStore, result: TraceResult, rule: str, value: float) -> None:
+    who = store.pseudonym("P-FRIEND")
+    table = {**getattr(TracingRules().interview, rule), "friend": value}
+    rules = TracingRules.from_overrides({"interview": {rule: table}})
+    moved = contact(Tracer(store, rules=rules).trace(world.CASE, world.ONSET, world.ISOLATION), who)
+    assert moved.risk > contact(result, who).risk
+    assert moved.minutes == 0  # the assumed time is never counted as minutes
+
+
 def test_rules_refuse_a_missing_relation() -> None:
     from izquvar.errors import InvalidInput
 
