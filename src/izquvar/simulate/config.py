@@ -147,7 +147,7 @@ class SimConfig:
     #: Minutes together in one room or home that make a meeting someone could name (an assumption).
     interview_min_overlap_min: float = 15.0
     #: Chance of naming a person met the day before, by relation (household near-complete; the rest an
-    #: assumption after Mastrandrea et al. 2015 and Smieszek et al. 2016: long, familiar contacts are mostly
+    #: assumption after Mastrandrea et al. 2015 and Smieszek et al. 2014: long, familiar contacts are mostly
     #: reported, short ones rarely). Strangers are never named.
     interview_recall: dict[str, float] = dataclasses.field(
         default_factory=lambda: {
