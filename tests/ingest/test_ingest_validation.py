@@ -15,7 +15,7 @@ from izquvar.store import EmbeddedStore
 
 T = iso(DAY1 + dt.timedelta(hours=9))
 INTERVIEW_HEADER = [
-    "case", "interview_date", "contact_no", "contact_person", "contact_phone", "contact_name", "relation",
+    "case_person", "interview_date", "contact_no", "contact_person", "contact_phone", "contact_name", "relation",
     "first_met", "last_met", "setting",
 ]  # fmt: skip
 

@@ -42,7 +42,7 @@ def test_interviews_follow_a_positive_result_within_the_configured_delay(
     run: tuple[Path, SimSummary], said: pd.DataFrame
 ) -> None:
     first = _first_positive(run[0])
-    cases = said.groupby("case").interview_date.first()
+    cases = said.groupby("case_person").interview_date.first()
     assert set(cases.index) <= set(first.index)
     delay = np.asarray([(d - first.loc[c, "result_date"]).days for c, d in cases.items()])
     assert delay.min() >= 0 and delay.max() <= len(CONFIG.interview_delay_days) - 1
@@ -54,11 +54,11 @@ def test_household_members_are_nearly_all_named(run: tuple[Path, SimSummary], sa
     people = read_kind(run[0], "people").to_pandas().set_index("person")
     household = people.household
     size = household.value_counts()
-    cases = said.case.unique()
+    cases = said.case_person.unique()
     expected = sum(int(size[household[c]]) - 1 for c in cases)
     named = said[said.relation == "household"]
     assert expected > 20
-    assert (household[named.contact_person.dropna()].to_numpy() == household[named.case[named.contact_person.notna()]]
+    assert (household[named.contact_person.dropna()].to_numpy() == household[named.case_person[named.contact_person.notna()]]
             .to_numpy()).all()  # fmt: skip
     assert len(named) / expected >= 0.9  # 0.98 at a day's delay, falling slowly
 
@@ -73,10 +73,12 @@ def test_strangers_are_never_named_and_every_named_person_met_the_case(
     where = stays[["person", "venue", "day"]].drop_duplicates()
     others = said[(said.relation != "household") & said.contact_person.notna()]
     assert len(others) > 10
-    met = others.merge(where, left_on=["case", "last_met"], right_on=["person", "day"]).merge(
+    met = others.merge(where, left_on=["case_person", "last_met"], right_on=["person", "day"]).merge(
         where, left_on=["contact_person", "last_met", "venue"], right_on=["person", "day", "venue"]
     )
-    assert set(zip(met.case, met.contact_no, strict=True)) == set(zip(others.case, others.contact_no, strict=True))
+    assert set(zip(met.case_person, met.contact_no, strict=True)) == set(
+        zip(others.case_person, others.contact_no, strict=True)
+    )
 
 
 def test_a_named_person_is_recorded_one_way_with_a_phone_only_if_they_have_one(

@@ -16,7 +16,7 @@ from izquvar.trace.sources import InterviewSource, default_sources
 from izquvar.trace.tracer import Tracer
 
 HEADER = [
-    "case", "interview_date", "contact_no", "contact_person", "contact_phone", "contact_name", "relation",
+    "case_person", "interview_date", "contact_no", "contact_person", "contact_phone", "contact_name", "relation",
     "first_met", "last_met", "setting",
 ]  # fmt: skip
 UNREGISTERED = "+998901112233"
@@ -75,7 +75,7 @@ def contact(result: TraceResult, person: str) -> Contact:
 def test_the_store_keeps_pseudonyms_not_names_or_numbers(store: EmbeddedStore) -> None:
     table = store.table("interviews")
     assert table.num_rows == len(ROWS)
-    values = {str(v) for name in ("case", "contact_person", "contact_phone", "contact_name")
+    values = {str(v) for name in ("case_person", "contact_person", "contact_phone", "contact_name")
               for v in table.column(name).to_pylist() if v is not None}  # fmt: skip
     assert not values & {world.CASE, "P-SPOUSE", "Dilnoza", UNREGISTERED, "+998900000011"}
     # the phone was canonicalised before it was hashed: the registered phone's pseudonym

@@ -304,7 +304,7 @@ INTERVIEWS = Kind(
         "row is kept but the person stays unidentified). The days they met are dates without times."
     ),
     columns=(
-        Column("case", "string", "person identifier of the interviewed case", identifies_person=True),
+        Column("case_person", "string", "person identifier of the interviewed case", identifies_person=True),
         Column("interview_date", "date", "day the interview took place"),
         Column("contact_no", "int", "number of the named person within the interview (1, 2, ...)", True, "", 1, 10_000),
         Column(
@@ -337,7 +337,7 @@ INTERVIEWS = Kind(
         ),
     ),
     time_column="interview_date",
-    key=("case", "interview_date", "contact_no"),
+    key=("case_person", "interview_date", "contact_no"),
     notes=(
         "A row needs at least one of contact_person, contact_phone, contact_name; last_met may not precede "
         "first_met nor follow interview_date; a case cannot name themselves. The simulator interviews a share "

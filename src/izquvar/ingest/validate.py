@@ -174,7 +174,7 @@ def _check_interviews(table: pa.Table, problems: ProblemSet) -> None:
         table["last_met"],
     )
     problems.add(
-        pc.equal(table["contact_person"], table["case"]),
+        pc.equal(table["contact_person"], table["case_person"]),
         "contact_person",
         Reason.INCONSISTENT,
         "a case cannot name themselves",

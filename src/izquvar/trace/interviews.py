@@ -94,7 +94,7 @@ class Interviews:
             interview_day=_days(table.column("interview_date")),
             identified_by=how,
         )
-        cases = col["case"]
+        cases = col["case_person"]
         order = np.argsort(cases.astype(str), kind="stable")
         sorted_cases = cases[order]
         heads = np.flatnonzero(np.r_[True, sorted_cases[1:] != sorted_cases[:-1]])

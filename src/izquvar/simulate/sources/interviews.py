@@ -189,7 +189,7 @@ def interviews(
     return table(
         "interviews",
         {
-            "case": pa.array(ids[c], pa.string()),
+            "case_person": pa.array(ids[c], pa.string()),
             "interview_date": dates(clock.epoch_days(iv_day[c])),
             "contact_no": pa.array(number.astype(np.int64)),
             "contact_person": pa.array(ids[o], pa.string(), mask=how != ID_PERSON),
