@@ -104,9 +104,9 @@ def test_a_phone_is_resolved_to_the_registered_person(result: TraceResult, store
     assert "friend" in friend.explanation
 
 
-def test_a_friend_met_on_two_days_is_close_by_the_interview_alone(result: TraceResult, store: EmbeddedStore) -> None:
+def test_a_friend_known_by_the_interview_alone_is_casual(result: TraceResult, store: EmbeddedStore) -> None:
     friend = contact(result, store.pseudonym("P-FRIEND"))
-    assert friend.sources == ["interview"] and friend.klass == "close"
+    assert friend.sources == ["interview"] and friend.klass == "casual"
     assert friend.minutes == 0 and friend.max_daily_minutes == 0
     assert friend.risk > 0
     assert friend.setting == "choyxona"
@@ -135,7 +135,7 @@ def test_a_case_never_interviewed_traces_as_without_the_source(tracer: Tracer) -
     drop = {"summary"}
     # P-COL's own interview names P-OTHER (friend, 2 days): that is the one difference
     other = [c for c in with_source.contacts if "interview" in c.sources]
-    assert [c.klass for c in other] == ["close"]
+    assert [c.klass for c in other] == ["casual"]
     kept = [c for c in with_source.contacts if "interview" not in c.sources]
     assert [c.model_dump() for c in kept] == [c.model_dump() for c in without.contacts]
     spouse = tracer.trace("P-SPOUSE", world.ONSET, world.ISOLATION)  # not interviewed
@@ -144,9 +144,9 @@ def test_a_case_never_interviewed_traces_as_without_the_source(tracer: Tracer) -
 
 
 def test_rules_decide_the_class(store: EmbeddedStore) -> None:
-    strict = TracingRules.from_overrides({"interview": {"close_days": 3}})
+    strict = TracingRules.from_overrides({"interview": {"repeat_relations": ["friend"], "close_days": 3}})
     result = Tracer(store, rules=strict).trace(world.CASE, world.ONSET, world.ISOLATION)
-    assert contact(result, store.pseudonym("P-FRIEND")).klass == "casual"
+    assert contact(result, store.pseudonym("P-FRIEND")).klass == "casual"  # two days are not three
     source = InterviewSource(strict.interview)
     assert source.rules.close_days == 3
 
@@ -155,7 +155,7 @@ def test_rules_decide_the_class(store: EmbeddedStore) -> None:
     ("overrides", "person", "default", "moved"),
     [
         ({"close_relations": ["household", "other"]}, UNREGISTERED, "possible", "close"),
-        ({"repeat_relations": []}, "P-FRIEND", "close", "casual"),
+        ({"repeat_relations": ["friend"]}, "P-FRIEND", "casual", "close"),  # met on 3 and 4 March
         ({"grades": {**TracingRules().interview.grades, "other": "casual"}}, UNREGISTERED, "possible", "casual"),
     ],
 )

@@ -177,9 +177,12 @@ class InterviewRules(_Section):
     #: Relations close on any day met: people who share a home, and a home visit (a *mehmon* visit is an hour
     #: or more at one table, as the visit rules assume).
     close_relations: tuple[str, ...] = ("household", "guest", "host")
-    #: Relations close when met on ``close_days`` days or more (repeated time together makes 15 minutes within
-    #: 2 m on one of them likely; an assumption); on fewer days, their grade below.
-    repeat_relations: tuple[str, ...] = ("relative", "friend", "colleague", "classmate")
+    #: Relations close when met on ``close_days`` days or more (repeated time together may make 15 minutes
+    #: within 2 m on one of them likely); on fewer days, their grade below. None by default: a statement of days
+    #: does not measure the time, and the rosters, GPS and Bluetooth do. Measured on the simulator (docs/
+    #: evaluation.md), relatives, friends, colleagues and classmates named on two days or more and made close by
+    #: this rule were true close contacts about 4 times in 10, far below the 0.8 precision a close list needs.
+    repeat_relations: tuple[str, ...] = ()
     close_days: int = Field(default=2, ge=1)
     #: Grade of a named person who is not close by the rules above: casual (told to watch for symptoms), but
     #: ``other`` possible (the case could not say how they know them).

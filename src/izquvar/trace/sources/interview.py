@@ -5,10 +5,12 @@ national ID, or by a phone, resolved to the person registered with it; see :mod:
 becomes a contact with one evidence row per local day they met that lies in the case's window. The row spans
 the whole local day (the interview gives dates, not times): fusion dates the contact by it but counts none of
 its minutes (``fuse.DATED_ONLY``), so time GPS, Bluetooth or a roster measured that day is what the contact's
-minutes say. Class: ``close_relations`` (household, guest, host) are close; ``repeat_relations`` (relative,
-friend, colleague, classmate) are close when met on ``close_days`` (2) days or more of the window; otherwise the
-relation's grade (casual; ``other`` possible). Risk: the relation's assumed ``minutes_per_day`` × ``p_near``
-on each day met. A person named only by a name is not a contact (nobody can be told), however close.
+minutes say. Class: ``close_relations`` (household, guest, host) are close; ``repeat_relations`` (none by
+default: a rules file may name, say, relatives and friends) are close when met on ``close_days`` (2) days or
+more of the window; otherwise the relation's grade (casual; ``other`` possible), so that measured time from
+the other sources decides whether a named friend or colleague was close. Risk: the relation's assumed
+``minutes_per_day`` × ``p_near`` on each day met. A person named only by a name is not a contact (nobody can
+be told), however close.
 The row's detail says what the case said: ``relation;first_met;last_met;identified_by``.
 """
 
