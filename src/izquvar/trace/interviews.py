@@ -21,7 +21,7 @@ from izquvar.formats import KINDS
 
 if TYPE_CHECKING:
     from izquvar.store.protocol import FeedReader
-    from izquvar.trace.tables import People, Vocabulary
+    from izquvar.trace.feed_tables import People, Vocabulary
 
 _EPOCH = dt.date(1970, 1, 1)
 

@@ -20,10 +20,10 @@ import datetime as dt
 
 import numpy as np
 
-from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, EvidenceBatch, empty
+from izquvar.trace.evidence import EvidenceBatch, TracedCase, empty
 from izquvar.trace.result import Source
 from izquvar.trace.rules import DEFAULT_RULES, InterviewRules
+from izquvar.trace.trace_data import TraceData
 
 _EPOCH = dt.date(1970, 1, 1)
 
@@ -34,7 +34,7 @@ class InterviewSource:
     def __init__(self, rules: InterviewRules = DEFAULT_RULES.interview) -> None:
         self.rules = rules
 
-    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
+    def evidence(self, case: TracedCase, data: TraceData) -> EvidenceBatch:
         rows = data.interviews.of_case(case.person)
         if not len(rows):
             return empty()
