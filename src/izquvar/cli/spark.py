@@ -63,7 +63,7 @@ def stays_command(store_path: Path, master: str, out: Path, partitions: int | No
 @click.option("--cases", "cases_path", type=click.Path(path_type=Path), default=None,
               help="CSV person,onset[,isolation]; default: every person with a positive lab result.")  # fmt: skip
 @click.option("--stays", "stays_path", type=click.Path(path_type=Path), default=None,
-              help="Stays to join: a Parquet dataset (OUT/stays of `izquvar spark stays`); default: the store's.")  # fmt: skip
+              help="Stays to join: a Parquet dataset (OUT/stays of 'spark stays'); default: the store's.")  # fmt: skip
 @click.option("--distance-m", type=float, default=None, help="Co-location radius; default: the rules' gps.query_m.")
 @click.option("--min-minutes", type=float, default=None,
               help="Least union overlap of a contact; default: the rules' gps.min_minutes.")  # fmt: skip
