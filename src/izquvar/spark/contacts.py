@@ -105,9 +105,12 @@ def encounters(
     min_minutes: float,
 ) -> DataFrame:
     """Every encounter of the cases' contacts (those with at least ``min_minutes`` of union overlap): one row
-    per (case, case stay, contact stay) with the case stay's and the contact stay's start (index seconds, which
-    with the person name each stay), the overlap ``[ov_s, ov_e)`` and the squared distance ``d2`` (dm²).
-    Sort by ``case_id, contact, ov_s, case_stay_s, contact_stay_s`` for the tracer's canonical order."""
+    per (case, case stay, contact stay) with the case stay's and the contact stay's start (index seconds; with
+    the person they name the stay), the overlap ``[ov_s, ov_e)`` and the squared distance ``d2`` (dm²).
+    Sort by ``case_id, contact, ov_s, case_stay_s, contact_stay_s`` for the tracer's canonical order.
+
+    The stays in index units and the candidate pairs are each read twice, so they are persisted (in the
+    session's cache until it ends or ``spark.catalog.clearCache()``)."""
     from pyspark.sql import functions as sf
 
     if not (math.isfinite(distance_m) and distance_m > 0):
