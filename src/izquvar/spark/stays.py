@@ -3,8 +3,10 @@
 Why per person: the sliding definition (docs/stays.md) runs over one person's pings in time order and never
 looks at anyone else's, so grouping the pings by person and running the embedded ``detect_stays`` on each
 group (``groupBy("person").applyInPandas``) gives exactly the embedded engine's stays, value for value, at any
-number of partitions. Each stay also gets the mean accuracy of its pings, as ingest stores it
-(``ingest.derive.stay_accuracy``); the places (venue, areas) are :mod:`izquvar.spark.placement`'s.
+number of partitions. The order of a person's pings within the group cannot matter: the store holds one ping
+per (person, time), the ``gps`` feed's key, and ``detect_stays`` sorts by time. Each stay also gets the mean
+accuracy of its pings, as ingest stores it (``ingest.derive.stay_accuracy``); the places (venue, areas) are
+:mod:`izquvar.spark.placement`'s.
 """
 
 from __future__ import annotations
