@@ -31,6 +31,12 @@ def test_spark_stays_are_the_stored_stays_row_for_row(spark: Any, spark_city: Ci
     assert pc.count(stored["accuracy_m"]).as_py() == stored.num_rows
 
 
+def test_stays_grouped_by_hash_buckets_of_persons_are_the_same(spark: Any, spark_city: City) -> None:
+    stored = spark_city.store.table("stays").sort_by(KEY)
+    found = arrow_of(stays_of_store(spark, spark_city.store, buckets=3)).sort_by(KEY).cast(stored.schema)
+    assert found.equals(stored)
+
+
 def test_the_store_is_read_through_its_manifest(spark: Any, spark_city: City) -> None:
     """An unlisted file in a partition (what a killed ingest leaves) is not read; an empty table keeps its columns."""
     store = spark_city.store

@@ -43,15 +43,19 @@ def spark_group() -> None:
 @_OUT
 @click.option("--partitions", type=click.IntRange(min=1), default=None, metavar="N",
               help="Repartition the pings by person into N partitions first (default: as read).")  # fmt: skip
+@click.option("--buckets", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Detect stays per hash bucket of persons (N groups) instead of per person.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
-def stays_command(store_path: Path, master: str, out: Path, partitions: int | None, as_json: bool) -> None:
+def stays_command(
+    store_path: Path, master: str, out: Path, partitions: int | None, buckets: int | None, as_json: bool
+) -> None:
     """Stays from the store's GPS pings, placed (venue, areas): OUT/stays/, the columns of the stored stays."""
     from izquvar.spark import spark_session, stays_of_store, write_parquet
     from izquvar.spark.layout import open_for_reading
 
     store = open_for_reading(store_path)
     spark = spark_session(master)
-    target = write_parquet(stays_of_store(spark, store, partitions), out, "stays")
+    target = write_parquet(stays_of_store(spark, store, partitions, buckets), out, "stays")
     written = spark.read.parquet(str(target)).count()
     _report({"stays": {"path": str(target), "rows": written}}, as_json)
 

@@ -21,13 +21,16 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 
-def stays_of_store(spark: SparkSession, store: EmbeddedStore, partitions: int | None = None) -> DataFrame:
+def stays_of_store(
+    spark: SparkSession, store: EmbeddedStore, partitions: int | None = None, buckets: int | None = None
+) -> DataFrame:
     """The store's GPS pings as placed stays, in the stored stays' columns (what its ingest stored in
-    ``stays/``). ``partitions`` repartitions the pings by person first (default: as Spark reads them)."""
+    ``stays/``). ``partitions`` repartitions the pings by person first (default: as Spark reads them);
+    ``buckets`` groups persons into that many hash buckets (:func:`izquvar.spark.stays.spark_stays`)."""
     pings = read_table(spark, store, "gps", list(PING_COLUMNS))
     if partitions is not None:
         pings = pings.repartition(partitions, "person")
-    detected = spark_stays(pings)
+    detected = spark_stays(pings, buckets=buckets)
     return place_stays(spark, detected, store.table("venues"), store.table("areas"))
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from izquvar.errors import InvalidInput
 from izquvar.ingest.derive import STAY_DIST_M, STAY_GAP_MIN, STAY_TIME_MIN, stay_accuracy
 from izquvar.mobility.stays import detect_stays
 
@@ -36,19 +37,34 @@ def spark_stays(
     dist_m: float = STAY_DIST_M,
     time_min: float = STAY_TIME_MIN,
     gap_min: float = STAY_GAP_MIN,
+    *,
+    buckets: int | None = None,
 ) -> DataFrame:
     """Stays of a DataFrame of GPS pings (the feed's ``person, time, lat, lon, accuracy_m``), one row per stay:
-    ``person, start, end, lat, lon, n_pings, accuracy_m``, with ingest's parameters by default."""
+    ``person, start, end, lat, lon, n_pings, accuracy_m``, with ingest's parameters by default.
+
+    Grouped by person (one Python call each); with ``buckets`` grouped instead by a hash of the person into
+    that many groups, each of whole persons (one call per bucket, the same stays): what millions of people
+    need, as long as a bucket's pings fit in a Python worker's memory."""
+    from pyspark.sql import functions as sf
+
+    if buckets is not None and buckets < 1:
+        raise InvalidInput(f"buckets must be a positive number of groups, not {buckets!r}")
     dist, stay, gap = float(dist_m), float(time_min), float(gap_min)
 
-    def per_person(pings: pd.DataFrame) -> pd.DataFrame:  # a closure: Spark reads a one-argument function
-        return person_stays(pings, dist, stay, gap)
+    def per_group(pings: pd.DataFrame) -> pd.DataFrame:  # a closure: Spark reads a one-argument function
+        return group_stays(pings, dist, stay, gap)
 
-    return pings.select(*PING_COLUMNS).groupBy("person").applyInPandas(per_person, schema=DETECTED_SCHEMA)
+    selected = pings.select(*PING_COLUMNS)
+    if buckets is None:
+        return selected.groupBy("person").applyInPandas(per_group, schema=DETECTED_SCHEMA)
+    bucketed = selected.withColumn("bucket", sf.pmod(sf.xxhash64("person"), sf.lit(buckets)))
+    return bucketed.groupBy("bucket").applyInPandas(per_group, schema=DETECTED_SCHEMA)
 
 
-def person_stays(pings: pd.DataFrame, dist_m: float, time_min: float, gap_min: float) -> pd.DataFrame:
-    """One person's stays (what each group of :func:`spark_stays` runs), with the mean accuracy of each."""
+def group_stays(pings: pd.DataFrame, dist_m: float, time_min: float, gap_min: float) -> pd.DataFrame:
+    """The stays of one group's pings (a person's, or a bucket of whole persons'), with the mean accuracy of
+    each: what each group of :func:`spark_stays` runs."""
     table = pings_table(pings)
     found = detect_stays(table, dist_m=dist_m, time_min=time_min, gap_min=gap_min)
     accuracy = stay_accuracy(table, found) if found.num_rows else np.empty(0)
