@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,14 +18,13 @@ from typing import Any
 import pytest
 
 from izquvar import open_store
+from izquvar.config import Settings
 from izquvar.simulate import SimConfig, simulate
 from izquvar.spark.layout import open_for_reading
 from izquvar.store.embedded import EmbeddedStore
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "ingest"))
-
-from feedkit import settings  # type: ignore[import-not-found]
-
+#: The tests' pseudonym key (as tests/ingest/feedkit.py's; never the environment's).
+TEST_KEY = "test-key-0123456789abcdef0123456789"
 #: Small enough for seconds of Spark on two cores, large enough that people meet (hundreds of encounters).
 CITY = SimConfig(people=600, days=3, seed=7)
 
@@ -60,6 +58,6 @@ def spark_city(tmp_path_factory: pytest.TempPathFactory) -> City:
     """:data:`CITY` simulated and ingested (every feed) into an embedded store, once per run."""
     root = tmp_path_factory.mktemp("spark-city")
     simulate(CITY, root / "sim")
-    store = open_store(root / "store", settings=settings())
+    store = open_store(root / "store", settings=Settings(pseudonym_key=TEST_KEY))
     store.ingest(sorted(p for p in (root / "sim").iterdir() if p.name not in ("truth", "simulation.json")))
     return City(root / "sim", root / "store", open_for_reading(root / "store"))
