@@ -15,9 +15,18 @@ import pytest
 
 from databases import database_url, db_session  # fixtures every test directory may use
 from postgres import postgis_dsn, postgres_dsn, postgres_server
-from sparkkit import spark, spark_city
+from sparkkit import spark, spark_city, spark_city_tracer
 
-__all__ = ["database_url", "db_session", "postgis_dsn", "postgres_dsn", "postgres_server", "spark", "spark_city"]
+__all__ = [
+    "database_url",
+    "db_session",
+    "postgis_dsn",
+    "postgres_dsn",
+    "postgres_server",
+    "spark",
+    "spark_city",
+    "spark_city_tracer",
+]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

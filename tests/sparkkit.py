@@ -61,3 +61,11 @@ def spark_city(tmp_path_factory: pytest.TempPathFactory) -> City:
     store = open_store(root / "store", settings=Settings(pseudonym_key=TEST_KEY))
     store.ingest(sorted(p for p in (root / "sim").iterdir() if p.name not in ("truth", "simulation.json")))
     return City(root / "sim", root / "store", open_for_reading(root / "store"))
+
+
+@pytest.fixture(scope="session")
+def spark_city_tracer(spark_city: City) -> Any:
+    """The embedded tracer of :func:`spark_city` (its stay index and rules), loaded once: what Spark must match."""
+    from izquvar.trace.tracer import Tracer
+
+    return Tracer(spark_city.store)

@@ -34,8 +34,10 @@ def test_spark_stays_writes_the_stored_stays(spark: Any, spark_city: City, tmp_p
     assert found.equals(stored.sort_by(KEY))
 
 
-def test_spark_contacts_of_a_cases_file_are_the_tracers(spark: Any, spark_city: City, tmp_path: Path) -> None:
-    tracer = Tracer(spark_city.store)
+def test_spark_contacts_of_a_cases_file_are_the_tracers(
+    spark: Any, spark_city: City, spark_city_tracer: Tracer, tmp_path: Path
+) -> None:
+    tracer = spark_city_tracer
     index, rules = tracer.data.stays, tracer.rules.gps
     onset = dt.datetime.fromtimestamp(tracer.data.data_start_s, dt.UTC).date() + dt.timedelta(days=1)
     persons = index.persons.to_pylist()[::25]

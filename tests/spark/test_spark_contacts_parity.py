@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
-
 from izquvar.outbreak import cases_from_lab
 from izquvar.spark import CaseWindow, contacts_of_store
 from izquvar.spark.layout import arrow_of
@@ -40,12 +38,10 @@ def _utc(seconds: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
-@pytest.fixture(scope="module")
-def tracer(spark_city: City) -> Tracer:
-    return Tracer(spark_city.store)
-
-
-def test_spark_gives_the_tracers_encounters_for_every_case(spark: Any, spark_city: City, tracer: Tracer) -> None:
+def test_spark_gives_the_tracers_encounters_for_every_case(
+    spark: Any, spark_city: City, spark_city_tracer: Tracer
+) -> None:
+    tracer = spark_city_tracer
     index, rules = tracer.data.stays, tracer.rules.gps
     radius = min(rules.query_m, index.max_distance_m)
     windows = case_windows(tracer, spark_city)
