@@ -8,7 +8,7 @@ BIN     = $(VENV)/bin
 $(BIN)/izquvar: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench,spark]"
 	touch $(BIN)/izquvar
 
 install: $(BIN)/izquvar
