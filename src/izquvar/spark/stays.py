@@ -18,8 +18,8 @@ import pandas as pd
 import pyarrow as pa
 
 from izquvar.errors import InvalidInput
-from izquvar.ingest.derive import STAY_DIST_M, STAY_GAP_MIN, STAY_TIME_MIN, stay_accuracy
-from izquvar.mobility.stays import detect_stays
+from izquvar.ingest.derive import stay_accuracy
+from izquvar.mobility.stays import STAY_DIST_M, STAY_GAP_MIN, STAY_TIME_MIN, detect_stays
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
