@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -35,6 +37,14 @@ def check_production_secrets(settings: Settings) -> None:
     settings.pseudonym_key_bytes()
 
 
+@dataclass
+class _Running:
+    """How many times an app's lifespan is entered now."""
+
+    entered: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
 def create_app(settings: Settings, *, engine: Engine | None = None, store: Path | None = None) -> FastAPI:
     """The service on the database of ``settings`` (or on ``engine``, which the caller then owns), tracing on the
     location store in ``store`` (default: the data home's store).
@@ -51,27 +61,37 @@ def create_app(settings: Settings, *, engine: Engine | None = None, store: Path 
     session_factory = make_session_factory(bound)
     tracer = StoreTracer(store if store is not None else settings.data_paths().store, settings)
 
+    running = _Running()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        worker: TracingWorker | None = None
-        if settings.tracing_worker:
-            worker = TracingWorker(
-                session_factory,
-                tracer,
-                diseases,
-                poll_seconds=settings.tracing_poll_seconds,
-                retry_delay=dt.timedelta(seconds=settings.tracing_retry_seconds),
-            )
-            worker.start()
-        app.state.tracing_worker = worker
+        # One worker per app however many times its lifespan is entered at once (test clients nest them): the
+        # first entry starts it, the last exit stops it and only then releases the engine it works on.
+        with running.lock:
+            running.entered += 1
+            if running.entered == 1 and settings.tracing_worker:
+                app.state.tracing_worker = TracingWorker(
+                    session_factory,
+                    tracer,
+                    diseases,
+                    poll_seconds=settings.tracing_poll_seconds,
+                    retry_delay=dt.timedelta(seconds=settings.tracing_retry_seconds),
+                )
+                app.state.tracing_worker.start()
         try:
             yield
         finally:
-            if worker is not None:
-                worker.stop()
-            app.state.tracing_worker = None
-            if own_engine:
-                bound.dispose()
+            with running.lock:
+                running.entered -= 1
+                last = running.entered == 0
+                worker = app.state.tracing_worker if last else None
+                if last:
+                    app.state.tracing_worker = None
+            if last:
+                if worker is not None:
+                    worker.stop()
+                if own_engine:
+                    bound.dispose()
 
     app = FastAPI(
         title="izquvar",
