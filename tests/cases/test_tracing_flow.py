@@ -329,3 +329,52 @@ def test_a_result_for_an_unknown_person_or_both_identifiers_is_refused(client: T
     unknown = _positive("31508852629990", city.specimen_date)
     response = client.post("/api/v1/lab-results", json=unknown, headers=headers)
     assert response.status_code == 404 and response.json()["field"] == "national_id"
+
+
+def test_a_new_onset_traces_again_keeping_the_decisions(client: TestClient, city: City) -> None:
+    headers, case_id = _traced(client, city)
+    proposed = _proposed(client, headers, case_id)
+    kept = proposed[0]
+    first_job = client.get(f"/api/v1/cases/{case_id}", headers=headers).json()["tracing"]["job_id"]
+    assert (
+        client.post(f"/api/v1/cases/{case_id}/proposed-contacts/{kept['id']}/reject", headers=headers).status_code
+        == 200
+    )
+    onset = city.specimen_date - dt.timedelta(days=1)
+    changed = client.patch(f"/api/v1/cases/{case_id}", json={"onset_date": onset.isoformat(), "hospitalised": True},
+                           headers=headers)  # fmt: skip
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["tracing"]["job_id"] != first_job
+    done = _wait(client, headers, case_id, {"done", "failed"})
+    assert (
+        done["tracing"]["status"] == "done" and done["hospitalised"] is True and done["onset_date"] == onset.isoformat()
+    )
+    assert done["tracing"]["summary"]["window"][0] == (onset - dt.timedelta(days=2)).isoformat()
+    again = _proposed(client, headers, case_id)
+    (still,) = [p for p in again if p["id"] == kept["id"]]
+    assert (still["status"], still["pseudonym"], still["evidence"]) == ("rejected", kept["pseudonym"], kept["evidence"])
+    assert sum(1 for p in again if p["pseudonym"] == kept["pseudonym"]) == 1
+    bad = client.patch(f"/api/v1/cases/{case_id}", json={"isolation_date": "2000-01-01"}, headers=headers)
+    assert bad.status_code == 422 and bad.json()["field"] == "isolation_date"
+
+
+def test_a_configured_disease_is_traced_over_its_own_window(
+    database_url: str, city: City, registry: None, tmp_path: Path, cheap_hashes: None
+) -> None:
+    diseases = tmp_path / "diseases.toml"
+    diseases.write_text('[diseases."flu"]\nname = "Influenza"\ndays_before_onset = 1\ndays_infectious_after_onset = 5\n'
+                        "follow_up_days = 7\n", encoding="utf-8")  # fmt: skip
+    with TestClient(create_app(_settings(database_url, tmp_path, diseases=diseases), store=city.store)) as client:
+        headers = sign_in(client, "epi")
+        assert {d["code"] for d in client.get("/api/v1/diseases", headers=headers).json()} == {"COVID-19", "flu"}
+        body = {**_positive(city.national_id, city.specimen_date), "disease": "flu", "test": "rapid"}
+        case_id = client.post("/api/v1/lab-results", json=body, headers=headers).json()["case_id"]
+        done = _wait(client, headers, case_id, {"done", "failed"})
+        assert done["tracing"]["status"] == "done", done["tracing"]
+        assert done["disease"] == "flu" and done["follow_up_days"] == 7
+        first = city.specimen_date - dt.timedelta(days=1)
+        assert done["infectious_window"] == [first.isoformat(), (city.specimen_date + dt.timedelta(days=5)).isoformat()]
+        assert (
+            done["tracing"]["summary"]["traced_from"]
+            == dt.datetime.combine(first, dt.time(), dt.timezone(dt.timedelta(hours=5))).astimezone(dt.UTC).isoformat()
+        )
