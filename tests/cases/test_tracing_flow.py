@@ -302,6 +302,8 @@ def test_a_failing_job_is_retried_and_then_succeeds_or_fails_for_good(
         ({"test": "PC\x00R"}, "test"),
         ({"result": "maybe"}, "result"),
         ({"specimen_date": "2026-02-30"}, "specimen_date"),
+        ({"specimen_date": "0001-01-01"}, "specimen_date"),
+        ({"result_date": "9999-12-31"}, "result_date"),
         ({"disease": "no such disease"}, "disease"),
         ({"national_id": "123"}, "national_id"),
         ({"person_id": 2**40}, "person_id"),
@@ -326,6 +328,9 @@ def test_a_result_for_an_unknown_person_or_both_identifiers_is_refused(client: T
     headers = sign_in(client, "epi")
     both = {**_positive(city.national_id, city.specimen_date), "person_id": 1}
     assert client.post("/api/v1/lab-results", json=both, headers=headers).status_code == 422
+    for far in ("reported_from", "specimen_to"):
+        response = client.get("/api/v1/cases", params={far: "0001-01-01"}, headers=headers)
+        assert response.status_code == 422 and response.json()["field"] == far, response.text
     unknown = _positive("31508852629990", city.specimen_date)
     response = client.post("/api/v1/lab-results", json=unknown, headers=headers)
     assert response.status_code == 404 and response.json()["field"] == "national_id"

@@ -32,6 +32,19 @@ def no_control_characters(value: str) -> str:
     return value
 
 
+#: The days a case-management date may fall on: dates far outside would overflow the window arithmetic.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
+def plausible_day(value: dt.date) -> dt.date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"{value} is outside {FIRST_DAY} to {LAST_DAY}")
+    return value
+
+
+#: A date of case management (2000 to 2100).
+Day = Annotated[dt.date, AfterValidator(plausible_day)]
+
 #: A single line of text: stripped, no control characters.
 Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(no_control_characters)]
 Code = Annotated[Text, StringConstraints(min_length=1, max_length=64)]
@@ -51,8 +64,8 @@ class LabResultCreate(_In):
     disease: Code = Field(default="COVID-19", description="a disease of the service's configuration")
     test: Code = Field(description="e.g. PCR, antigen")
     result: LabResultValue
-    specimen_date: dt.date
-    result_date: dt.date | None = None
+    specimen_date: Day
+    result_date: Day | None = None
 
     @model_validator(mode="after")
     def _check(self) -> LabResultCreate:
@@ -63,8 +76,6 @@ class LabResultCreate(_In):
         today = dt.datetime.now(dt.UTC).date()
         if self.specimen_date > today + dt.timedelta(days=1):
             raise ValueError(f"specimen_date {self.specimen_date} is in the future")
-        if self.specimen_date.year < 2000:
-            raise ValueError(f"specimen_date {self.specimen_date} is before 2000")
         return self
 
 
@@ -143,8 +154,8 @@ class CaseUpdate(_In):
     """A change to a case: only the fields given change; a new onset or isolation traces the case again."""
 
     classification: Classification | None = None
-    onset_date: dt.date | None = None
-    isolation_date: dt.date | None = None
+    onset_date: Day | None = None
+    isolation_date: Day | None = None
     outcome: Outcome | None = None
     hospitalised: bool | None = None
 

@@ -28,6 +28,7 @@ from izquvar.cases.schemas import (
     Classification,
     ContactClass,
     ContactRead,
+    Day,
     DiseaseRead,
     LabResultCreate,
     LabResultRead,
@@ -129,10 +130,10 @@ def list_cases(
     disease: DiseaseCode = None,
     district_id: AreaId = None,
     region_id: AreaId = None,
-    reported_from: Annotated[dt.date | None, Query(description="opened on or after this day (UTC+5)")] = None,
-    reported_to: Annotated[dt.date | None, Query(description="opened on or before this day (UTC+5)")] = None,
-    specimen_from: dt.date | None = None,
-    specimen_to: dt.date | None = None,
+    reported_from: Annotated[Day | None, Query(description="opened on or after this day (UTC+5)")] = None,
+    reported_to: Annotated[Day | None, Query(description="opened on or before this day (UTC+5)")] = None,
+    specimen_from: Annotated[Day | None, Query()] = None,
+    specimen_to: Annotated[Day | None, Query()] = None,
     source_case_id: IdFilter = None,
 ) -> Page[CaseRead]:
     """Cases in the user's jurisdiction, newest first, filtered."""
@@ -304,8 +305,8 @@ def list_contacts(
     classification: ContactClass | None = None,
     relation: Relation | None = None,
     district_id: AreaId = None,
-    exposed_from: Annotated[dt.date | None, Query(description="last exposure on or after this day")] = None,
-    exposed_to: Annotated[dt.date | None, Query(description="last exposure on or before this day")] = None,
+    exposed_from: Annotated[Day | None, Query(description="last exposure on or after this day")] = None,
+    exposed_to: Annotated[Day | None, Query(description="last exposure on or before this day")] = None,
 ) -> Page[ContactRead]:
     """Contacts of the cases in the user's jurisdiction, newest first, filtered."""
     contact_filter = service.ContactFilter(case_id=case_id, classification=classification, relation=relation,
