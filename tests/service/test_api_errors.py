@@ -113,3 +113,27 @@ def test_production_refuses_to_start_with_the_development_or_a_short_key(databas
         create_app(settings_for(database_url, tmp_path, env="production", pseudonym_key="short"))  # type: ignore[arg-type]
     app = create_app(settings_for(database_url, tmp_path, env="production", pseudonym_key="k" * 40))  # type: ignore[arg-type]
     assert app.openapi_url == "/api/v1/openapi.json"
+
+
+def test_a_nul_character_anywhere_is_a_422_naming_the_field(
+    client: TestClient, headers: dict[str, str], db_session: Session
+) -> None:
+    """PostgreSQL cannot store U+0000 and SQLite can: the service refuses it at its edge, the same on both."""
+    form = client.post("/api/v1/auth/token", data={"username": "epi\x00", "password": "x"})
+    assert form.status_code == 422 and form.json()["field"] == "username"
+    assert form.json()["errors"][0]["location"] == "body"
+    body = client.post(PERSONS, json={"national_id": pinfl(3), "family_name": "A\x00", "given_name": "B",
+                                      "phones": ["+998901234567", "\x00"]}, headers=headers)  # fmt: skip
+    assert body.status_code == 422
+    assert [e["field"] for e in body.json()["errors"]] == ["family_name", "phones.1"]
+    key = client.post(PERSONS, json={"national_id": pinfl(3), "\x00": "x"}, headers=headers)
+    assert key.status_code == 422 and key.json()["field"] == "\\u0000"
+    query = client.get(PERSONS, params={"q": "Sh\x00"}, headers=headers)
+    assert query.status_code == 422 and query.json() | {"errors": None} == {
+        "error": "invalid_input",
+        "detail": "q: must not contain the NUL character (U+0000)",
+        "field": "q",
+        "errors": None,
+    }
+    assert client.get(PERSONS, params={"q": "Sh"}, headers=headers).status_code == 200
+    assert _stored(db_session) == 1

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import Engine
 
 from izquvar import __version__
@@ -23,6 +23,7 @@ from izquvar.service.routes.audit import router as audit_router
 from izquvar.service.routes.cases import cases_router, contacts_router, diseases_router, lab_router
 from izquvar.service.routes.persons import router as persons_router
 from izquvar.service.routes.users import auth_router, users_router
+from izquvar.service.text import refuse_nul_characters
 from izquvar.service.tracing import StoreTracer, TracingWorker
 
 API_PREFIX = "/api/v1"
@@ -116,7 +117,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, store: Path 
 
 def _api_router() -> APIRouter:
     """Every route of ``/api/v1``: the service's own, then each domain package's routes (``service/routes/``)."""
-    api = APIRouter()
+    api = APIRouter(dependencies=[Depends(refuse_nul_characters)])
     for router in (
         health_router,
         auth_router,
