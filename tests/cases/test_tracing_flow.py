@@ -383,3 +383,16 @@ def test_a_configured_disease_is_traced_over_its_own_window(
             done["tracing"]["summary"]["traced_from"]
             == dt.datetime.combine(first, dt.time(), dt.timezone(dt.timedelta(hours=5))).astimezone(dt.UTC).isoformat()
         )
+
+
+def test_explanations_are_in_the_language_of_the_request(client: TestClient, city: City) -> None:
+    headers = sign_in(client, "epi")
+    posted = client.post("/api/v1/lab-results", json=_positive(city.national_id, city.specimen_date),
+                         headers={**headers, "Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"})  # fmt: skip
+    case_id = posted.json()["case_id"]
+    assert _wait(client, headers, case_id, {"done", "failed"})["tracing"]["status"] == "done"
+    store = open_store(city.store, create=False, settings=Settings(pseudonym_key=KEY))  # type: ignore[arg-type]
+    russian = {c.person: c.explanation for c in store.trace(city.pseudonym, city.specimen_date, lang="ru").contacts}
+    proposed = {p["pseudonym"]: p["explanation"] for p in _proposed(client, headers, case_id)}
+    assert proposed == russian
+    assert proposed != {p: c["explanation"] for p, c in city.contacts.items()}
