@@ -16,6 +16,7 @@ from izquvar.cases.diseases import COVID19
 from izquvar.cases.jobs import claim
 from izquvar.cases.models import Case, TracingJob
 from izquvar.db import make_engine, make_session_factory, utcnow
+from izquvar.persons.models import Person
 from servicekit import add_person
 
 
@@ -91,3 +92,39 @@ def test_a_job_waits_until_due_and_an_expired_lease_is_taken_over(engine: Engine
         job = db_session.get(TracingJob, job_id)
         case = db_session.get(Case, second.case_id)
         assert job is not None and job.claimed_by == "second" and case is not None
+
+
+def test_two_positives_for_one_person_at_once_open_one_case_and_queue_one_job(engine: Engine) -> None:
+    factory = make_session_factory(engine)
+    with factory() as db_session:
+        person_id = add_person(db_session, 1, "Karimov").id
+    first, second = factory(), factory()
+    try:
+        outcome = service.record_lab_result(person=first.get_one(Person, person_id), disease=COVID19, test="PCR",
+                                            result="positive", specimen_date=dt.date(2026, 3, 2), result_date=None,
+                                            user=None, db_session=first)  # fmt: skip
+        done = threading.Event()
+        seen: list[int | None] = []
+
+        def late() -> None:  # waits for the first transaction, then finds its case
+            later = service.record_lab_result(person=second.get_one(Person, person_id), disease=COVID19, test="PCR",
+                                              result="positive", specimen_date=dt.date(2026, 3, 3), result_date=None,
+                                              user=None, db_session=second)  # fmt: skip
+            seen.append(later.case.id if later.case else None)
+            seen.append(later.job.id if later.job else None)
+            second.commit()
+            done.set()
+
+        thread = threading.Thread(target=late)
+        thread.start()
+        assert not done.wait(0.5)  # blocked until the first one commits
+        first.commit()
+        thread.join(30)
+    finally:
+        first.close()
+        second.close()
+    assert outcome.case is not None and outcome.job is not None
+    assert seen == [outcome.case.id, outcome.job.id]
+    with factory() as db_session:
+        assert len(db_session.scalars(select(Case)).all()) == 1
+        assert len(db_session.scalars(select(TracingJob)).all()) == 1

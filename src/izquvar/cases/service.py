@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from izquvar.cases.diseases import Disease
@@ -98,7 +98,12 @@ def record_lab_result(
 ) -> LabOutcome:
     """Store a result. A positive result of a confirming test confirms the person's open case of ``disease``
     (opening one if there is none, linked to its source case when the person was a contact of one) and queues a
-    tracing job unless one is queued or running already. Any other result is linked to the open case, if any."""
+    tracing job unless one is queued or running already. Any other result is linked to the open case, if any.
+
+    Results for one person are recorded one at a time, so two positives arriving together open one case and queue
+    one job: the first statement writes the person's row (unchanged), which takes its row lock on PostgreSQL and
+    the write lock on SQLite before anything is read."""
+    db_session.execute(update(Person).where(Person.id == person.id).values(updated_at=Person.updated_at))
     case = open_case(person.id, disease.code, db_session=db_session)
     created = False
     job: TracingJob | None = None
