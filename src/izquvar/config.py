@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     token_minutes: int = Field(default=8 * 60, ge=1)
     #: The largest request body the service reads; a larger one is refused with 413 before it is parsed.
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    #: Browser-session cookies only over HTTPS (``Secure``); unset: on in production, off in development (where
+    #: the service is reached as http://127.0.0.1).
+    secure_cookies: bool | None = None
+
+    def cookie_secure(self) -> bool:
+        """Whether session cookies carry ``Secure``: ``IZQUVAR_SECURE_COOKIES``, else only in production."""
+        return self.secure_cookies if self.secure_cookies is not None else self.env == "production"
 
     def data_paths(self) -> DataPaths:
         """The default places of the database file and the location store under the data home."""

@@ -197,6 +197,14 @@ class TokenRead(BaseModel):
     expires_at: dt.datetime
 
 
+class SessionRead(BaseModel):
+    """A browser session's answer: the token itself is only in the HttpOnly cookie; the CSRF token every change
+    must send in ``X-CSRF-Token``."""
+
+    csrf_token: str
+    expires_at: dt.datetime
+
+
 #: A TOTP code (6 digits) or a recovery code (``xxxx-xxxx-xxxx-xxxx``), as a person types it.
 SecondFactorCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 

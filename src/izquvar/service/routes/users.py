@@ -7,13 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Response
 from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy.orm import Session
 
 from izquvar.audit import service as audit_service
+from izquvar.config import Settings
 from izquvar.errors import AccountLocked, InvalidInput, SecondFactorFailed, SecondFactorRequired, Unauthenticated
 from izquvar.service.deps import (
     AuditDep,
-    BearerToken,
     CurrentUser,
+    RequestToken,
     SessionDep,
     SettingsDep,
     SignedInUser,
@@ -21,11 +23,13 @@ from izquvar.service.deps import (
 )
 from izquvar.service.ids import RecordId
 from izquvar.service.paging import DEFAULT_LIMIT, Limit, Offset, Page, page_of
+from izquvar.service.sessions import clear_session_cookies, set_session_cookies
 from izquvar.users import service, tokens, totp
 from izquvar.users.models import (
     PasswordChange,
     RecoveryCodes,
     Role,
+    SessionRead,
     TokenRead,
     TotpConfirm,
     TotpDisable,
@@ -63,6 +67,32 @@ def sign_in(
     """The OAuth2 password flow: a bearer token for a username and password (401 when wrong, 423 while the
     account is locked after repeated failures). An account with a second factor also needs the form field
     ``totp`` (401 ``second_factor_required`` without it); a wrong or reused code counts toward the lock."""
+    issued = _sign_in(form, totp_code, db_session, settings, way="token")
+    return TokenRead(access_token=issued.text, expires_at=issued.expires_at)
+
+
+@auth_router.post("/session", response_model=SessionRead)
+def start_browser_session(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    response: Response,
+    db_session: SessionDep,
+    settings: SettingsDep,
+    totp_code: TotpField = None,
+) -> SessionRead:
+    """Sign in as ``POST /auth/token`` does, for the browser: the token goes into the HttpOnly cookie
+    ``izquvar_session`` (SameSite=Strict), never to page scripts; every change made with it must send the
+    answer's ``csrf_token`` (also in the cookie ``izquvar_csrf``) in the ``X-CSRF-Token`` header.
+    ``POST /auth/logout`` ends it."""
+    issued = _sign_in(form, totp_code, db_session, settings, way="session")
+    csrf = set_session_cookies(response, issued.text, issued.expires_at, settings)
+    return SessionRead(csrf_token=csrf, expires_at=issued.expires_at)
+
+
+def _sign_in(
+    form: OAuth2PasswordRequestForm, totp_code: str | None, db_session: Session, settings: Settings, *, way: str
+) -> tokens.IssuedToken:
+    """A new access token for the form's account, with every attempt audited; ``way`` (token or session)
+    is recorded with a success."""
     try:
         signed_in = service.sign_in(
             form.username,
@@ -97,9 +127,9 @@ def sign_in(
         actor=user,
         object_type="user",
         object_id=user.id,
-        details={"second_factor": signed_in.factor} if signed_in.factor != "password" else None,
+        details={"way": way} | ({"second_factor": signed_in.factor} if signed_in.factor != "password" else {}),
     )
-    return TokenRead(access_token=issued.text, expires_at=issued.expires_at)
+    return issued
 
 
 def _failure_action(exc: Unauthenticated) -> str:
@@ -162,11 +192,14 @@ def me(user: SignedInUser) -> UserRead:
 
 
 @auth_router.post("/logout", status_code=204)
-def sign_out(user: SignedInUser, token: BearerToken, db_session: SessionDep) -> Response:
-    """Revoke the token of this request (other sessions of the user stay signed in)."""
+def sign_out(user: SignedInUser, token: RequestToken, db_session: SessionDep, settings: SettingsDep) -> Response:
+    """Revoke the token of this request, bearer or browser session (whose cookies are cleared); the user's other
+    sessions stay signed in."""
     tokens.revoke(token or "", db_session=db_session)
     audit_service.record("auth.sign_out", db_session=db_session, actor=user, object_type="user", object_id=user.id)
-    return Response(status_code=204)
+    response = Response(status_code=204)
+    clear_session_cookies(response, settings)
+    return response
 
 
 @auth_router.post("/password", status_code=204)
