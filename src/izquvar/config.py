@@ -89,6 +89,17 @@ class Settings(BaseSettings):
     tracing_rules: Path | None = None
     #: The disease whose ``[diseases."NAME"]`` overrides in that file apply; unset: the file's own rules.
     tracing_disease: str | None = None
+    #: A TOML or JSON file of diseases for case management (``[diseases."CODE"]``, docs/service.md); unset:
+    #: the shipped ones (COVID-19).
+    diseases: Path | None = None
+    #: Whether the service runs tracing jobs itself (a thread of each service process); off, jobs wait.
+    tracing_worker: bool = True
+    #: Seconds the tracing worker sleeps when no job is due (a new lab result wakes it at once).
+    tracing_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
+    #: Attempts a tracing job gets before it fails for good.
+    tracing_max_attempts: int = Field(default=3, ge=1, le=100)
+    #: Seconds before a failed attempt is retried; the n-th retry waits n times as long.
+    tracing_retry_seconds: float = Field(default=30.0, ge=0)
 
     def pseudonym_key_bytes(self) -> bytes:
         """The pseudonymisation key, refusing the development key in production."""

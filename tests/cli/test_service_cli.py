@@ -37,12 +37,14 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _start(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+def _start(home: Path, port: int, log: Path, *extra: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IZQUVAR_")}
     env |= {"IZQUVAR_HOME": str(home), "PYTHONPATH": str(SRC)}
     command = [sys.executable, "-c", "import sys; from izquvar.cli import main; sys.exit(main())"]
     with log.open("wb") as out:
-        return subprocess.Popen([*command, "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [*command, "serve", "--port", str(port), *extra], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
 
 
 def _wait_for_health(port: int, process: subprocess.Popen[bytes], log: Path) -> dict[str, str]:
@@ -68,6 +70,16 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+def test_serve_traces_on_the_store_it_is_given(tmp_path: Path) -> None:
+    port, log = _free_port(), tmp_path / "serve.log"
+    process = _start(tmp_path / "home", port, log, "--store", str(tmp_path / "elsewhere"))
+    try:
+        _wait_for_health(port, process, log)
+        assert f"tracing on the location store {tmp_path / 'elsewhere'}" in log.read_text()
+    finally:
+        _stop(process)
+
+
 def test_serve_migrates_creates_the_administrator_once_and_answers(tmp_path: Path) -> None:
     port, log = _free_port(), tmp_path / "serve.log"
     process = _start(tmp_path / "home", port, log)
@@ -75,6 +87,7 @@ def test_serve_migrates_creates_the_administrator_once_and_answers(tmp_path: Pat
         assert _wait_for_health(port, process, log) == {"status": "ok", "version": "0.1.0", "database": "reachable"}
         output = log.read_text()
         assert "one-time password" in output
+        assert f"tracing on the location store {tmp_path / 'home' / 'store'}" in output  # the data home's
         password = output.split("one-time password", 1)[1].split()[0]
         form = urllib.parse.urlencode({"username": "admin", "password": password}).encode()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/auth/token", data=form, timeout=10) as answer:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 import izquvar.audit.models
+import izquvar.cases.models
 import izquvar.persons.models
 import izquvar.users.models  # noqa: F401
 from izquvar.db import (

@@ -8,9 +8,11 @@ default or missing secret.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from izquvar.cli.options import database_option
+from izquvar.cli.options import database_option, store_option
 from izquvar.config import Settings
 
 
@@ -22,8 +24,9 @@ def register(group: click.Group) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every one).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
 @database_option()
-def serve(host: str, port: int, database_url: str | None) -> None:
-    """Run the service until interrupted (Ctrl-C)."""
+@store_option("Location store the service traces cases on.")
+def serve(host: str, port: int, database_url: str | None, store_path: Path) -> None:
+    """Run the service until interrupted (Ctrl-C). Tracing jobs run on the location store ``--store``."""
     import uvicorn
 
     from izquvar.audit import service as audit_service
@@ -50,8 +53,9 @@ def serve(host: str, port: int, database_url: str | None) -> None:
             f"    {first[1]}\n\n"
             "It is shown only now; change it at the first sign-in (POST /api/v1/auth/password)."
         )
-    app = create_app(settings, engine=engine)
+    app = create_app(settings, engine=engine, store=store_path)
     click.echo(f"izquvar service on http://{host}:{port}{API_PREFIX} (OpenAPI: {API_PREFIX}/openapi.json)")
+    click.echo(f"tracing on the location store {store_path}")
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
     finally:

@@ -1,0 +1,3 @@
+from servicekit import cheap_hashes
+
+__all__ = ["cheap_hashes"]
