@@ -26,7 +26,7 @@ ENV = {"IZQUVAR_PSEUDONYM_KEY": settings().pseudonym_key.get_secret_value(), "IZ
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
     """A small simulated city: every feed kind has rows."""
     root = tmp_path_factory.mktemp("simstore")
-    simulate(SimConfig(people=300, days=2, seed=5, background_test_rate=0.02), root / "sim")
+    simulate(SimConfig(people=300, days=3, seed=5, background_test_rate=0.02), root / "sim")
     store = open_store(root / "store", settings=settings())
     store.ingest(sorted(p for p in (root / "sim").iterdir() if p.name not in ("truth", "simulation.json")))
     return store
