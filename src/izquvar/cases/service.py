@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from izquvar.cases.diseases import Disease
 from izquvar.cases.models import Case, Contact, LabResult, ProposedContact, TracingJob
@@ -403,11 +403,21 @@ def list_contacts(
     )
 
 
+def diseases_of_cases(case_ids: Sequence[int], *, db_session: Session) -> dict[int, str]:
+    """The disease of each of these cases, in one query (a page of contacts may belong to 50 cases)."""
+    wanted = sorted(set(case_ids))
+    if not wanted:
+        return {}
+    return dict(db_session.execute(select(Case.id, Case.disease).where(Case.id.in_(wanted))).tuples().all())
+
+
 def persons_by_id(ids: Sequence[int | None], *, db_session: Session) -> dict[int, Person]:
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}
-    return {p.id: p for p in db_session.scalars(select(Person).where(Person.id.in_(wanted)))}
+    # the briefs that lists show carry no phones: do not load them (they still load if asked for)
+    found = db_session.scalars(select(Person).where(Person.id.in_(wanted)).options(lazyload(Person.phones)))
+    return {p.id: p for p in found}
 
 
 def _undecided(proposed: ProposedContact) -> None:
