@@ -223,6 +223,9 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), UZBEKISTAN_TZ)
 
 
+Statements = list[tuple[str, tuple[Any, ...]]]
+
+
 def _page_and_count(
     table: str, where: str, args: tuple[Any, ...], offset: int = 0
 ) -> list[tuple[str, tuple[Any, ...]]]:
@@ -245,19 +248,23 @@ def kinds(filled: Filled) -> list[Kind]:
         text = name[: int(rng.integers(3, 7))]
         return {"q": latin_to_cyrillic(text) if rng.random() < 0.5 else text, "latin": text}
 
-    def search_sql(p: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
-        from izquvar.persons.search_key import name_key, prefix_range
+    def search_sql(p: dict[str, Any]) -> Statements:
+        """The search's query (``persons.service.search``): each way to match on its own index, the page from
+        their union, then its persons."""
+        from izquvar.persons.search_key import name_key, prefix_range, words_key
 
         if "id" in p:
-            where, value = (
-                ("EXISTS (SELECT 1 FROM person_phones WHERE person_phones.person_id = persons.id AND msisdn = %s)",
-                 p["phone"]) if p["by_phone"] else ("national_id = %s", p["id"])
-            )  # fmt: skip
-            return [(f"SELECT * FROM persons WHERE {where} ORDER BY family_key, given_key, id LIMIT 51", (value,))]
-        low, high = prefix_range(name_key(p["q"]))
-        return [("SELECT * FROM persons WHERE (family_key >= %s AND family_key < %s) OR (given_key >= %s AND "
-                 "given_key < %s) OR (full_key >= %s AND full_key < %s) ORDER BY family_key, given_key, id "
-                 "LIMIT 51", (low, high, low, high, low, high))]  # fmt: skip
+            ways = [("id IN (SELECT person_id FROM person_phones WHERE msisdn = %s)", (p["phone"],))] if p[
+                "by_phone"] else [("national_id = %s", (p["id"],))]  # fmt: skip
+        else:
+            (low, high), (wlow, whigh) = prefix_range(name_key(p["q"])), prefix_range(words_key(p["q"]))
+            ways = [("family_key >= %s AND family_key < %s", (low, high)),
+                    ("given_key >= %s AND given_key < %s", (low, high)),
+                    ("full_key >= %s AND full_key < %s", (wlow, whigh))]  # fmt: skip
+        union = " UNION ".join(f"SELECT id, family_key, given_key FROM persons WHERE {w}" for w, _ in ways)
+        args = tuple(a for _, values in ways for a in values)
+        return [(f"SELECT * FROM persons WHERE id IN (SELECT id FROM ({union}) AS m ORDER BY family_key, given_key, "
+                 "id LIMIT 51) ORDER BY family_key, given_key, id", args)]  # fmt: skip
 
     def identifier(rng: np.random.Generator) -> dict[str, Any]:
         i = int(rng.integers(1, filled.persons + 1))
