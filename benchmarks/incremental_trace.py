@@ -167,7 +167,7 @@ def gps_sample(files: list[str], share: float, out: Path, seed: int = 1) -> tupl
 # ---------------------------------------------------------------------------- child processes
 
 
-#: The index cache's directories the loader keeps its parts in (``trace/data.py``), and each part's label.
+#: The index cache's directories the loader keeps its parts in (``trace/trace_data.py``), and each part's label.
 INDEX_PARTS = {"stays": "stay segments", "cell": "operator-record segments", "trace": "per-person tables",
                "places": "place areas"}  # fmt: skip
 
@@ -220,11 +220,11 @@ PART_SECONDS = {"stays": "stays_s", "cell": "cell_s", "trace": "tables_s", "plac
 
 def _time_parts() -> dict[str, float]:
     """Seconds each load spends on each part, collected by wrapping the loader's two module functions
-    (``trace/data.py``): ``day_indexed`` (the stay index, ``stays_s``, and the operator records, ``cell_s``:
+    (``trace/trace_data.py``): ``day_indexed`` (the stay index, ``stays_s``, and the operator records, ``cell_s``:
     segments mapped or built, and merged) and ``_kept`` (the per-person tables, ``tables_s``, and the places'
     areas, ``places_s``: mapped or built, when the previous load's are not current). A part not asked for (kept
     from the tracer's previous load) has no figure; a name the loader no longer has is left alone (no figures)."""
-    from izquvar.trace import data as loader
+    from izquvar.trace import trace_data as loader
 
     spent: dict[str, float] = {}
 
@@ -428,8 +428,8 @@ def prepare(sim: Path, work: Path) -> dict[str, Any]:
 def _index_formats() -> dict[str, int]:
     """The format versions of what the warm index keeps: a pristine store warmed by another format would have
     every part rebuilt at each measurement, so it is prepared again."""
-    from izquvar.trace.data import CELL_SEGMENTS, STAY_SEGMENTS
     from izquvar.trace.persisted import PLACES_VERSION, TABLES_VERSION
+    from izquvar.trace.trace_data import CELL_SEGMENTS, STAY_SEGMENTS
 
     return {"stays": STAY_SEGMENTS.version, "cell": CELL_SEGMENTS.version, "tables": TABLES_VERSION,
             "places": PLACES_VERSION}  # fmt: skip

@@ -26,8 +26,9 @@ import pyarrow as pa
 
 from izquvar import detect_stays
 from izquvar.mobility import read_geolife
+from izquvar.mobility.stays import STAY_DIST_M, STAY_GAP_MIN, STAY_TIME_MIN
 
-PARAMS = {"dist_m": 100.0, "time_min": 5.0, "gap_min": 15.0}
+PARAMS = {"dist_m": STAY_DIST_M, "time_min": STAY_TIME_MIN, "gap_min": STAY_GAP_MIN}
 DEFAULT_GEOLIFE = Path(__file__).resolve().parents[2] / "shared" / "data" / "geolife"
 
 

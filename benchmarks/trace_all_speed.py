@@ -36,7 +36,7 @@ from izquvar import open_store
 from izquvar.outbreak import ConfirmedCase, trace_all
 from izquvar.outbreak.trace_tables import TraceTables
 from izquvar.simulate.config import SimConfig
-from izquvar.simulate.run import simulate
+from izquvar.simulate.simulation import simulate
 from izquvar.store import EmbeddedStore
 from izquvar.trace import tracer as tracer_module
 from izquvar.trace.tracer import Tracer

@@ -24,7 +24,7 @@ from izquvar import open_store
 from izquvar.cli.evaluate import print_ceiling, print_evaluation
 from izquvar.evaluate import evaluate
 from izquvar.simulate.config import SimConfig
-from izquvar.simulate.run import simulate
+from izquvar.simulate.simulation import simulate
 from izquvar.trace.tracer import Tracer
 
 

@@ -1,4 +1,4 @@
-"""Settings refuse to be unsafe: the development pseudonym key never works in production."""
+"""Settings refuse to be unsafe: the development pseudonym and secret keys never work in production."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from izquvar.config import DEVELOPMENT_PSEUDONYM_KEY, Settings
+from izquvar.config import DEVELOPMENT_PSEUDONYM_KEY, DEVELOPMENT_SECRET_KEY, Settings
 from izquvar.errors import Forbidden
 
 
@@ -64,3 +64,21 @@ def test_izquvar_home_and_database_url_override(monkeypatch: pytest.MonkeyPatch,
     assert Settings().resolved_database_url() == f"sqlite:///{tmp_path / 'izquvar.db'}"
     monkeypatch.setenv("IZQUVAR_DATABASE_URL", "postgresql://izquvar@db/izquvar")
     assert Settings().resolved_database_url() == "postgresql://izquvar@db/izquvar"
+
+
+@pytest.mark.parametrize("key", [None, DEVELOPMENT_SECRET_KEY, "short-secret"])
+def test_production_refuses_a_missing_default_or_short_secret_key(
+    monkeypatch: pytest.MonkeyPatch, key: str | None
+) -> None:
+    monkeypatch.setenv("IZQUVAR_ENV", "production")
+    if key is None:
+        monkeypatch.delenv("IZQUVAR_SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("IZQUVAR_SECRET_KEY", key)
+    with pytest.raises(Forbidden, match="IZQUVAR_SECRET_KEY"):
+        Settings().secret_key_bytes()
+    monkeypatch.setenv("IZQUVAR_SECRET_KEY", "s" * 40)
+    assert Settings().secret_key_bytes() == b"s" * 40
+    monkeypatch.setenv("IZQUVAR_ENV", "development")
+    monkeypatch.delenv("IZQUVAR_SECRET_KEY")
+    assert Settings().secret_key_bytes() == DEVELOPMENT_SECRET_KEY.encode()

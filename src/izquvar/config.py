@@ -16,6 +16,8 @@ from izquvar.errors import Forbidden
 
 #: The development key: fine for simulated data, refused when ``IZQUVAR_ENV=production``.
 DEVELOPMENT_PSEUDONYM_KEY = "izquvar-development-key-not-for-real-data"
+#: The development secret key (encrypts TOTP secrets at rest): refused when ``IZQUVAR_ENV=production``.
+DEVELOPMENT_SECRET_KEY = "izquvar-development-secret-key-not-for-production"
 #: The database file's name inside the data home when ``IZQUVAR_DATABASE_URL`` is not set.
 DATABASE_FILE = "izquvar.db"
 #: The location store's directory name inside the data home.
@@ -44,6 +46,9 @@ class Settings(BaseSettings):
     env: Literal["development", "production"] = "development"
     #: Secret for the keyed hash (HMAC-SHA-256) that pseudonymises person identifiers at ingest.
     pseudonym_key: SecretStr = SecretStr(DEVELOPMENT_PSEUDONYM_KEY)
+    #: The service's secret key (``IZQUVAR_SECRET_KEY``): encrypts each account's TOTP secret at rest and keys
+    #: the digests of recovery codes. Changing it makes every enrolled second factor unreadable (reset them).
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
     #: Location data older than this many days is removed by ``izquvar purge`` (KDCA kept 14 days).
     retention_days: int = Field(default=14, ge=1)
     #: How far in the future a timestamp may lie before it is rejected (device clocks drift).
@@ -61,6 +66,13 @@ class Settings(BaseSettings):
     token_minutes: int = Field(default=8 * 60, ge=1)
     #: The largest request body the service reads; a larger one is refused with 413 before it is parsed.
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    #: Browser-session cookies only over HTTPS (``Secure``); unset: on in production, off in development (where
+    #: the service is reached as http://127.0.0.1).
+    secure_cookies: bool | None = None
+
+    def cookie_secure(self) -> bool:
+        """Whether session cookies carry ``Secure``: ``IZQUVAR_SECURE_COOKIES``, else only in production."""
+        return self.secure_cookies if self.secure_cookies is not None else self.env == "production"
 
     def data_paths(self) -> DataPaths:
         """The default places of the database file and the location store under the data home."""
@@ -99,6 +111,19 @@ class Settings(BaseSettings):
             )
         if self.env == "production" and len(key) < 32:
             raise Forbidden("IZQUVAR_PSEUDONYM_KEY must have at least 32 characters in production.")
+        return key.encode("utf-8")
+
+    def secret_key_bytes(self) -> bytes:
+        """The service's secret key, refusing a missing or development key (or one under 32 characters) in
+        production, as for the pseudonym key."""
+        key = self.secret_key.get_secret_value()
+        if self.env == "production" and (not key or key == DEVELOPMENT_SECRET_KEY):
+            raise Forbidden(
+                "IZQUVAR_SECRET_KEY is unset or the development key while IZQUVAR_ENV=production; "
+                "set a secret key of at least 32 random characters."
+            )
+        if self.env == "production" and len(key) < 32:
+            raise Forbidden("IZQUVAR_SECRET_KEY must have at least 32 characters in production.")
         return key.encode("utf-8")
 
     def pseudonym_key_fingerprint(self) -> str:

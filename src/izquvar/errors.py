@@ -6,7 +6,9 @@ IzquvarError
 ├── NotFound          a store, person, file or area that does not exist (or one outside the user's jurisdiction)
 ├── Forbidden         a safety rule or the user's role refuses the request (e.g. no pseudonym key in production)
 ├── Unauthenticated   no valid sign-in: wrong credentials, an expired or revoked token
-│   └── AccountLocked repeated failed sign-ins locked the account for a while
+│   ├── AccountLocked repeated failed sign-ins locked the account for a while
+│   ├── SecondFactorRequired  the password was right, but the account also needs its TOTP (or a recovery) code
+│   └── SecondFactorFailed    the password was right, the code wrong or already used
 ├── StoreError        the store is damaged or was written by an incompatible version
 ├── IngestFailed      an ingest could not complete; the store is left as it was
 └── AuditChainBroken  the audit trail's hash chain does not verify: a record was edited or deleted
@@ -64,6 +66,14 @@ class AccountLocked(Unauthenticated):
     def __init__(self, message: str, *, until: dt.datetime) -> None:
         super().__init__(message)
         self.until = until
+
+
+class SecondFactorRequired(Unauthenticated):
+    """The password was right, but the account has a TOTP second factor and no code came with it."""
+
+
+class SecondFactorFailed(Unauthenticated):
+    """The password was right, but the TOTP code was wrong or already used, or the recovery code unknown or used."""
 
 
 class StoreError(IzquvarError):

@@ -97,8 +97,8 @@ class LocationStore:
     def index_dir(self, name: str) -> Path | None:
         return self.store.index_dir(name)
 
-    def sql(self, query: str) -> pa.Table:
-        return self.store.sql(query)
+    def sql(self, query: str, *, allow_files: bool = False) -> pa.Table:
+        return self.store.sql(query, allow_files=allow_files)
 
     def info(self) -> dict[str, Any]:
         return self.store.info()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from izquvar.simulate import SimConfig
-from izquvar.simulate.run import simulate
+from izquvar.simulate.simulation import simulate
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "incremental_trace.py"
 

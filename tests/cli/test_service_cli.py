@@ -1,4 +1,5 @@
-"""``izquvar serve`` started for real, ``izquvar user add`` with the password on stdin, ``izquvar audit verify``."""
+"""``izquvar serve`` started for real, ``izquvar user add`` with the password on stdin, ``izquvar user reset-totp``,
+``izquvar audit verify``."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from izquvar.audit.models import AuditRecord
 from izquvar.cli import main
 from izquvar.config import Settings
 from izquvar.db import make_engine, make_session_factory, session_scope
-from izquvar.users import service
+from izquvar.errors import SecondFactorRequired
+from izquvar.users import service, totp
 from izquvar.users.models import Role
 from servicekit import PASSWORD, cheap_hashes
 
@@ -147,3 +149,34 @@ def test_audit_verify_exits_0_on_an_intact_trail_and_7_on_a_broken_one(database_
     engine.dispose()
     broken = runner.invoke(main, ["audit", "verify", "--database", database_url])
     assert broken.exit_code == 7 and "record 2 was changed" in broken.output
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+def test_user_reset_totp_removes_a_second_factor(database_url: str) -> None:
+    runner = CliRunner()
+    added = runner.invoke(main, ["user", "add", "boss", "--role", "administrator", "--database", database_url],
+                          input=f"{PASSWORD}\n")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    settings = Settings()
+    engine = make_engine(database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            user = service.get_by_username("boss", db_session=session)
+            assert user is not None
+            secret, _ = service.enroll_totp(user, PASSWORD, db_session=session, settings=settings)
+            service.confirm_totp(user, totp.code_at(secret, totp.current_step()), db_session=session, settings=settings)
+        policy = service.LockoutPolicy.from_settings(settings)
+        with session_scope(make_session_factory(engine)) as session, pytest.raises(SecondFactorRequired):
+            service.authenticate("boss", PASSWORD, db_session=session, policy=policy, settings=settings)
+        reset = runner.invoke(main, ["user", "reset-totp", "boss", "--database", database_url])
+        assert reset.exit_code == 0 and "second factor removed" in reset.output
+        with session_scope(make_session_factory(engine)) as session:
+            assert service.authenticate("boss", PASSWORD, db_session=session, policy=policy).username == "boss"
+            actions = session.scalars(select(AuditRecord.action).order_by(AuditRecord.seq)).all()
+            assert actions[-1] == "auth.totp_reset"
+    finally:
+        engine.dispose()
+    again = runner.invoke(main, ["user", "reset-totp", "boss", "--database", database_url])
+    assert again.exit_code == 0 and "nothing changed" in again.output
+    missing = runner.invoke(main, ["user", "reset-totp", "nobody", "--database", database_url])
+    assert missing.exit_code == 3 and "no user named" in missing.output

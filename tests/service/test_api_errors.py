@@ -111,7 +111,12 @@ def test_production_refuses_to_start_with_the_development_or_a_short_key(databas
         create_app(settings_for(database_url, tmp_path, env="production"))  # type: ignore[arg-type]
     with pytest.raises(Forbidden, match="32 characters"):
         create_app(settings_for(database_url, tmp_path, env="production", pseudonym_key="short"))  # type: ignore[arg-type]
-    app = create_app(settings_for(database_url, tmp_path, env="production", pseudonym_key="k" * 40))  # type: ignore[arg-type]
+    with pytest.raises(Forbidden, match="IZQUVAR_SECRET_KEY"):
+        create_app(settings_for(database_url, tmp_path, env="production", pseudonym_key="k" * 40))  # type: ignore[arg-type]
+    with pytest.raises(Forbidden, match="IZQUVAR_SECRET_KEY must have at least 32"):
+        create_app(settings_for(database_url, tmp_path, env="production", pseudonym_key="k" * 40, secret_key="s"))  # type: ignore[arg-type]
+    keys = {"pseudonym_key": "k" * 40, "secret_key": "s" * 40}
+    app = create_app(settings_for(database_url, tmp_path, env="production", **keys))  # type: ignore[arg-type]
     assert app.openapi_url == "/api/v1/openapi.json"
 
 

@@ -17,7 +17,7 @@ from izquvar.cases import service as cases_service
 from izquvar.cases.diseases import COVID19
 from izquvar.cases.models import ProposedContact
 from izquvar.users.models import Role
-from servicekit import DISTRICT, OTHER_DISTRICT, TASHKENT, add_person, add_user, pinfl, sign_in
+from servicekit import DISTRICT, OTHER_DISTRICT, PASSWORD, TASHKENT, add_person, add_user, pinfl, sign_in
 
 NATIONAL = {r.value: (r, None, None) for r in Role}
 ACCOUNTS = NATIONAL | {
@@ -62,6 +62,12 @@ def _calls(person_id: int, serial: int, case_id: int = 0, proposed: Callable[[],
         Call("users.list", "GET", "/api/v1/users"),
         Call("users.create", "POST", "/api/v1/users", new_user),
         Call("users.get", "GET", "/api/v1/users/1"),
+        Call("users.totp_reset", "POST", "/api/v1/users/1/totp/reset"),
+        # one's own second factor: every signed-in role; enrolling changes nothing until confirmed, and
+        # "not-a-code" can match no secret, so the matrix's accounts keep signing in with the password alone
+        Call("totp.enroll", "POST", "/api/v1/auth/totp/enroll", {"password": PASSWORD}),
+        Call("totp.confirm", "POST", "/api/v1/auth/totp/confirm", {"code": "not-a-code"}),
+        Call("totp.disable", "POST", "/api/v1/auth/totp/disable", {"password": PASSWORD, "code": "not-a-code"}),
         Call("audit.list", "GET", "/api/v1/audit"),
         Call("audit.verify", "GET", "/api/v1/audit/verify"),
         Call("persons.search", "GET", f"/api/v1/persons?q={FAMILY_NAME[:4]}"),
@@ -90,6 +96,8 @@ def _expected(account: str | None, call: str) -> int:
         return 401
     if call == "me":
         return 200
+    if call.startswith("totp."):
+        return 200 if call == "totp.enroll" else 400  # nothing to confirm or disable with a wrong code
     if call.startswith("users."):
         return {"users.create": 201}.get(call, 200) if account == "administrator" else 403
     if call.startswith("audit."):

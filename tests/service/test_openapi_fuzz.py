@@ -18,6 +18,7 @@ from argon2.profiles import CHEAPEST
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
@@ -91,4 +92,9 @@ def test_no_generated_request_gets_a_server_error(
         for headers in accounts:
             case.call_and_validate(headers=headers, checks=[not_a_server_error])
 
-    examples()
+    try:
+        examples()
+    except Unsatisfiable:
+        if mode is GenerationMode.POSITIVE:
+            raise
+        # only the session cookie to vary, and any text is a valid cookie: nothing to make invalid

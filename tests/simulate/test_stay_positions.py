@@ -16,8 +16,8 @@ from izquvar.simulate.city import load_tashkent, to_lat_lon
 from izquvar.simulate.copresence import PlaceGeometry, expand
 from izquvar.simulate.places import build_world
 from izquvar.simulate.population import build_population
-from izquvar.simulate.run import _geometry, _rng
 from izquvar.simulate.schedule import HOME, RIDE, VENUE, Stays
+from izquvar.simulate.simulation import _geometry, _rng
 from izquvar.simulate.stay_positions import StayPositions
 from izquvar.simulate.truth import STAYS, build
 

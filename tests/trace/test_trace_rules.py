@@ -19,7 +19,7 @@ from izquvar.i18n import LANGS, catalog
 from izquvar.store import EmbeddedStore
 from izquvar.trace.columnar import Columns
 from izquvar.trace.disease import COVID19, DiseaseProfile
-from izquvar.trace.evidence import Case, frame
+from izquvar.trace.evidence import TracedCase, frame
 from izquvar.trace.explain import explanation
 from izquvar.trace.fuse import split_days
 from izquvar.trace.numeric import union_seconds
@@ -66,7 +66,7 @@ def test_window_refuses_isolation_before_it_opens_and_follows_the_profile() -> N
 # -- fusion -------------------------------------------------------------------------------------------------
 
 
-def _case(**overrides: object) -> Case:
+def _case(**overrides: object) -> TracedCase:
     start, end = COVID19.window(dt.date(2026, 3, 4), dt.date(2026, 3, 6))
     values: dict[str, object] = {
         "person": "case",
@@ -79,7 +79,7 @@ def _case(**overrides: object) -> Case:
         "stays": Columns({}, 0),
     }
     values.update(overrides)
-    return Case(**values)  # type: ignore[arg-type]
+    return TracedCase(**values)  # type: ignore[arg-type]
 
 
 def test_union_counts_each_second_once() -> None:

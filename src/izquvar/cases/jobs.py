@@ -149,12 +149,10 @@ def _trace_and_propose(claimed: Claimed, db_session: Session, tracer: CaseTracer
         raise ValueError(f"case {case.id} has neither an onset nor a specimen date to trace from")
     person = persons_service.get(case.person_id, db_session=db_session)
     pseudonymizer = tracer.pseudonymizer()
-    result = tracer.trace(
-        persons_service.pseudonyms_of(person, pseudonymizer).all(), reference, case.isolation_date, disease, job.lang
-    )
+    own = persons_service.pseudonyms_of(person, pseudonymizer).all()
+    result = tracer.trace(own, reference, case.isolation_date, disease, job.lang)
     reason = f"tracing job {job.id} of case {case.id}"
-    own = set(persons_service.pseudonyms_of(person, pseudonymizer).all())
-    traced = [c for c in result.contacts if c.person not in own]
+    traced = [c for c in result.contacts if c.person not in set(own)]
     identified = persons_service.persons_for_pseudonyms(
         [c.person for c in traced], pseudonymizer, db_session=db_session, case_id=case.id, reason=reason
     )

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from rich.console import Console
 from rich.table import Table
 
-from izquvar.mobility.stays import detect_stays
+from izquvar.mobility.stays import STAY_DIST_M, STAY_GAP_MIN, STAY_TIME_MIN, detect_stays
 
 
 def _iso_utc(moment: datetime) -> str:
@@ -88,12 +88,12 @@ def _print_table(stays: pa.Table, limit: int) -> None:
     type=click.Path(exists=True, path_type=Path),
     help="GPS pings: a CSV/Parquet file or directory in the gps format, a GeoLife directory or .plt file.",
 )
-@click.option("--dist-m", type=float, default=100.0, show_default=True, help="Radius of a stay, metres.")
-@click.option("--time-min", type=float, default=5.0, show_default=True, help="Shortest stay, minutes.")
+@click.option("--dist-m", type=float, default=STAY_DIST_M, show_default=True, help="Radius of a stay, metres.")
+@click.option("--time-min", type=float, default=STAY_TIME_MIN, show_default=True, help="Shortest stay, minutes.")
 @click.option(
     "--gap-min",
     type=float,
-    default=15.0,
+    default=STAY_GAP_MIN,
     show_default=True,
     help="A silence longer than this many minutes breaks a stay.",
 )

@@ -56,11 +56,21 @@ def parse_utc(text: str) -> dt.datetime:
 @click.argument("query")
 @click.option("--json", "as_json", is_flag=True, help="Rows as a JSON array of objects.")
 @click.option("--csv", "as_csv", is_flag=True, help="Rows as CSV.")
-def sql(store_path: Path, query: str, as_json: bool, as_csv: bool) -> None:
-    """Run DuckDB SQL over the store; every table is a view (gps, cell, ..., stays, rejects)."""
+@click.option(
+    "--allow-files",
+    is_flag=True,
+    help="For the store's owner: let the statement read other files and COPY results to a file.",
+)
+def sql(store_path: Path, query: str, as_json: bool, as_csv: bool, allow_files: bool) -> None:
+    """Run one read-only DuckDB query over the store; every table is a view (gps, cell, ..., stays, rejects).
+
+    Only SELECT (WITH, FROM, DESCRIBE, SHOW, SUMMARIZE) runs, and no file but the store's own is read. COPY and
+    functions reading other files (read_csv_auto, read_text, ...) need --allow-files; ATTACH, SET, PRAGMA,
+    INSTALL/LOAD and statements that change the database are always refused.
+    """
     if as_json and as_csv:
         raise InvalidInput("choose one of --json and --csv.")
-    result = open_store(store_path, create=False).sql(query)
+    result = open_store(store_path, create=False).sql(query, allow_files=allow_files)
     if as_json:
         click.echo(json.dumps(result.to_pylist(), default=_json_default, indent=1))
     elif as_csv:

@@ -1,4 +1,5 @@
-"""``izquvar user add NAME --role ROLE [--region R] [--district D]``: an account, its password from stdin.
+"""``izquvar user add NAME --role ROLE [--region R] [--district D]``: an account, its password from stdin;
+``izquvar user reset-totp NAME``: remove an account's second factor (a lost phone, even the last administrator's).
 
 Why stdin: a password on the command line lands in the shell history and in every process listing. On a
 terminal it is asked for twice, hidden; otherwise the first line of stdin is the password.
@@ -13,7 +14,7 @@ from pydantic import ValidationError
 
 from izquvar.cli.options import database_option
 from izquvar.config import Settings
-from izquvar.errors import InvalidInput
+from izquvar.errors import InvalidInput, NotFound
 from izquvar.users.models import Role
 
 
@@ -73,6 +74,33 @@ def add(
         engine.dispose()
     where = user.district_id or user.region_id or "the whole country"
     click.echo(f"created user {user.username!r} (id {user.id}), role {user.role.value}, jurisdiction {where}")
+
+
+@user_group.command("reset-totp")
+@click.argument("username")
+@database_option()
+def reset_totp(username: str, database_url: str | None) -> None:
+    """Remove an account's TOTP second factor and recovery codes; it then signs in with the password alone."""
+    from izquvar.audit import service as audit_service
+    from izquvar.db import make_engine, make_session_factory, session_scope, upgrade
+    from izquvar.users import service
+
+    url = database_url or Settings().resolved_database_url()
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            user = service.get_by_username(username, db_session=session)
+            if user is None:
+                raise NotFound(f"no user named {username!r}")
+            had = service.reset_totp(user, db_session=session)
+            audit_service.record(
+                "auth.totp_reset", db_session=session, actor=None, object_type="user", object_id=user.id,
+                details={"had_second_factor": had, "via": "cli"},
+            )  # fmt: skip
+    finally:
+        engine.dispose()
+    click.echo(f"{username}: second factor removed" if had else f"{username}: had no second factor; nothing changed")
 
 
 def _read_password() -> str:

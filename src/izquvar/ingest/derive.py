@@ -26,16 +26,13 @@ from izquvar.geo.placement import empty_areas, locate
 from izquvar.ingest.batch import TableReader
 from izquvar.ingest.columns import dictionary_codes, positions_in
 from izquvar.ingest.partition import days_of
+from izquvar.mobility.stays import STAY_DIST_M, STAY_GAP_MIN, STAY_TIME_MIN, detect_stays
 
 #: A reference table as it will be after the batch, by name (``venues``, ``towers``, ``merchants``).
 References = Callable[[str], pa.Table]
 
 #: Smallest radius within which a stay is matched to a venue: about one building.
 MIN_VENUE_RADIUS_M = 50.0
-#: Stay-detection parameters used at ingest (those of ``izquvar.detect_stays``' defaults).
-STAY_DIST_M = 100.0
-STAY_TIME_MIN = 5.0
-STAY_GAP_MIN = 15.0
 
 _EARTH_RADIUS_M = 6_371_008.8
 
@@ -181,8 +178,6 @@ def nearest_venue(lat: np.ndarray, lon: np.ndarray, radius_m: np.ndarray, venues
 
 def derive_stays(pings: pa.Table, venues: pa.Table, index: Any) -> pa.Table:
     """Stays of the pings (all of a person's pings over the recomputed days), placed and matched."""
-    from izquvar.mobility.stays import detect_stays
-
     if pings.num_rows == 0:
         return STAYS_SCHEMA.empty_table()
     pings = pings.select(["person", "time", "lat", "lon", "accuracy_m"])

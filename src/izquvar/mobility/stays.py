@@ -24,6 +24,13 @@ from izquvar.mobility.pings import NS_PER_UNIT, Pings, pings_from_arrow, pings_f
 #: Columns of the result, in order.
 STAY_COLUMNS = ("person", "start", "end", "lat", "lon", "n_pings")
 
+#: The stay definition's parameters, defined here once: at least ``STAY_TIME_MIN`` minutes within
+#: ``STAY_DIST_M`` metres of where the stay began, broken by a silence longer than ``STAY_GAP_MIN`` minutes.
+#: They are :func:`detect_stays`' defaults, the stays ingest derives and stores, and ``izquvar stays``' defaults.
+STAY_DIST_M = 100.0
+STAY_TIME_MIN = 5.0
+STAY_GAP_MIN = 15.0
+
 
 def _threshold_ns(minutes: float, name: str) -> int:
     """Minutes as integer nanoseconds, rounded as ``pd.Timedelta(minutes, unit="minutes")`` rounds them."""
@@ -102,9 +109,9 @@ def detect_stays(
 
 def detect_stays(
     pings: pd.DataFrame | pa.Table | Path | str,
-    dist_m: float = 100,
-    time_min: float = 5,
-    gap_min: float = 15,
+    dist_m: float = STAY_DIST_M,
+    time_min: float = STAY_TIME_MIN,
+    gap_min: float = STAY_GAP_MIN,
     *,
     include_last: bool = False,
 ) -> pd.DataFrame | pa.Table:

@@ -32,10 +32,12 @@ API_PREFIX = "/api/v1"
 def check_production_secrets(settings: Settings) -> None:
     """``Forbidden`` when production runs with a default or missing secret.
 
-    The service's only secret is the pseudonymisation key (it joins a store's pseudonyms back to registered
-    persons); access tokens need none (``users.tokens``). The check is the one ``config`` applies to the key.
+    The service's secrets are the pseudonymisation key (it joins a store's pseudonyms back to registered
+    persons) and the secret key (it encrypts TOTP secrets, ``users.totp``); access tokens need none
+    (``users.tokens``). The checks are the ones ``config`` applies to each key.
     """
     settings.pseudonym_key_bytes()
+    settings.secret_key_bytes()
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """What every request shares, as FastAPI dependencies with short aliases for route signatures.
 
 ``SessionDep``: one database session per request, committed when the route returns, rolled back when it
-raises, before the response leaves. ``CurrentUser``: the user of the bearer token (401 without a valid one; 403
-while a one-time password waits to be changed). ``require_role(...)``: 403 for the other roles. ``AuditDep``:
-the audit trail bound to the request's session and user, which every read or change of personal data calls.
+raises, before the response leaves. ``CurrentUser``: the user of the bearer token or browser session (401
+without a valid one; 403 while a one-time password waits to be changed). ``require_role(...)``: 403 for the
+other roles. ``AuditDep``: the audit trail bound to the request's session and user, which every read or change
+of personal data calls.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from fastapi.security import OAuth2PasswordBearer
+from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from izquvar.audit import service as audit_service
@@ -21,6 +22,7 @@ from izquvar.audit.models import AuditRecord
 from izquvar.config import Settings
 from izquvar.db import session_scope
 from izquvar.errors import Forbidden, Unauthenticated
+from izquvar.service.sessions import CSRF_COOKIE, CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, csrf_matches
 from izquvar.users import tokens
 from izquvar.users.models import Role, User
 
@@ -30,6 +32,9 @@ REASON_HEADER = "Izquvar-Reason"
 MAX_REASON_LENGTH = 500
 
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+_session_cookie = APIKeyCookie(
+    name=SESSION_COOKIE, auto_error=False, description="a browser session from POST /api/v1/auth/session"
+)
 
 
 def get_settings(request: Request) -> Settings:
@@ -47,13 +52,37 @@ def get_db_session(request: Request) -> Iterator[Session]:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 #: ``scope="function"``: the commit happens before the response is sent, so a 200 means "stored".
 SessionDep = Annotated[Session, Depends(get_db_session, scope="function")]
-BearerToken = Annotated[str | None, Depends(_bearer)]
 
 
-def get_signed_in_user(token: BearerToken, db_session: SessionDep) -> User:
-    """The user of the request's bearer token, even one who must still change a one-time password."""
+def get_request_token(
+    request: Request,
+    bearer: Annotated[str | None, Depends(_bearer)],
+    session: Annotated[str | None, Depends(_session_cookie)],
+) -> str | None:
+    """The access token of the request: its bearer token, else its browser session's cookie, which may change
+    something only with the session's CSRF token in the ``X-CSRF-Token`` header (``service/sessions.py``)."""
+    if bearer:
+        return bearer
+    if not session:
+        return None
+    if request.method not in SAFE_METHODS and not csrf_matches(session, request.headers.get(CSRF_HEADER)):
+        raise Forbidden(
+            f"a browser session may change something only with the {CSRF_HEADER} header "
+            f"(the value of the {CSRF_COOKIE} cookie)"
+        )
+    return session
+
+
+RequestToken = Annotated[str | None, Depends(get_request_token)]
+
+
+def get_signed_in_user(token: RequestToken, db_session: SessionDep) -> User:
+    """The user of the request's token, even one who must still change a one-time password."""
     if not token:
-        raise Unauthenticated(f"sign in first: this endpoint needs a bearer token from POST {TOKEN_URL}")
+        raise Unauthenticated(
+            f"sign in first: this endpoint needs a bearer token from POST {TOKEN_URL} "
+            "or a browser session from POST /api/v1/auth/session"
+        )
     return tokens.user_for(token, db_session=db_session)
 
 

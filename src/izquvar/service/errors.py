@@ -26,6 +26,7 @@ from izquvar.errors import (
     InvalidInput,
     IzquvarError,
     NotFound,
+    SecondFactorRequired,
     StoreError,
     Unauthenticated,
 )
@@ -39,6 +40,7 @@ STATUS: tuple[tuple[type[IzquvarError], int, str], ...] = (
     (NotFound, 404, "not_found"),
     (Forbidden, 403, "forbidden"),
     (AccountLocked, 423, "account_locked"),
+    (SecondFactorRequired, 401, "second_factor_required"),
     (Unauthenticated, 401, "not_authenticated"),
     (StoreError, 503, "store_unavailable"),
     (IngestFailed, 500, "ingest_failed"),

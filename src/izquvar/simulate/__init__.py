@@ -7,6 +7,6 @@
 from __future__ import annotations
 
 from izquvar.simulate.config import ALL_SOURCES, SimConfig
-from izquvar.simulate.run import SimSummary, simulate
+from izquvar.simulate.simulation import SimSummary, simulate
 
 __all__ = ["ALL_SOURCES", "SimConfig", "SimSummary", "simulate"]

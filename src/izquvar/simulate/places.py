@@ -219,13 +219,43 @@ def _numbered(label: str, n: int) -> StrArray:
 
 
 def build_world(pop: Population, city: City, rng: np.random.Generator) -> World:
-    """Create every venue and assign pupils, teachers and workers to classes and departments."""
+    """Create every venue and assign pupils, teachers and workers to classes and departments.
+
+    The stages draw from ``rng`` one after another in this order, so a seed gives the same world: schools and
+    their classes, workplaces and their departments, service venues, transit, then who belongs where.
+    """
     b = _Builder()
-    n = pop.size
+    schools = _schools(pop, city, b, rng)
+    work = _workplaces(pop, city, b, rng, schools.n_classes)
+    nearby = _service_venues(pop.size, city, b, rng)
+    transit = _transit(pop.size, city, b, rng)
+    venues = b.build()
+    members = _memberships(pop, schools, work, transit, rng)
+    return World(venues, transit, members, nearby, _class_names(venues, schools), _department_names(venues, work))
+
+
+@dataclass(frozen=True)
+class _Schools:
+    """The schools (venue indexes) and their classes; pupils in the order they were dealt to classes."""
+
+    venue: IntArray
+    pupil: IntArray
+    pupil_class: IntArray
+    #: Per class: its school (position in ``venue``), the pupils' age, its shift (0 morning) and room.
+    class_school: IntArray
+    class_age: IntArray
+    class_shift: IntArray
+    class_room: IntArray
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_school)
+
+
+def _schools(pop: Population, city: City, b: _Builder, rng: np.random.Generator) -> _Schools:
+    """Nearest school for each pupil, classes of ≤ 30 by age, two shifts sharing rooms."""
     home_x = pop.home_x[pop.household]
     home_y = pop.home_y[pop.household]
-
-    # --- schools: nearest school, classes of ≤ 30 by age, two shifts sharing rooms ------------------------
     pupils = np.flatnonzero(pop.pupil)
     n_schools = max(1, int(np.ceil(len(pupils) / PUPILS_PER_SCHOOL)))
     sx, sy, _ = city.random_points(n_schools, rng)
@@ -233,17 +263,8 @@ def build_world(pop: Population, city: City, rng: np.random.Generator) -> World:
     # classes: within (school, age) split into ceil(count / 30) classes round robin
     key = school_local * 100 + pop.age[pupils]
     order = np.lexsort((rng.random(len(pupils)), key))
-    sorted_key = key[order]
-    group_first = np.r_[True, sorted_key[1:] != sorted_key[:-1]]
-    group_index = np.cumsum(group_first) - 1
-    group_start = np.flatnonzero(group_first)
-    group_size = np.diff(np.r_[group_start, len(order)])
-    classes_in_group = np.ceil(group_size / CLASS_SIZE).astype(np.int64)
-    rank = np.arange(len(order)) - group_start[group_index]
-    class_in_group = rank % classes_in_group[group_index]
-    class_offset = np.r_[0, np.cumsum(classes_in_group)][:-1]
-    class_global = class_offset[group_index] + class_in_group  # per sorted pupil
-    n_classes = int(classes_in_group.sum())
+    class_global = _deal_round_robin(key[order], CLASS_SIZE)  # per sorted pupil
+    n_classes = int(class_global.max()) + 1 if len(class_global) else 0
     class_school = np.empty(n_classes, dtype=np.int64)
     class_school[class_global] = school_local[order]
     class_age = np.empty(n_classes, dtype=np.int64)
@@ -254,11 +275,9 @@ def build_world(pop: Population, city: City, rng: np.random.Generator) -> World:
     starts = np.maximum.accumulate(np.where(first_of_school, np.arange(n_classes), 0))
     rank_in_school = np.empty(n_classes, dtype=np.int64)
     rank_in_school[class_order] = np.arange(n_classes) - starts
-    class_shift = rank_in_school % 2
-    class_room = rank_in_school // 2
     rooms = np.bincount(class_school, weights=None, minlength=n_schools)
     rooms = np.maximum((rooms + 1) // 2, 1)
-    school_venue = b.add(
+    venue = b.add(
         _numbered("School No.", n_schools),
         "school",
         True,
@@ -271,31 +290,60 @@ def build_world(pop: Population, city: City, rng: np.random.Generator) -> World:
         np.full(n_schools, CLASSROOM[1]),
         False,
     )
+    return _Schools(
+        venue, pupils[order], class_global, class_school, class_age, rank_in_school % 2, rank_in_school // 2
+    )
 
-    # --- workplaces and departments -------------------------------------------------------------------------
+
+def _deal_round_robin(sorted_key: IntArray, size: int) -> IntArray:
+    """Each sorted member's class: every run of equal keys is split into ceil(count / size) classes dealt round
+    robin, numbered across runs in order."""
+    group_first = np.r_[True, sorted_key[1:] != sorted_key[:-1]]
+    group_index = np.cumsum(group_first) - 1
+    group_start = np.flatnonzero(group_first)
+    group_size = np.diff(np.r_[group_start, len(sorted_key)])
+    classes_in_group = np.ceil(group_size / size).astype(np.int64)
+    rank = np.arange(len(sorted_key)) - group_start[group_index]
+    class_in_group = rank % classes_in_group[group_index]
+    class_offset = np.r_[0, np.cumsum(classes_in_group)][:-1]
+    result: IntArray = class_offset[group_index] + class_in_group
+    return result
+
+
+@dataclass(frozen=True)
+class _Workplaces:
+    """The workplaces (venue indexes) with their departments, the teachers, and where each office worker works."""
+
+    venue: IntArray
+    departments: IntArray
+    teachers: IntArray
+    teacher_mask: BoolArray
+    worker: IntArray
+    worker_workplace: IntArray
+    worker_department: IntArray  # within its workplace
+
+    @property
+    def department_offset(self) -> IntArray:
+        """The first department id of each workplace."""
+        offset: IntArray = np.r_[0, np.cumsum(self.departments)][:-1]
+        return offset
+
+
+def _workplaces(pop: Population, city: City, b: _Builder, rng: np.random.Generator, n_classes: int) -> _Workplaces:
+    """One teacher per class drawn from the employed (teachers work where they teach); everyone else employed in
+    a workplace of lognormal size, split into departments."""
     workers = np.flatnonzero(pop.employed)
-    # one teacher per class, taken from the workers nearest in line (teachers work where they teach)
     teacher_count = min(n_classes, len(workers))
     teachers = rng.choice(workers, size=teacher_count, replace=False) if teacher_count else np.empty(0, np.int64)
-    teacher_mask = np.zeros(n, dtype=np.bool_)
+    teacher_mask = np.zeros(pop.size, dtype=np.bool_)
     teacher_mask[teachers] = True
     office_workers = np.flatnonzero(pop.employed & ~teacher_mask)
-    sizes: list[int] = []
-    remaining = len(office_workers)
-    while remaining > 0:
-        draw = np.maximum(1, rng.lognormal(np.log(WORKPLACE_MEDIAN), WORKPLACE_SIGMA, 256).astype(np.int64))
-        for size in draw:
-            take = int(min(size, remaining))
-            sizes.append(take)
-            remaining -= take
-            if remaining == 0:
-                break
-    wp_size = np.asarray(sizes, dtype=np.int64)
+    wp_size = _workplace_sizes(len(office_workers), rng)
     n_work = len(wp_size)
     wx, wy, _ = city.random_points(n_work, rng)
     departments = np.maximum(1, np.ceil(wp_size / DEPARTMENT_SIZE).astype(np.int64))
     dept_side = np.sqrt(DEPARTMENT_SIZE * OFFICE_M2_PER_PERSON)
-    work_venue = b.add(
+    venue = b.add(
         _numbered("Workplace", n_work),
         "workplace",
         True,
@@ -312,9 +360,27 @@ def build_world(pop: Population, city: City, rng: np.random.Generator) -> World:
     worker_wp = np.repeat(np.arange(n_work), wp_size)
     worker_rank = np.arange(len(shuffled)) - np.r_[0, np.cumsum(wp_size)][:-1][worker_wp]
     worker_dept = worker_rank % departments[worker_wp]
-    dept_offset = np.r_[0, np.cumsum(departments)][:-1]
+    return _Workplaces(venue, departments, teachers, teacher_mask, shuffled, worker_wp, worker_dept)
 
-    # --- service venues ------------------------------------------------------------------------------------
+
+def _workplace_sizes(workers: int, rng: np.random.Generator) -> IntArray:
+    """Lognormal workplace sizes (at least one) drawn 256 at a time until they hold every worker exactly."""
+    sizes: list[int] = []
+    remaining = workers
+    while remaining > 0:
+        draw = np.maximum(1, rng.lognormal(np.log(WORKPLACE_MEDIAN), WORKPLACE_SIGMA, 256).astype(np.int64))
+        for size in draw:
+            take = int(min(size, remaining))
+            sizes.append(take)
+            remaining -= take
+            if remaining == 0:
+                break
+    return np.asarray(sizes, dtype=np.int64)
+
+
+def _service_venues(n: int, city: City, b: _Builder, rng: np.random.Generator) -> dict[str, GridIndex]:
+    """Shops, clinics, mosques and the other service kinds, sized to the population; per category the grid that
+    finds the venues nearest a point."""
     nearby: dict[str, GridIndex] = {}
     for kind in SERVICE_KINDS:
         count = max(1, round(n / kind.people_per_venue))
@@ -333,8 +399,11 @@ def build_world(pop: Population, city: City, rng: np.random.Generator) -> World:
             kind.mobile,
         )
         nearby[kind.category] = _offset_grid(GridIndex.build(city, vx, vy, k=4), int(index[0]))
+    return nearby
 
-    # --- transit: trains per line and direction, buses per route and direction ------------------------------
+
+def _transit(n: int, city: City, b: _Builder, rng: np.random.Generator) -> Transit:
+    """Trains per metro line and direction, buses per route and direction (routes sized to the population)."""
     cx, cy = city.outline.centroid.x, city.outline.centroid.y
     n_trains = len(METRO_LINES) * 2 * METRO_TRAINS_PER_DIRECTION
     train_names = np.array(
@@ -362,7 +431,12 @@ def build_world(pop: Population, city: City, rng: np.random.Generator) -> World:
     routes = max(3, round(n / PEOPLE_PER_BUS_ROUTE))
     n_buses = routes * 2 * BUS_VEHICLES_PER_DIRECTION
     bus_names = np.array(
-        [f"Bus route {r + 1}, bus {d + 1}-{k + 1:02d}" for r in range(routes) for d in range(2) for k in range(8)]
+        [
+            f"Bus route {r + 1}, bus {d + 1}-{k + 1:02d}"
+            for r in range(routes)
+            for d in range(2)
+            for k in range(BUS_VEHICLES_PER_DIRECTION)
+        ]
     )
     route_x, route_y = _line_points(city, routes, rng, cx, cy)
     bus_index = b.add(
@@ -378,64 +452,70 @@ def build_world(pop: Population, city: City, rng: np.random.Generator) -> World:
         np.full(n_buses, BUS[1]),
         False,
     )
-    venues = b.build()
-
-    # --- memberships ---------------------------------------------------------------------------------------
-    school = np.full(n, -1, dtype=np.int64)
-    school_zone = np.full(n, -1, dtype=np.int64)
-    school_shift = np.zeros(n, dtype=np.int64)
-    class_id = np.full(n, -1, dtype=np.int64)
-    sorted_pupils = pupils[order]
-    school[sorted_pupils] = school_venue[class_school[class_global]]
-    school_zone[sorted_pupils] = class_room[class_global]
-    school_shift[sorted_pupils] = class_shift[class_global]
-    class_id[sorted_pupils] = class_global
-    # teachers teach one class each, in its room and shift
-    teacher_class = rng.permutation(n_classes)[:teacher_count]
-    school[teachers] = school_venue[class_school[teacher_class]]
-    school_zone[teachers] = class_room[teacher_class]
-    school_shift[teachers] = class_shift[teacher_class]
-    class_id[teachers] = teacher_class
-
-    work = np.full(n, -1, dtype=np.int64)
-    work_zone = np.full(n, -1, dtype=np.int64)
-    department_id = np.full(n, -1, dtype=np.int64)
-    work[shuffled] = work_venue[worker_wp]
-    work_zone[shuffled] = worker_dept
-    department_id[shuffled] = dept_offset[worker_wp] + worker_dept
-
-    metro_line = rng.integers(0, len(METRO_LINES), size=n)
-    bus_route = rng.integers(0, routes, size=n)
-    transit = Transit(
+    return Transit(
         metro=metro_index.reshape(len(METRO_LINES), 2, METRO_TRAINS_PER_DIRECTION),
         bus=bus_index.reshape(routes, 2, BUS_VEHICLES_PER_DIRECTION),
         metro_headway_min=METRO_HEADWAY_MIN,
         bus_headway_min=BUS_HEADWAY_MIN,
     )
-    class_names = np.char.add(
-        np.char.add(venues.venue_id[school_venue[class_school]], "/class-"),
-        np.char.add(np.char.add((class_age - 6).astype(str), "-"), np.char.zfill(class_room.astype(str), 2)),
-    )
-    class_names = np.char.add(np.char.add(class_names, np.where(class_shift == 0, "a", "b")), "")
-    dept_total = int(departments.sum())
-    dept_venue = np.repeat(work_venue, departments)
-    dept_rank = np.arange(dept_total) - np.repeat(dept_offset, departments)
-    department_names = np.char.add(
-        np.char.add(venues.venue_id[dept_venue], "/dept-"), np.char.zfill((dept_rank + 1).astype(str), 3)
-    )
-    members = Memberships(
+
+
+def _memberships(
+    pop: Population, schools: _Schools, work: _Workplaces, transit: Transit, rng: np.random.Generator
+) -> Memberships:
+    """Each person's school class or department (venue, zone, shift) and metro line and bus route."""
+    n = pop.size
+    school = np.full(n, -1, dtype=np.int64)
+    school_zone = np.full(n, -1, dtype=np.int64)
+    school_shift = np.zeros(n, dtype=np.int64)
+    class_id = np.full(n, -1, dtype=np.int64)
+    # teachers teach one class each, in its room and shift
+    teacher_class = rng.permutation(schools.n_classes)[: len(work.teachers)]
+    for person, klass in ((schools.pupil, schools.pupil_class), (work.teachers, teacher_class)):
+        school[person] = schools.venue[schools.class_school[klass]]
+        school_zone[person] = schools.class_room[klass]
+        school_shift[person] = schools.class_shift[klass]
+        class_id[person] = klass
+
+    work_venue = np.full(n, -1, dtype=np.int64)
+    work_zone = np.full(n, -1, dtype=np.int64)
+    department_id = np.full(n, -1, dtype=np.int64)
+    work_venue[work.worker] = work.venue[work.worker_workplace]
+    work_zone[work.worker] = work.worker_department
+    department_id[work.worker] = work.department_offset[work.worker_workplace] + work.worker_department
+    return Memberships(
         school=school,
         school_zone=school_zone,
         school_shift=school_shift,
         class_id=class_id,
-        work=work,
+        work=work_venue,
         work_zone=work_zone,
         department_id=department_id,
-        teacher=teacher_mask,
-        metro_line=metro_line,
-        bus_route=bus_route,
+        teacher=work.teacher_mask,
+        metro_line=rng.integers(0, transit.metro.shape[0], size=n),
+        bus_route=rng.integers(0, transit.bus.shape[0], size=n),
     )
-    return World(venues, transit, members, nearby, class_names, department_names)
+
+
+def _class_names(venues: Venues, schools: _Schools) -> StrArray:
+    """``SCH-000001/class-5-03a``: the school's id, the grade, the room and the shift (a morning, b afternoon)."""
+    grade_room = np.char.add(
+        np.char.add((schools.class_age - 6).astype(str), "-"), np.char.zfill(schools.class_room.astype(str), 2)
+    )
+    names = np.char.add(np.char.add(venues.venue_id[schools.venue[schools.class_school]], "/class-"), grade_room)
+    result: StrArray = np.char.add(names, np.where(schools.class_shift == 0, "a", "b"))
+    return result
+
+
+def _department_names(venues: Venues, work: _Workplaces) -> StrArray:
+    """``WOR-000001/dept-002``: the workplace's id and the department's number within it."""
+    total = int(work.departments.sum())
+    venue = np.repeat(work.venue, work.departments)
+    rank = np.arange(total) - np.repeat(work.department_offset, work.departments)
+    result: StrArray = np.char.add(
+        np.char.add(venues.venue_id[venue], "/dept-"), np.char.zfill((rank + 1).astype(str), 3)
+    )
+    return result
 
 
 def _offset_grid(grid: GridIndex, offset: int) -> GridIndex:

@@ -33,7 +33,7 @@ from izquvar.ingest.pipeline import plan_ingest
 from izquvar.ingest.pseudonym import Pseudonymizer
 from izquvar.ingest.reports import IngestReport
 from izquvar.ingest.validate import TimeWindow
-from izquvar.store import retention
+from izquvar.store import retention, sql_policy
 from izquvar.store.fsutil import atomic_write_bytes, fsync_dir, write_parquet_durably
 from izquvar.store.layout import (
     DERIVED_DIRS,
@@ -187,25 +187,38 @@ class EmbeddedStore:
         dataset = pads.dataset([str(self.root / f.path) for f in files], schema=schema, format="parquet")
         return dataset.to_table(columns=wanted)
 
-    def sql(self, query: str) -> pa.Table:
-        """DuckDB SQL over the store, with one view per table (``gps``, ``stays``, ``rejects``...)."""
-        connection = self._duckdb()
+    def sql(self, query: str, *, allow_files: bool = False) -> pa.Table:
+        """DuckDB SQL over the store, with one view per table (``gps``, ``stays``, ``rejects``...): one read-only
+        statement, reading no file but the store's own (``allow_files``: also ``COPY`` and other files, for the
+        data owner); see :mod:`izquvar.store.sql_policy`."""
+        statement = sql_policy.one_statement(query, allow_files=allow_files)
+        connection, paths = self._views()
         try:
-            result: pa.Table = connection.sql(query).to_arrow_table()
+            sql_policy.lock_down(connection, paths, allow_files=allow_files)
+            result: pa.Table = connection.sql(statement).to_arrow_table()
             return result
+        except duckdb.PermissionException as exc:
+            raise sql_policy.refused_access(exc) from exc
         except duckdb.Error as exc:
             raise InvalidInput(f"SQL failed: {exc}") from exc
         finally:
             connection.close()
 
     def _duckdb(self) -> Any:
+        return self._views()[0]
+
+    def _views(self) -> tuple[Any, list[str]]:
+        """A DuckDB connection with one view per table over the manifest's files, and those files' paths."""
         manifest = self._manifest()
         connection = duckdb.connect()
         connection.execute("SET TimeZone = 'UTC'")
+        paths: list[str] = []
         for table in ALL_TABLES:
             files = manifest.files_of(table)
             if files:
-                listed = ", ".join("'" + str(self.root / f.path).replace("'", "''") + "'" for f in files)
+                table_paths = [str(self.root / f.path) for f in files]
+                paths.extend(table_paths)
+                listed = ", ".join("'" + p.replace("'", "''") + "'" for p in table_paths)
                 connection.execute(
                     f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listed}], "
                     "hive_partitioning = false, union_by_name = true)"
@@ -213,7 +226,7 @@ class EmbeddedStore:
             else:
                 connection.register(f"_empty_{table}", stored_schema(table).empty_table())
                 connection.execute(f"CREATE VIEW {table} AS SELECT * FROM _empty_{table}")
-        return connection
+        return connection, paths
 
     def info(self) -> dict[str, Any]:
         """Rows per table, distinct people, time range, rejects, batches, size, retention."""

@@ -101,8 +101,9 @@ class IndexCache(Protocol):
 class Store(FeedReader, BatchWriter, Pseudonyms, IndexCache, Protocol):
     """A whole location store: every interface above, SQL and a summary."""
 
-    def sql(self, query: str) -> pa.Table:
-        """Run SQL over the store, with one view per table named after it."""
+    def sql(self, query: str, *, allow_files: bool = False) -> pa.Table:
+        """Run one read-only SQL statement over the store, with one view per table named after it, reading no
+        file but the store's own; ``allow_files`` (the data owner's choice) also lets it read and write files."""
         ...
 
     def info(self) -> dict[str, Any]:

@@ -19,10 +19,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from izquvar.trace.columnar import Columns, Grouped
-from izquvar.trace.data import TraceData
 from izquvar.trace.disease import DiseaseProfile
 from izquvar.trace.numeric import grouped_sum
 from izquvar.trace.result import Source
+from izquvar.trace.trace_data import TraceData
 
 Grade = Literal["close", "casual", "possible"]
 
@@ -124,7 +124,7 @@ _EMPTY = EvidenceBatch.of(0)
 
 
 @dataclass(frozen=True)
-class Case:
+class TracedCase:
     """The case as every source sees it: who, when infectious, and where the data put them."""
 
     person: str
@@ -160,12 +160,12 @@ class EvidenceSource(Protocol):
 
     name: Source
 
-    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
+    def evidence(self, case: TracedCase, data: TraceData) -> EvidenceBatch:
         """Evidence rows (see :data:`COLUMNS`) for everyone this source puts near ``case`` in its window."""
         ...
 
 
-def clip(rows: EvidenceBatch, case: Case) -> EvidenceBatch:
+def clip(rows: EvidenceBatch, case: TracedCase) -> EvidenceBatch:
     """Rows clipped to the case's window; rows left empty are dropped."""
     if not len(rows):
         return rows
@@ -174,7 +174,9 @@ def clip(rows: EvidenceBatch, case: Case) -> EvidenceBatch:
     return rows.with_columns(start_s=start, end_s=end).take(end > start)
 
 
-def qualify_by_day(rows: EvidenceBatch, case: Case, contact: npt.NDArray[np.int64] | None = None) -> EvidenceBatch:
+def qualify_by_day(
+    rows: EvidenceBatch, case: TracedCase, contact: npt.NDArray[np.int64] | None = None
+) -> EvidenceBatch:
     """Keep ``qualifies`` only where the qualifying rows of a contact add up to the close minutes on their local
     day: a membership (household, roster) is close for the time actually spent together, so a block cut to a
     few minutes by the window or the data's end does not make a close contact. ``contact``: the rows' person

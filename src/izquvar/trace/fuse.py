@@ -26,12 +26,12 @@ import pandas as pd
 from pydantic import BaseModel
 
 from izquvar.i18n import Lang
-from izquvar.trace.data import TraceData
 from izquvar.trace.disease import DiseaseProfile
-from izquvar.trace.evidence import Case, evidence_columns
+from izquvar.trace.evidence import TracedCase, evidence_columns
 from izquvar.trace.explain import explanation_lines
 from izquvar.trace.numeric import grouped_sum, union_arrays
 from izquvar.trace.result import AreaRef, Contact, ContactClass, Evidence, Source, VenueRef
+from izquvar.trace.trace_data import TraceData
 
 #: Order in which sources are listed (most specific first).
 SOURCE_ORDER: tuple[Source, ...] = ("household", "roster", "ble", "gps", "checkins", "card", "cell")
@@ -74,13 +74,13 @@ def _day_pieces(
     return rows, np.maximum(start[rows], day * 86_400 - offset), np.minimum(end[rows], (day + 1) * 86_400 - offset), day
 
 
-def fuse(evidence: pd.DataFrame, case: Case, data: TraceData, lang: Lang, areas: Any) -> list[Contact]:
+def fuse(evidence: pd.DataFrame, case: TracedCase, data: TraceData, lang: Lang, areas: Any) -> list[Contact]:
     """Contacts ranked by risk (then minutes), each with its evidence and explanation."""
     return fuse_columns(evidence_columns([evidence]), case, data, lang, areas)
 
 
 def fuse_columns(
-    evidence: dict[str, npt.NDArray[Any]], case: Case, data: TraceData, lang: Lang, areas: Any
+    evidence: dict[str, npt.NDArray[Any]], case: TracedCase, data: TraceData, lang: Lang, areas: Any
 ) -> list[Contact]:
     """:func:`fuse` on evidence already in numpy columns (see :func:`evidence_columns`)."""
     return fuse_contacts(evidence, case, data, lang, areas).models()
@@ -88,7 +88,7 @@ def fuse_columns(
 
 def fuse_contacts(
     evidence: dict[str, npt.NDArray[Any]],
-    case: Case,
+    case: TracedCase,
     data: TraceData,
     lang: Lang,
     areas: Any,
@@ -180,7 +180,9 @@ def _classify(
     return minutes, max_daily, rank
 
 
-def _risk(rows: _DayRows, case: Case) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+def _risk(
+    rows: _DayRows, case: TracedCase
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
     """Per contact the risk from its exposure dose (per day, the strongest source's Σ minutes × p_near ×
     infectiousness, summed over days); also each row's dose and source code, which the summary reads."""
     start, end, n, n_days = rows.start, rows.end, rows.n, rows.n_days

@@ -1,6 +1,6 @@
 """The tracer's per-person tables persisted next to the stay index, and memory-mapped at later loads.
 
-Why: arranging the store's feeds for per-case lookups (:mod:`izquvar.trace.data`) reads every feed, seconds
+Why: arranging the store's feeds for per-case lookups (:mod:`izquvar.trace.trace_data`) reads every feed, seconds
 at a city's scale and minutes at a nation's; the result depends only on the partitions of the kinds it reads
 (:data:`TABLE_KINDS`, not the stays: those are indexed per day on their own), so it is built once per change
 of those, written as fixed-width arrays under the store's index cache (``STORE/index/trace/<key>``)
@@ -36,7 +36,7 @@ from izquvar.trace.columnar import (
     narrow_codes,
     save_arrays,
 )
-from izquvar.trace.tables import Homes, People, Rosters, Vocabulary, ble_columns, card_columns, checkin_columns
+from izquvar.trace.feed_tables import Homes, People, Rosters, Vocabulary, ble_columns, card_columns, checkin_columns
 
 #: The tables' format name and version (checked on load: files of another version are rebuilt).
 TABLES_FORMAT = "izquvar-trace-tables"

@@ -22,14 +22,14 @@ import numpy as np
 
 from izquvar.i18n import Lang
 from izquvar.trace.columnar import Columns
-from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case
+from izquvar.trace.evidence import TracedCase
 from izquvar.trace.fuse import SOURCE_ORDER, area_ref, trusted, venue_ref
 from izquvar.trace.result import AreaRef, Place, Source
 from izquvar.trace.rules import DEFAULT_RULES, PlaceRules, TracingRules
 from izquvar.trace.sources.card import payment_visits
 from izquvar.trace.sources.checkins import visits
 from izquvar.trace.sources.visits import at_someones_home, within_m
+from izquvar.trace.trace_data import TraceData
 
 
 @dataclass
@@ -51,7 +51,7 @@ class _Stop:
 
 
 def case_places(
-    case: Case, data: TraceData, lang: Lang, areas: Any, rules: TracingRules = DEFAULT_RULES
+    case: TracedCase, data: TraceData, lang: Lang, areas: Any, rules: TracingRules = DEFAULT_RULES
 ) -> list[Place]:
     """The case's places in the window, by start, under ``rules`` (places, visits, check-ins, home radius)."""
     place_rules = rules.places
@@ -109,7 +109,7 @@ class _AreaRefs:
         return ref
 
 
-def _gps_stops(case: Case, rules: PlaceRules) -> list[_Stop]:
+def _gps_stops(case: TracedCase, rules: PlaceRules) -> list[_Stop]:
     stays = case.stays
     if not len(stays):
         return []
@@ -132,7 +132,7 @@ def _gps_stops(case: Case, rules: PlaceRules) -> list[_Stop]:
     return stops
 
 
-def _visits(rows: Columns, data: TraceData, case: Case, rules: TracingRules) -> list[tuple[int, int, int, float]]:
+def _visits(rows: Columns, data: TraceData, case: TracedCase, rules: TracingRules) -> list[tuple[int, int, int, float]]:
     if not len(rows):
         return []
     start, end, assumed = visits(rows, data, rules.checkins)
@@ -151,7 +151,7 @@ def _visits(rows: Columns, data: TraceData, case: Case, rules: TracingRules) -> 
     )
 
 
-def _payments(rows: Columns, data: TraceData, case: Case, rules: PlaceRules) -> list[tuple[int, int, int, float]]:
+def _payments(rows: Columns, data: TraceData, case: TracedCase, rules: PlaceRules) -> list[tuple[int, int, int, float]]:
     rows = rows.take(rows["venue"] >= 0)
     if not len(rows):
         return []
@@ -168,7 +168,7 @@ def _payments(rows: Columns, data: TraceData, case: Case, rules: PlaceRules) -> 
     ]
 
 
-def _cell_stops(case: Case, data: TraceData, covered: list[_Stop], rules: PlaceRules) -> list[_Stop]:
+def _cell_stops(case: TracedCase, data: TraceData, covered: list[_Stop], rules: PlaceRules) -> list[_Stop]:
     """Runs of one cell's records at times no other place covers."""
     if case.phone is None:
         return []

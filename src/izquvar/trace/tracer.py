@@ -21,14 +21,14 @@ from izquvar.errors import InvalidInput, NotFound
 from izquvar.geo.placement import area_index
 from izquvar.i18n import LANGS, Lang
 from izquvar.store.protocol import FeedReader, IndexCache, Pseudonyms
-from izquvar.trace.data import TraceData
 from izquvar.trace.disease import DiseaseProfile
-from izquvar.trace.evidence import Case, EvidenceSource, evidence_columns
+from izquvar.trace.evidence import EvidenceSource, TracedCase, evidence_columns
 from izquvar.trace.fuse import SOURCE_ORDER, FusedContacts, VenueCache, fuse_contacts
 from izquvar.trace.places import case_places
 from izquvar.trace.result import CaseRef, Place, Source, TraceResult, TraceSummary
 from izquvar.trace.rules import DiseaseRules, TracingRules, rules_from_settings
 from izquvar.trace.sources import default_sources
+from izquvar.trace.trace_data import TraceData
 
 if TYPE_CHECKING:
     from izquvar.trace.engine import ColocationEngine
@@ -151,7 +151,7 @@ class Tracer:
         # would be evidence of nothing
         start_s = max(int(start.timestamp()), self.data.data_start_s)
         end_s = max(start_s, min(int(end.timestamp()), self.data.data_end_s or int(end.timestamp())))
-        case = Case(
+        case = TracedCase(
             person=pseudonym,
             onset=onset_day,
             start_s=start_s,

@@ -7,7 +7,7 @@ import enum
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from izquvar.db import Base, UtcDateTime, utcnow
@@ -59,6 +59,12 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     first_failed_login_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    #: The TOTP secret (RFC 6238), Fernet-encrypted under ``IZQUVAR_SECRET_KEY`` (``users.totp``); set at
+    #: enrolment, and a second factor only once confirmed (``totp_enabled``).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The time step of the last accepted code: a code of that step or an earlier one is refused (replay).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -84,6 +90,18 @@ class AccessToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class RecoveryCode(Base):
+    """A one-time recovery code of an account's second factor, kept only as a keyed digest (``users.totp``)."""
+
+    __tablename__ = "totp_recovery_codes"
+    __table_args__ = (Index("ix_totp_recovery_codes_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    digest: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 # -- schemas ------------------------------------------------------------------------------------------------
@@ -157,6 +175,7 @@ class UserRead(BaseModel):
     district_id: str | None
     active: bool
     must_change_password: bool
+    totp_enabled: bool = Field(description="whether sign-in needs a TOTP (or recovery) code")
     locked_until: dt.datetime | None
     created_at: dt.datetime
 
@@ -176,3 +195,56 @@ class TokenRead(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_at: dt.datetime
+
+
+class SessionRead(BaseModel):
+    """A browser session's answer: the token itself is only in the HttpOnly cookie; the CSRF token every change
+    must send in ``X-CSRF-Token``."""
+
+    csrf_token: str
+    expires_at: dt.datetime
+
+
+#: A TOTP code (6 digits) or a recovery code (``xxxx-xxxx-xxxx-xxxx``), as a person types it.
+SecondFactorCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class TotpEnroll(BaseModel):
+    """Start enrolling a TOTP second factor: the current password proves it is the account's owner."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: Annotated[str, StringConstraints(max_length=MAX_PASSWORD_LENGTH)]
+
+
+class TotpEnrollment(BaseModel):
+    """The secret of a new second factor, shown once: scan ``otpauth_uri`` as a QR code, or type ``secret``."""
+
+    secret: str = Field(description="base32; shown only in this answer")
+    otpauth_uri: str
+    digits: int
+    period_seconds: int
+    confirmed: bool = Field(description="false until POST /auth/totp/confirm with a valid code")
+
+
+class TotpConfirm(BaseModel):
+    """The first code from the authenticator app, which turns the second factor on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: SecondFactorCode
+
+
+class RecoveryCodes(BaseModel):
+    """One-time codes for when the authenticator is lost, shown once (each signs in once, in place of a code)."""
+
+    recovery_codes: list[str]
+
+
+class TotpDisable(BaseModel):
+    """Turning the second factor off: the password and a current code (or a recovery code)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: Annotated[str, StringConstraints(max_length=MAX_PASSWORD_LENGTH)]
+    code: SecondFactorCode

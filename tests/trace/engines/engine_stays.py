@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
 
 from izquvar.geo.distance import from_metres
-from izquvar.trace.engine import Encounters
+from izquvar.trace.engine import ColocationEngine, Encounters, GridEngine, encounter_query
+from izquvar.trace.index import StayIndex
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 PEOPLE = 300
+#: (distance_m, min_minutes) pairs every engine is compared at: touching, close, and a room apart for longer.
+THRESHOLDS = [(2.0, 0.0), (10.0, 5.0), (25.0, 15.0), (25.0, 60.0)]
 
 
 def random_stays(n: int = 4000, seed: int = 11) -> pa.Table:
@@ -41,3 +44,19 @@ def same(a: Encounters, b: Encounters) -> None:
     for name, left, right in zip(Encounters._fields, a, b, strict=True):
         assert left.dtype == right.dtype == np.int64, name
         np.testing.assert_array_equal(left, right, err_msg=name)
+
+
+def same_as_grid(index: StayIndex, engine: ColocationEngine, distance_m: float, min_minutes: float) -> None:
+    """``engine`` gives the grid's encounters for every seventh person of :func:`random_stays` over a window of
+    37 hours, and the comparison compared something."""
+    grid = GridEngine(index)
+    window = (T0 + timedelta(hours=3), T0 + timedelta(hours=40))
+    found = 0
+    for person in [f"R{p:04d}" for p in range(0, PEOPLE, 7)]:
+        query = encounter_query(index, person, *window, distance_m, min_minutes)
+        if query is None:
+            continue
+        expected = grid.encounters(query)
+        same(engine.encounters(query), expected)
+        found += len(expected.case_stay)
+    assert found > 50

@@ -11,7 +11,7 @@ every change, writes an audit record with the case's id, in the request's unit o
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -86,7 +86,6 @@ def post_lab_result(
     disease = diseases.find(lab_in.disease)
     if disease is None:
         _unprocessable("disease", f"unknown disease {lab_in.disease!r}; known: {', '.join(diseases.codes())}")
-        raise AssertionError  # unreachable
     person = _person_in_reach(lab_in, user, db_session)
     settings: Settings = request.app.state.settings
     outcome = service.record_lab_result(
@@ -329,7 +328,7 @@ def list_diseases(_user: CurrentUser, diseases: Diseases) -> list[DiseaseRead]:
 # -- helpers ------------------------------------------------------------------------------------------------
 
 
-def _unprocessable(field: str, message: str) -> None:
+def _unprocessable(field: str, message: str) -> NoReturn:
     """A 422 naming ``field`` of the body, as the schema's own checks give."""
     raise RequestValidationError([{"type": "value_error", "loc": ("body", field), "msg": message, "input": None}])
 

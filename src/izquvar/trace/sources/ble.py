@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, EvidenceBatch, daily_sums, empty
+from izquvar.trace.evidence import EvidenceBatch, TracedCase, daily_sums, empty
 from izquvar.trace.result import Source
 from izquvar.trace.rules import DEFAULT_RULES, BleRules
+from izquvar.trace.trace_data import TraceData
 
 BUCKETS = ("immediate", "near", "medium", "other")
 
@@ -31,7 +31,7 @@ class BleSource:
     def __init__(self, rules: BleRules = DEFAULT_RULES.ble) -> None:
         self.rules = rules
 
-    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
+    def evidence(self, case: TracedCase, data: TraceData) -> EvidenceBatch:
         rows = data.ble.rows(data.person_code(case.person))
         if not len(rows):
             return empty()

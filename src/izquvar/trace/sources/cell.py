@@ -20,18 +20,18 @@ import numpy.typing as npt
 import pandas as pd
 
 from izquvar.trace.columnar import ranges, stable_order
-from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, EvidenceBatch, clip, empty
+from izquvar.trace.evidence import EvidenceBatch, TracedCase, clip, empty
 from izquvar.trace.result import Source
 from izquvar.trace.rules import DEFAULT_RULES, CellRules, CheckinRules
 from izquvar.trace.sources.card import payment_visits
 from izquvar.trace.sources.checkins import visits
+from izquvar.trace.trace_data import TraceData
 
 I64 = npt.NDArray[np.int64]
 
 
 def exposure_sites(
-    case: Case, data: TraceData, checkin_rules: CheckinRules = DEFAULT_RULES.checkins
+    case: TracedCase, data: TraceData, checkin_rules: CheckinRules = DEFAULT_RULES.checkins
 ) -> tuple[I64, I64, I64]:
     """The case's venue visits in the window: venue codes, starts and ends (GPS stays at a venue, then
     check-ins, then card payments)."""
@@ -71,7 +71,7 @@ class CellSource:
         self.rules = rules
         self.checkins = checkins
 
-    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
+    def evidence(self, case: TracedCase, data: TraceData) -> EvidenceBatch:
         if case.phone is None:
             return empty()
         events = data.cell_events

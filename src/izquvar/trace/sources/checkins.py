@@ -13,10 +13,10 @@ import numpy as np
 import numpy.typing as npt
 
 from izquvar.trace.columnar import Columns
-from izquvar.trace.data import TraceData
-from izquvar.trace.evidence import Case, EvidenceBatch, clip, disc_share, empty, visit_pairs
+from izquvar.trace.evidence import EvidenceBatch, TracedCase, clip, disc_share, empty, visit_pairs
 from izquvar.trace.result import Source
 from izquvar.trace.rules import DEFAULT_RULES, CheckinRules
+from izquvar.trace.trace_data import TraceData
 
 I64 = npt.NDArray[np.int64]
 
@@ -39,7 +39,7 @@ class CheckinSource:
     def __init__(self, rules: CheckinRules = DEFAULT_RULES.checkins) -> None:
         self.rules = rules
 
-    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
+    def evidence(self, case: TracedCase, data: TraceData) -> EvidenceBatch:
         person = data.person_code(case.person)
         mine = data.checkins.rows(person)
         if not len(mine):

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from izquvar.trace.data import TraceData, index_seconds
 from izquvar.trace.engine import ColocationEngine, GridEngine, encounter_query
-from izquvar.trace.evidence import Case, EvidenceBatch, clip, empty
+from izquvar.trace.evidence import EvidenceBatch, TracedCase, clip, empty
 from izquvar.trace.result import Source
 from izquvar.trace.rules import DEFAULT_RULES, GpsRules
+from izquvar.trace.trace_data import TraceData, index_seconds
 
 
 class GpsSource:
@@ -34,7 +34,7 @@ class GpsSource:
         self.rules = rules
         self.home_radius_m = home_radius_m
 
-    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
+    def evidence(self, case: TracedCase, data: TraceData) -> EvidenceBatch:
         if data.stays.n_stays == 0 or not len(case.stays):
             return empty()
         radius = min(self.rules.query_m, data.stays.max_distance_m)
@@ -97,7 +97,7 @@ def _engine(data: TraceData) -> ColocationEngine:
     return data.colocation if data.colocation is not None else GridEngine(data.stays)
 
 
-def _near_home(case: Case, lat: np.ndarray, lon: np.ndarray, radius_m: float) -> np.ndarray:
+def _near_home(case: TracedCase, lat: np.ndarray, lon: np.ndarray, radius_m: float) -> np.ndarray:
     """Whether each point is within ``radius_m`` of the case's registered home."""
     if case.home is None:
         return np.zeros(len(lat), dtype=bool)

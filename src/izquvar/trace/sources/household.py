@@ -15,10 +15,10 @@ import numpy as np
 import numpy.typing as npt
 
 from izquvar.geo.distance import haversine_m
-from izquvar.trace.data import TraceData, index_seconds
-from izquvar.trace.evidence import Case, EvidenceBatch, empty, qualify_by_day
+from izquvar.trace.evidence import EvidenceBatch, TracedCase, empty, qualify_by_day
 from izquvar.trace.result import Source
 from izquvar.trace.rules import DEFAULT_RULES, HouseholdRules
+from izquvar.trace.trace_data import TraceData, index_seconds
 
 
 class HouseholdSource:
@@ -30,7 +30,7 @@ class HouseholdSource:
         self.rules = rules
         self.home_radius_m = home_radius_m
 
-    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
+    def evidence(self, case: TracedCase, data: TraceData) -> EvidenceBatch:
         household = data.household_of(case.person)
         if household < 0:
             return empty()

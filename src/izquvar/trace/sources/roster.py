@@ -17,10 +17,10 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from izquvar.trace.data import TraceData, index_seconds
-from izquvar.trace.evidence import Case, EvidenceBatch, disc_share, empty, qualify_by_day
+from izquvar.trace.evidence import EvidenceBatch, TracedCase, disc_share, empty, qualify_by_day
 from izquvar.trace.result import Source
 from izquvar.trace.rules import DEFAULT_RULES, RosterRules, VenueRules
+from izquvar.trace.trace_data import TraceData, index_seconds
 
 
 class RosterSource:
@@ -30,7 +30,7 @@ class RosterSource:
         self.rules = rules
         self.venues = venues
 
-    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
+    def evidence(self, case: TracedCase, data: TraceData) -> EvidenceBatch:
         person = data.person_code(case.person)
         groups = data.rosters.by_person.rows(person)
         if not len(groups):
@@ -45,7 +45,7 @@ class RosterSource:
         return EvidenceBatch.concat([b for b in batches if len(b)])
 
     def _group(
-        self, case: Case, data: TraceData, group: int, kind: str, venue: int, members: npt.NDArray[np.int64]
+        self, case: TracedCase, data: TraceData, group: int, kind: str, venue: int, members: npt.NDArray[np.int64]
     ) -> EvidenceBatch:
         group_id = str(data.rosters.groups.names[group])
         venue_id = str(data.venue_ids.names[venue])

@@ -28,11 +28,11 @@ import numpy.typing as npt
 
 from izquvar.geo.distance import haversine_m, to_metres
 from izquvar.trace.columnar import ranges
-from izquvar.trace.data import TraceData, index_seconds
-from izquvar.trace.evidence import Case, EvidenceBatch, clip, disc_share, empty
+from izquvar.trace.evidence import EvidenceBatch, TracedCase, clip, disc_share, empty
 from izquvar.trace.index import cell_key
 from izquvar.trace.result import Source
 from izquvar.trace.rules import DEFAULT_RULES, VisitRules
+from izquvar.trace.trace_data import TraceData, index_seconds
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class VisitSource:
         self.rules = rules
         self.home_radius_m = home_radius_m
 
-    def evidence(self, case: Case, data: TraceData) -> EvidenceBatch:
+    def evidence(self, case: TracedCase, data: TraceData) -> EvidenceBatch:
         batches = [self._as_guest(case, data), self._as_host(case, data)]
         batches = [b for b in batches if len(b)]
         if not batches:
@@ -66,7 +66,7 @@ class VisitSource:
         minutes = (rows["end_s"] - rows["start_s"]).astype(np.float64) / 60.0
         return rows.with_columns(qualifies=minutes * rows["p_near"] >= case.profile.close_minutes)
 
-    def _as_guest(self, case: Case, data: TraceData) -> EvidenceBatch:
+    def _as_guest(self, case: TracedCase, data: TraceData) -> EvidenceBatch:
         """The case's stays at other households' homes → the hosts."""
         stays = case.stays
         if not len(stays) or not len(data.homes):
@@ -102,7 +102,7 @@ class VisitSource:
             detail="case_visited",
         )
 
-    def _as_host(self, case: Case, data: TraceData) -> EvidenceBatch:
+    def _as_host(self, case: TracedCase, data: TraceData) -> EvidenceBatch:
         """Other people's stays at the case's home → the guests."""
         if case.home is None or data.stays.n_stays == 0:
             return empty()
@@ -250,7 +250,7 @@ def _stays_near(data: TraceData, point: tuple[float, float], radius_m: float, st
 
 
 def _while_case_home(
-    case: Case, start: npt.NDArray[np.int64], end: npt.NDArray[np.int64], home_radius_m: float
+    case: TracedCase, start: npt.NDArray[np.int64], end: npt.NDArray[np.int64], home_radius_m: float
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Each guest stay cut to the case's presence at home: to the case's longest overlapping home stay when GPS
     has one, to nothing when GPS puts the case elsewhere throughout, whole when GPS says nothing then."""

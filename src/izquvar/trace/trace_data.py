@@ -30,12 +30,12 @@ from izquvar.geo.placement import with_areas
 from izquvar.store.protocol import FeedReader, IndexCache
 from izquvar.trace.cell_events import CellEvents
 from izquvar.trace.columnar import CodedStrings, Columns, Grouped, Names, narrow_codes, ranges
+from izquvar.trace.feed_tables import Homes, People, Rosters, Vocabulary
 from izquvar.trace.index import FORMAT_VERSION as INDEX_FORMAT
 from izquvar.trace.index import StayIndex, index_seconds
 from izquvar.trace.persisted import PersistedTables, PlaceAreas, fingerprint
 from izquvar.trace.rules import DEFAULT_RULES, VenueRules
 from izquvar.trace.segments import DayIndexed, SegmentedKind, day_indexed
-from izquvar.trace.tables import Homes, People, Rosters, Vocabulary
 
 if TYPE_CHECKING:
     from izquvar.trace.engine import ColocationEngine
@@ -54,7 +54,7 @@ UNKNOWN_ACCURACY_M = 25.0
 class TraceData:
     """The store's tables as a trace needs them; build with :meth:`load`.
 
-    Per-case lookups are slices of numpy arrays (see :mod:`izquvar.trace.tables`): people, venues, households
+    Per-case lookups are slices of numpy arrays (see :mod:`izquvar.trace.feed_tables`): people, venues, households
     and roster groups are integer codes into a :class:`Vocabulary`, and each person- or venue-keyed feed is a
     :class:`Grouped` table whose rows of one key are one CSR slice."""
 

@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 from izquvar.geo.distance import to_metres
 from izquvar.trace.cell_events import CellEvents
 from izquvar.trace.columnar import Columns, Grouped, ranges, stable_order
-from izquvar.trace.data import Homes
 from izquvar.trace.evidence import COLUMNS, EvidenceBatch, evidence_columns, frame, visit_pairs
+from izquvar.trace.feed_tables import Vocabulary
 from izquvar.trace.index import cell_key
 from izquvar.trace.sources.visits import nearest_homes
-from izquvar.trace.tables import Vocabulary
+from izquvar.trace.trace_data import Homes
 
 small_tables = st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3), st.integers(0, 1000)), min_size=0, max_size=40)
 

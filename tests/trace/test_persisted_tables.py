@@ -23,9 +23,9 @@ from izquvar.simulate import SimConfig, simulate
 from izquvar.store import EmbeddedStore
 from izquvar.trace.cell_events import CellEvents
 from izquvar.trace.columnar import CodedStrings, Grouped, Names, load_arrays, narrow_column, save_arrays
-from izquvar.trace.data import TraceData, venue_ids_beyond
+from izquvar.trace.feed_tables import Vocabulary
 from izquvar.trace.persisted import PersistedTables, fingerprint
-from izquvar.trace.tables import Vocabulary
+from izquvar.trace.trace_data import TraceData, venue_ids_beyond
 from izquvar.trace.tracer import Tracer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest"))
