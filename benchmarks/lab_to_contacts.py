@@ -1,6 +1,7 @@
 """Lab-positive to proposed contacts, end to end through the real API, against the tracer alone (issue 9's target).
 
-    python benchmarks/lab_to_contacts.py [--people 20000] [--positives 20] [--days 14] [--seed 1] [--index-cases N]
+    python benchmarks/lab_to_contacts.py [--people 20000] [--positives 20] [--days 14] [--seed 1]
+                                         [--index-cases 40]
                                          [--work DIR] [--database URL] [--poll S] [--json]
 
 A city of ``--people`` is simulated and ingested into a location store once, under ``--work`` (default: the
@@ -167,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--positives", type=int, default=20)
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--index-cases", type=int, default=None, help="the simulation's index cases (default 10)")
+    parser.add_argument("--index-cases", type=int, default=40, help="the simulation's index cases (40: 20,000 people "
+                        "over 14 days confirm more than 20)")  # fmt: skip
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "izquvar-bench-lab-to-contacts")
     parser.add_argument("--database", default=None, help="a disposable database URL (default: a fresh SQLite file)")
     parser.add_argument("--poll", type=float, default=0.05, help="seconds between polls of the case (0.05)")

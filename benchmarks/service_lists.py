@@ -271,6 +271,7 @@ def kinds(filled: Filled) -> list[Kind]:
         return {"id": filled.national_id_of(i), "phone": filled.phone_of(i), "by_phone": bool(rng.random() < 0.5)}
 
     big = filled.big_case
+    pages = max(1, min(10, filled.big_contacts // 50))  # of the big case's contacts: the first ten, all full
     return [
         Kind("cases ?classification (paged)", LIST_TARGET_S,
              lambda r: {"c": CLASSIFICATIONS[int(r.integers(0, 3))], "offset": 50 * int(r.integers(0, 20))},
@@ -314,7 +315,8 @@ def kinds(filled: Filled) -> list[Kind]:
              lambda p: [("SELECT * FROM cases WHERE id = %s", (big,)),
                         ("SELECT * FROM tracing_jobs WHERE id IN (SELECT max(id) FROM tracing_jobs WHERE case_id = %s)",
                          (big,))]),
-        Kind("cases/{id}/contacts of that case", BIG_CASE_TARGET_S, lambda r: {"offset": 50 * int(r.integers(0, 10))},
+        Kind("cases/{id}/contacts of that case", BIG_CASE_TARGET_S,
+             lambda r: {"offset": 50 * int(r.integers(0, pages))},
              lambda p: (f"/api/v1/cases/{big}/contacts", {"offset": p["offset"]}),
              lambda p: _page_and_count("contacts", "case_id = %s", (big,), p["offset"])),
     ]  # fmt: skip

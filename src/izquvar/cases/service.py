@@ -408,7 +408,8 @@ def diseases_of_cases(case_ids: Sequence[int], *, db_session: Session) -> dict[i
     wanted = sorted(set(case_ids))
     if not wanted:
         return {}
-    return dict(db_session.execute(select(Case.id, Case.disease).where(Case.id.in_(wanted))).tuples().all())
+    rows = db_session.execute(select(Case.id, Case.disease).where(Case.id.in_(wanted)))
+    return dict(rows.all())
 
 
 def persons_by_id(ids: Sequence[int | None], *, db_session: Session) -> dict[int, Person]:
