@@ -8,14 +8,14 @@ BIN     = $(VENV)/bin
 $(BIN)/izquvar: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench,spark]"
 	touch $(BIN)/izquvar
 
 install: $(BIN)/izquvar
 
-## Simulate a small Tashkent outbreak, ingest it into an embedded store and show what was stored.
+## Simulate a small Tashkent outbreak, ingest and trace it, and start the service with its first case traced.
 demo: install
-	$(BIN)/izquvar demo --out izquvar-demo
+	$(BIN)/izquvar demo --out izquvar-demo --serve
 
 ## Lint, type-check and run the whole test suite (the command CI runs).
 test: install lint

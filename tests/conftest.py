@@ -1,5 +1,6 @@
 """Shared fixtures: where ../shared is (skipping cleanly where it is absent), a PostgreSQL server, plain or
-with PostGIS (postgres.py), and the service's database on SQLite and PostgreSQL (databases.py).
+with PostGIS (postgres.py), the service's database on SQLite and PostgreSQL (databases.py), and one local Spark
+session with a small simulated city for the Spark engine's tests (sparkkit.py).
 
 A test that needs the real data in ../shared takes the ``shared_dir`` fixture. On a user's clone without
 ../shared it skips; ``.ci/run`` sets ``IZQUVAR_REQUIRE_SHARED=1`` and then a missing ../shared is an error.
@@ -14,8 +15,18 @@ import pytest
 
 from databases import database_url, db_session  # fixtures every test directory may use
 from postgres import postgis_dsn, postgres_dsn, postgres_server
+from sparkkit import spark, spark_city, spark_city_tracer
 
-__all__ = ["database_url", "db_session", "postgis_dsn", "postgres_dsn", "postgres_server"]
+__all__ = [
+    "database_url",
+    "db_session",
+    "postgis_dsn",
+    "postgres_dsn",
+    "postgres_server",
+    "spark",
+    "spark_city",
+    "spark_city_tracer",
+]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

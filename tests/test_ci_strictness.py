@@ -20,7 +20,8 @@ def test_needs_something():
 @pytest.mark.parametrize(("strict", "expected_exit"), [("1", 1), ("0", 0)])
 def test_skip_is_failure_only_when_required(tmp_path: Path, strict: str, expected_exit: int) -> None:
     (tmp_path / "test_skip.py").write_text(SKIPPING_TEST)
-    for name in ("conftest.py", "postgres.py", "databases.py"):  # the conftest and the fixture modules it imports
+    # the conftest and the fixture modules it imports
+    for name in ("conftest.py", "postgres.py", "databases.py", "sparkkit.py"):
         (tmp_path / name).write_text(Path(__file__).with_name(name).read_text())
     env = {**os.environ, "IZQUVAR_REQUIRE_SHARED": strict}
     result = subprocess.run(

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 import pyarrow as pa
@@ -20,6 +23,7 @@ from izquvar.evaluate.metrics import score_close, score_infectors, true_close_co
 from izquvar.evaluate.truth import SimTruth
 from izquvar.outbreak.chains import candidate_links
 from izquvar.simulate.truth import build
+from izquvar.trace.rules import TracingRules
 
 OFFSET = dt.timedelta(hours=5)
 
@@ -145,6 +149,23 @@ def test_truth_reader_keeps_the_day_column_and_gives_interview_dates(tmp_path: P
     assert truth.onsets() == {"R1": (_day(3), _day(4), _day(5)), "R2": (None, _day(4), None)}
 
 
+class _NarrowingTracer(FakeTracer):
+    """A fake that, like the real tracer, can be narrowed to some sources (then keeps only their meetings)."""
+
+    rules = TracingRules()
+
+    def __init__(self, specs: Sequence[CaseSpec]) -> None:
+        super().__init__(specs)
+        self.narrowed_to: list[str] = []
+
+    def with_sources(self, sources: Sequence[Any]) -> FakeTracer:
+        names = [s.name for s in sources]
+        self.narrowed_to = names
+        return FakeTracer(
+            [replace(s, meetings=[m for m in s.meetings if m.source in names]) for s in self.specs.values()]
+        )
+
+
 def test_evaluate_cli_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from izquvar import open_store
     from izquvar.cli import evaluate as command
@@ -157,7 +178,12 @@ def test_evaluate_cli_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     )
     store.ingest([tmp_path / "lab.csv"])
     p1 = store.pseudonym("R1")
-    fake = FakeTracer([CaseSpec(p1, 3, meetings=[Meeting(store.pseudonym("X1"), at(2, 9), at(2, 10))])])
+    meetings = [
+        Meeting(store.pseudonym("X1"), at(2, 9), at(2, 10)),
+        # the interview names a person no truth pair has (and not X1, the true close contact)
+        Meeting(store.pseudonym("X2"), at(2, 0), at(3, 0), source="interview"),
+    ]
+    fake = _NarrowingTracer([CaseSpec(p1, 3, meetings=meetings)])
     monkeypatch.setattr(tracer_module, "Tracer", lambda feeds, **options: fake)
 
     @click.group()
@@ -171,8 +197,13 @@ def test_evaluate_cli_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     scores = json.loads(result.output)
     # traced with the interview's onset (day 3) and isolation (day 5), not the specimen date
     assert fake.calls == [(p1, _day(3), _day(5))]
-    assert scores["close"] == {"predicted": 1, "true_positive": 1, "truth": 1, "recall": 1.0, "precision": 1.0}
+    assert scores["close"] == {"predicted": 2, "true_positive": 1, "truth": 1, "recall": 1.0, "precision": 0.5}
     assert set(scores["per_source"]) == {"GPS", "operator", "card", "QR", "Bluetooth", "registry", "household",
-                                         "roster"}  # fmt: skip
+                                         "roster", "interview"}  # fmt: skip
+    # the interview alone: traced again with only that source, scored the same way
+    assert fake.narrowed_to == ["interview"]
+    assert scores["interview_only"] == {"predicted": 1, "true_positive": 0, "truth": 1, "recall": 0.0,
+                                        "precision": 0.0}  # fmt: skip
+    assert scores["per_source"]["interview"]["predicted"] == 1
     table = CliRunner().invoke(cli, ["evaluate", "--sim", str(tmp_path / "sim"), "--store", str(tmp_path / "store")])
     assert table.exit_code == 0 and "Bluetooth" in table.output and "recall" in table.output

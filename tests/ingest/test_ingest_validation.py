@@ -14,6 +14,19 @@ from izquvar.ingest.problems import Reason
 from izquvar.store import EmbeddedStore
 
 T = iso(DAY1 + dt.timedelta(hours=9))
+INTERVIEW_HEADER = [
+    "case_person", "interview_date", "contact_no", "contact_person", "contact_phone", "contact_name", "relation",
+    "first_met", "last_met", "setting",
+]  # fmt: skip
+
+
+def _interview(**change: str) -> list[str]:
+    row = dict(zip(INTERVIEW_HEADER, [PHONE_A, "2026-03-02", "1", PHONE_B, "", "", "friend", "2026-03-01",
+                                      "2026-03-02", "choyxona"], strict=True))  # fmt: skip
+    row.update(change)
+    return list(row.values())
+
+
 GOOD_GPS = [PHONE_A, T, "41.31", "69.28", "10"]
 GPS_HEADER = ["person", "time", "lat", "lon", "accuracy_m"]
 
@@ -108,6 +121,20 @@ CASES = [
         "result_date",
         Reason.IN_FUTURE,
     ),
+    ("interviews", INTERVIEW_HEADER, _interview(contact_person=""), "contact_person", Reason.MISSING),
+    ("interviews", INTERVIEW_HEADER, _interview(relation="neighbour"), "relation", Reason.NOT_A_CHOICE),
+    ("interviews", INTERVIEW_HEADER, _interview(setting="sauna"), "setting", Reason.NOT_A_CHOICE),
+    ("interviews", INTERVIEW_HEADER, _interview(contact_no="0"), "contact_no", Reason.OUT_OF_RANGE),
+    (
+        "interviews",
+        INTERVIEW_HEADER,
+        _interview(first_met="2026-03-02", last_met="2026-03-01"),
+        "last_met",
+        Reason.INCONSISTENT,
+    ),
+    ("interviews", INTERVIEW_HEADER, _interview(interview_date="2026-03-01"), "last_met", Reason.INCONSISTENT),
+    ("interviews", INTERVIEW_HEADER, _interview(contact_person=PHONE_A), "contact_person", Reason.INCONSISTENT),
+    ("interviews", INTERVIEW_HEADER, _interview(first_met="someday"), "first_met", Reason.UNPARSEABLE),
     (
         "venues",
         ["venue_id", "name", "category", "indoor", "capacity", "lat", "lon"],
@@ -161,6 +188,7 @@ def _good_row(kind: str, header: list[str]) -> list[str]:
         "checkins": [PHONE_A, "v-school", T, "", ""],
         "ble": [PHONE_A, PHONE_B, T, "600", "60"],
         "lab": [PHONE_A, "2026-03-02", "2026-03-03", "PCR", "positive"],
+        "interviews": _interview(),
         "venues": ["v-gym", "Gym", "gym", "true", "40", "41.3", "69.2"],
         "people": [PHONE_B, "h1", "1980", "F", ""],
         "rosters": [PHONE_A, "5A", "school_class", "v-school"],

@@ -134,6 +134,8 @@ def test_people_with_no_evidence_are_absent_and_ranking_is_by_class_then_risk(
 
 def test_each_source_alone(store: EmbeddedStore, tracer: Tracer) -> None:
     for source in tracer.sources:
+        if source.name == "interview":
+            continue  # this world has no interviews: tests/trace/test_interview_source.py adds them
         single = tracer.with_sources((source,))
         found = single.trace(world.CASE, world.ONSET, world.ISOLATION)
         assert found.contacts, f"{source.name} alone found nobody"

@@ -447,6 +447,13 @@ PINNED_ELSEWHERE = {
     "venues.default_capacity",
     # what a result records, not a threshold (test_a_toml_file..., test_cli_trace...)
     "disease.name",
+    # tests/trace/test_interview_source.py (this world has no interviews)
+    "interview.close_relations",
+    "interview.repeat_relations",
+    "interview.close_days",
+    "interview.grades",
+    "interview.minutes_per_day",
+    "interview.p_near",
 }
 
 

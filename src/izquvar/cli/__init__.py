@@ -39,6 +39,7 @@ def _register() -> None:
         ingest,
         serve,
         simulate,
+        spark,
         stays,
         store,
         trace,
@@ -46,7 +47,21 @@ def _register() -> None:
         user,
     )
 
-    for module in (simulate, ingest, import_, store, stays, trace, trace_all, evaluate, demo, serve, user, audit):
+    for module in (
+        simulate,
+        ingest,
+        import_,
+        store,
+        stays,
+        trace,
+        trace_all,
+        evaluate,
+        demo,
+        serve,
+        user,
+        audit,
+        spark,
+    ):
         module.register(main)
 
 

@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from izquvar.cli.demo_service import DemoService, start_demo_service
 from izquvar.errors import InvalidInput
 from izquvar.i18n import LANGS, parse_lang
 
@@ -34,8 +35,13 @@ if TYPE_CHECKING:
 @click.option("--days", type=click.IntRange(min=3, max=60), default=10, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--lang", default="en", show_default=True, help=f"Report language: {', '.join(LANGS)}.")
-def demo_command(out_dir: Path, people: int, days: int, seed: int, lang: str) -> None:
-    """Simulate a small Tashkent outbreak, ingest it, show what was stored and trace its first case."""
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port of the demo's service (a free one when taken; 0: any).")  # fmt: skip
+@click.option("--serve/--no-serve", default=False, show_default=True,
+              help="Keep the service running afterwards (until Ctrl-C), to sign in and look around.")  # fmt: skip
+def demo_command(out_dir: Path, people: int, days: int, seed: int, lang: str, port: int, serve: bool) -> None:
+    """Simulate a small Tashkent outbreak, ingest it, show what was stored, trace its first case, and start the
+    investigation service with that case traced through its API."""
     from izquvar import open_store
     from izquvar.cli.ingest import print_report
     from izquvar.outbreak.cases import cases_from_lab
@@ -82,10 +88,36 @@ def demo_command(out_dir: Path, people: int, days: int, seed: int, lang: str) ->
     console.print(trace_brief(result, language, contacts=10))
     report_path = out_dir / f"trace-{case.person[:12]}.html"
     report_path.write_text(render_html(result, language), encoding="utf-8")
+    console.print(f"\n{len(cases):,} confirmed case(s). HTML report of the first: [bold]{report_path}[/bold]")
+
+    console.rule("5. The investigation service: the first case's positive result posted, traced by the service")
+    service = start_demo_service(out_dir, sim_dir, store_dir, case, port=port, console=console)
     console.print(
-        f"\n{len(cases):,} confirmed case(s). HTML report of the first: [bold]{report_path}[/bold]\n"
         f"Next: izquvar trace-all --store {store_dir}   ·   izquvar evaluate --sim {sim_dir} --store {store_dir}"
     )
+    if not serve:
+        service.stop()
+        return
+    _serve_until_interrupted(service, console)
+
+
+def _serve_until_interrupted(service: DemoService, console: Console) -> None:
+    console.rule("The service is running")
+    console.print(
+        f"API: [bold]{service.url}[/bold] (interactive: {service.url}/docs)\n"
+        f"Sign in as [bold]{service.username}[/bold] with the password [bold]{service.password}[/bold]"
+        f"   ·   the case: GET {service.url}/cases/{service.case_id}/proposed-contacts"
+    )
+    if service.administrator is not None:
+        console.print(f"Administrator: {service.administrator[0]}, one-time password {service.administrator[1]}")
+    console.print("Ctrl-C stops it.")
+    try:
+        while service.thread.is_alive():
+            service.thread.join(timeout=0.5)
+    except KeyboardInterrupt:
+        console.print("Stopping the service.")
+    finally:
+        service.stop()
 
 
 def _clear(out_dir: Path) -> None:

@@ -77,6 +77,8 @@ def print_evaluation(result: Evaluation, console: Console) -> None:
     for header in ("source", "close contacts", "true", "recall", "precision"):
         table.add_column(header, justify="left" if header == "source" else "right")
     rows = [("all sources", result.close), *result.per_source.items()]
+    if result.interview_only is not None:
+        rows.append(("interview alone (Go.Data/SORMAS)", result.interview_only))
     for name, score in rows:
         table.add_row(name, f"{score.predicted:,}", f"{score.true_positive:,}", _rate(score.recall),
                       _rate(score.precision))  # fmt: skip

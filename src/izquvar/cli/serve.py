@@ -29,28 +29,18 @@ def serve(host: str, port: int, database_url: str | None, store_path: Path) -> N
     """Run the service until interrupted (Ctrl-C). Tracing jobs run on the location store ``--store``."""
     import uvicorn
 
-    from izquvar.audit import service as audit_service
-    from izquvar.db import make_engine, make_session_factory, session_scope, upgrade
     from izquvar.service import create_app
-    from izquvar.service.app import API_PREFIX, check_production_secrets
-    from izquvar.users import service as users_service
+    from izquvar.service.app import API_PREFIX
+    from izquvar.service.bootstrap import prepare_database
 
     settings = Settings() if database_url is None else Settings(database_url=database_url)
-    check_production_secrets(settings)  # before anything is written
-    url = settings.resolved_database_url()
-    upgrade(url)
-    engine = make_engine(url)
-    with session_scope(make_session_factory(engine)) as session:
-        first = users_service.create_first_administrator(db_session=session)
-        if first is not None:
-            audit_service.record(
-                "user.create", db_session=session, actor=None, object_type="user", object_id=first[0].id,
-                details={"username": first[0].username, "role": first[0].role.value, "first_start": True},
-            )  # fmt: skip
-    if first is not None:
+    prepared = prepare_database(settings)
+    engine = prepared.engine
+    if prepared.first_administrator is not None:
+        username, password = prepared.first_administrator
         click.echo(
-            f"First start: created the administrator {first[0].username!r} with the one-time password\n\n"
-            f"    {first[1]}\n\n"
+            f"First start: created the administrator {username!r} with the one-time password\n\n"
+            f"    {password}\n\n"
             "It is shown only now; change it at the first sign-in (POST /api/v1/auth/password)."
         )
     app = create_app(settings, engine=engine, store=store_path)

@@ -32,6 +32,13 @@ _IMPERFECTIONS: tuple[tuple[str, str, type, str], ...] = (
     ("--ble-range", "ble_range_m", float, "Bluetooth detection range, metres"),
     ("--ble-noise", "ble_noise_db", float, "Bluetooth attenuation noise, dB (σ)"),
     ("--index-cases", "index_cases", int, "infected people at the start"),
+    ("--interview-share", "interview_reached_share", float, "share of confirmed cases a tracer interviews"),
+    (
+        "--interview-recall-exponent",
+        "interview_recall_exponent",
+        float,
+        "power-law decline of recall with days since the meeting (0: none)",
+    ),
     ("--asymptomatic-share", "asymptomatic_share", float, "share of infections without symptoms"),
     ("--test-share", "symptomatic_test_share", float, "share of symptomatic people who get tested"),
     ("--pcr-share", "pcr_share", float, "share of tests that are PCR (the rest antigen)"),

@@ -36,6 +36,8 @@ from izquvar.outbreak.chains import candidate_links
 from izquvar.outbreak.protocol import CaseTracer
 from izquvar.outbreak.trace_all import trace_cases
 from izquvar.store.protocol import Pseudonyms
+from izquvar.trace.rules import TracingRules
+from izquvar.trace.sources import InterviewSource
 
 OnsetMode = Literal["truth", "lab", "infected"]
 EVALUATION_VERSION = "izquvar.evaluation/1"
@@ -58,6 +60,9 @@ class Evaluation:
     seconds: float
     #: What the feeds could tell at best (only when asked for: it reads every feed again).
     ceiling: Ceiling | None = None
+    #: The close contacts of the interview alone (the Go.Data/SORMAS method), scored the same way; ``None``
+    #: when the tracer cannot be narrowed to one source.
+    interview_only: Score | None = None
 
     def to_json(self) -> dict[str, Any]:
         out = {
@@ -75,6 +80,7 @@ class Evaluation:
             "cases_per_second": round(self.traced / self.trace_seconds, 1) if self.trace_seconds else None,
             "seconds": round(self.seconds, 3),
         }
+        out["interview_only"] = None if self.interview_only is None else self.interview_only.to_json()
         if self.ceiling is not None:
             out["ceiling"] = self.ceiling.to_json()
         return out
@@ -137,6 +143,7 @@ def evaluate(
     close, any_class, per_source = score_close(flat["contacts"], truth_pairs)
     links = candidate_links(flat["cases"], flat["contacts"], flat["evidence"], truth.utc_offset)
     infectors = score_infectors(flat["cases"], flat["contacts"], links, truth.infections)
+    interview_only = _interview_only(tracer, cases, truth_pairs)
     bound = None
     if ceiling:
         stays = read_truth_stays(sim_dir, store, persons=_persons(truth_pairs))
@@ -154,7 +161,20 @@ def evaluate(
         trace_seconds=trace_seconds,
         seconds=time.perf_counter() - began,
         ceiling=bound,
+        interview_only=interview_only,
     )
+
+
+def _interview_only(tracer: CaseTracer, cases: list[ConfirmedCase], truth_pairs: pa.Table) -> Score | None:
+    """The same cases traced with the interview as the only source, their close contacts scored."""
+    narrowed = getattr(tracer, "with_sources", None)
+    rules = getattr(tracer, "rules", None)
+    if narrowed is None or not isinstance(rules, TracingRules):
+        return None
+    alone: CaseTracer = narrowed([InterviewSource(rules.interview)])
+    tables, _missing = trace_cases(alone, cases, False)
+    close, _any, _per_source = score_close(tables.tables()["contacts"], truth_pairs)
+    return close
 
 
 def _persons(pairs: pa.Table) -> pa.Array[Any]:

@@ -11,6 +11,8 @@ Definitions (docs/evaluation.md):
 * **Per source** *s*: the traced close contacts whose sources include *s* (for ``registry``: ``household`` or
   ``roster``). Recall of *s* alone = true close contacts that *s* backs / all true close contacts; precision of
   *s* = those / all close contacts that *s* backs.
+* **Interview alone** (``interview_only``): the case traced with the interview as its only source (what Go.Data
+  and SORMAS do: the contacts are whom the case names), its close contacts scored as above.
 * **True infectors found**: among traced cases whose true infector is known, the share whose infector and the
   case are linked by tracing (either lists the other as a contact, any class); and, among those whose true
   infector is itself a traced case (the only ones chains can link), the share where the chain rule chose the
@@ -38,6 +40,7 @@ SOURCE_GROUPS: dict[str, tuple[str, ...]] = {
     "registry": ("household", "roster"),
     "  household": ("household",),
     "  roster": ("roster",),
+    "interview": ("interview",),
 }
 
 

@@ -292,6 +292,60 @@ LAB = Kind(
     key=("person", "specimen_date", "test"),
 )
 
+#: Who the named person is to the case, as Go.Data's and SORMAS's contact forms ask it.
+RELATIONS = ("household", "relative", "friend", "colleague", "classmate", "guest", "host", "other")
+
+INTERVIEWS = Kind(
+    name="interviews",
+    title="Case interviews",
+    description=(
+        "Contacts a case names when interviewed by a contact tracer (Go.Data/SORMAS contact listing): one row per "
+        "named person. The person is identified by national ID (PINFL), by phone, or only by a name (then the "
+        "row is kept but the person stays unidentified). The days they met are dates without times."
+    ),
+    columns=(
+        Column("case_person", "string", "person identifier of the interviewed case", identifies_person=True),
+        Column("interview_date", "date", "day the interview took place"),
+        Column("contact_no", "int", "number of the named person within the interview (1, 2, ...)", True, "", 1, 10_000),
+        Column(
+            "contact_person", "string", "named person's identifier (PINFL), when known", False, identifies_person=True
+        ),
+        Column(
+            "contact_phone",
+            "string",
+            "named person's phone number (MSISDN), when known",
+            False,
+            identifies_person=True,
+            phone_number=True,
+        ),
+        Column(
+            "contact_name",
+            "string",
+            "named person's name as the case gave it (pseudonymised like any identifier: never stored raw)",
+            False,
+            identifies_person=True,
+        ),
+        Column("relation", "string", "who the named person is to the case", choices=RELATIONS),
+        Column("first_met", "date", "first day they met in the period asked about (local date)"),
+        Column("last_met", "date", "last day they met in the period asked about (local date)"),
+        Column(
+            "setting",
+            "string",
+            "where they met: home or a venue category",
+            required=False,
+            choices=("home", *VENUE_CATEGORIES),
+        ),
+    ),
+    time_column="interview_date",
+    key=("case_person", "interview_date", "contact_no"),
+    notes=(
+        "A row needs at least one of contact_person, contact_phone, contact_name; last_met may not precede "
+        "first_met nor follow interview_date; a case cannot name themselves. The simulator interviews a share "
+        "of confirmed cases some days after their positive result and lets them recall the people they met, "
+        "each with a chance that falls with the days since they met (docs/simulator.md, 'Interviews')."
+    ),
+)
+
 AREAS = Kind(
     name="areas",
     title="Areas",
@@ -315,7 +369,8 @@ AREAS = Kind(
 )
 
 KINDS: dict[str, Kind] = {
-    k.name: k for k in (GPS, CELL, TOWERS, CARD, MERCHANTS, VENUES, CHECKINS, BLE, PEOPLE, ROSTERS, LAB, AREAS)
+    k.name: k
+    for k in (GPS, CELL, TOWERS, CARD, MERCHANTS, VENUES, CHECKINS, BLE, PEOPLE, ROSTERS, LAB, INTERVIEWS, AREAS)
 }
 
 #: Kinds that record where someone was and when: what retention purges.

@@ -184,7 +184,7 @@ def derive_stays(pings: pa.Table, venues: pa.Table, index: Any) -> pa.Table:
     found = detect_stays(pings, dist_m=STAY_DIST_M, time_min=STAY_TIME_MIN, gap_min=STAY_GAP_MIN)
     if found.num_rows == 0:
         return STAYS_SCHEMA.empty_table()
-    accuracy = _stay_accuracy(pings, found)
+    accuracy = stay_accuracy(pings, found)
     lat = np.asarray(found["lat"].to_numpy(), dtype=np.float64)
     lon = np.asarray(found["lon"].to_numpy(), dtype=np.float64)
     radius = np.fmax(np.nan_to_num(accuracy, nan=MIN_VENUE_RADIUS_M), MIN_VENUE_RADIUS_M)
@@ -237,7 +237,7 @@ def recompute_stays(
     return combined, old_days, stays.num_rows
 
 
-def _stay_accuracy(pings: pa.Table, stays: pa.Table) -> np.ndarray:
+def stay_accuracy(pings: pa.Table, stays: pa.Table) -> np.ndarray:
     """Mean accuracy of each stay's pings; sorts integer codes (not strings) to pair pings with stays."""
     ping_person, persons = dictionary_codes(pings["person"])
     stay_person = np.asarray(positions_in(stays["person"], persons).to_numpy(zero_copy_only=False), dtype=np.int64)

@@ -31,6 +31,7 @@ INGEST_ORDER: tuple[str, ...] = (
     "checkins",
     "ble",
     "lab",
+    "interviews",
 )
 assert set(INGEST_ORDER) == set(KINDS), "every kind needs a place in the ingest order"
 

@@ -140,8 +140,46 @@ def _check_consistency(table: pa.Table, kind: Kind, problems: ProblemSet) -> Non
             "a phone cannot meet itself",
             None,
         )
+    elif kind.name == "interviews":
+        _check_interviews(table, problems)
     elif kind.name == "areas":
         _check_geometry(table, problems)
+
+
+def _check_interviews(table: pa.Table, problems: ProblemSet) -> None:
+    """A named person must be named somehow, met on days that make sense, and not be the case."""
+    named = pc.or_(
+        pc.or_(pc.is_valid(table["contact_person"]), pc.is_valid(table["contact_phone"])),
+        pc.is_valid(table["contact_name"]),
+    )
+    problems.add(
+        pc.invert(named),
+        "contact_person",
+        Reason.MISSING,
+        "the named person has no identifier, phone or name",
+        None,
+    )
+    problems.add(
+        pc.less(table["last_met"], table["first_met"]),
+        "last_met",
+        Reason.INCONSISTENT,
+        "last day met before the first",
+        table["last_met"],
+    )
+    problems.add(
+        pc.greater(table["last_met"], table["interview_date"]),
+        "last_met",
+        Reason.INCONSISTENT,
+        "met after the interview",
+        table["last_met"],
+    )
+    problems.add(
+        pc.equal(table["contact_person"], table["case_person"]),
+        "contact_person",
+        Reason.INCONSISTENT,
+        "a case cannot name themselves",
+        None,
+    )
 
 
 def _check_geometry(table: pa.Table, problems: ProblemSet) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from izquvar.errors import InvalidInput
+from izquvar.formats import RELATIONS
 from izquvar.localtime import UZBEKISTAN_UTC_OFFSET
 
 #: Feeds the simulator can write (formats/feeds.py kinds), in the order they are produced.
@@ -28,10 +29,11 @@ ALL_SOURCES: tuple[str, ...] = (
     "checkins",
     "ble",
     "lab",
+    "interviews",
 )
 
 #: Feeds that are events in time, written one directory per day.
-EVENT_SOURCES: tuple[str, ...] = ("gps", "cell", "card", "checkins", "ble", "lab")
+EVENT_SOURCES: tuple[str, ...] = ("gps", "cell", "card", "checkins", "ble", "lab", "interviews")
 
 #: A fixed Monday so that a seed alone makes a run fully deterministic.
 DEFAULT_START = dt.date(2026, 3, 2)
@@ -134,6 +136,50 @@ class SimConfig:
     #: Daily probability that anyone is tested for reasons unrelated to infection (admission, travel).
     background_test_rate: float = 0.001
 
+    # --- case interviews (simulate/sources/interviews.py; sources in docs/simulator.md, "Interviews") ----------
+    #: Share of confirmed cases a tracer reaches (NHS Test and Trace, England, autumn 2020: 80-87 % reached).
+    interview_reached_share: float = 0.85
+    #: Probabilities of 0, 1, 2, 3 days from the positive result to the interview (NHS Test and Trace 2020:
+    #: most cases reached within a day of referral, a tail of several days).
+    interview_delay_days: tuple[float, ...] = (0.5, 0.3, 0.15, 0.05)
+    #: Days before symptom onset (or the specimen) the interview asks about (WHO contact tracing guidance 2021).
+    interview_days_before_onset: int = 2
+    #: Minutes together in one room or home that make a meeting someone could name (an assumption).
+    interview_min_overlap_min: float = 15.0
+    #: Chance of naming a person met the day before, by relation (household near-complete; the rest an
+    #: assumption after Mastrandrea et al. 2015 and Smieszek et al. 2014: long, familiar contacts are mostly
+    #: reported, short ones rarely). Strangers are never named.
+    interview_recall: dict[str, float] = dataclasses.field(
+        default_factory=lambda: {
+            "household": 0.98,
+            "relative": 0.85,
+            "host": 0.85,
+            "guest": 0.85,
+            "friend": 0.7,
+            "classmate": 0.6,
+            "colleague": 0.6,
+            "other": 0.3,
+        }
+    )
+    #: Exponent of the power-law decline of recall with the days since the meeting (Broda et al. 2024, PNAS
+    #: Nexus 3:pgae283: reported contacts ∝ delay^-0.075 over 1-14 days, UK sample).
+    interview_recall_exponent: float = -0.075
+    #: How a named person is recorded, by relation: shares (national ID, phone, name only); a phone only when
+    #: the person has one, else the name (an assumption: household and colleagues via the registry and the
+    #: employer, friends by phone, classmates often only by name).
+    interview_identified: dict[str, tuple[float, float, float]] = dataclasses.field(
+        default_factory=lambda: {
+            "household": (0.95, 0.05, 0.0),
+            "relative": (0.4, 0.5, 0.1),
+            "host": (0.4, 0.5, 0.1),
+            "guest": (0.4, 0.5, 0.1),
+            "friend": (0.1, 0.7, 0.2),
+            "classmate": (0.2, 0.3, 0.5),
+            "colleague": (0.4, 0.4, 0.2),
+            "other": (0.1, 0.4, 0.5),
+        }
+    )
+
     # --- daily life -----------------------------------------------------------------------------------------
     employment_share: float = 0.60
     school_days: tuple[int, ...] = (0, 1, 2, 3, 4)
@@ -165,7 +211,8 @@ class SimConfig:
             is_share = is_share or f.name.startswith("antigen_sensitivity")
             if is_share and (not isinstance(value, float | int) or not 0.0 <= float(value) <= 1.0):
                 raise InvalidInput(f"simulate: {f.name} must be a share between 0 and 1 (got {value!r}).")
-        for name in ("onset_to_specimen_days", "pcr_result_delay_days"):
+        self._check_interviews()
+        for name in ("onset_to_specimen_days", "pcr_result_delay_days", "interview_delay_days"):
             probs = getattr(self, name)
             if not probs or any(p < 0 for p in probs) or abs(sum(probs) - 1.0) > 1e-6:
                 raise InvalidInput(f"simulate: {name} must be probabilities summing to 1 (got {probs}).")
@@ -193,6 +240,24 @@ class SimConfig:
             if not 0 <= day <= 6:
                 raise InvalidInput(f"simulate: school_days holds weekday numbers 0 (Monday) to 6, not {day}.")
 
+    def _check_interviews(self) -> None:
+        for name in ("interview_recall", "interview_identified"):
+            value = getattr(self, name)
+            if not isinstance(value, dict) or sorted(value) != sorted(RELATIONS):
+                raise InvalidInput(f"simulate: {name} must give every relation ({', '.join(RELATIONS)}).")
+        for relation, p in self.interview_recall.items():
+            if not 0.0 <= float(p) <= 1.0:
+                raise InvalidInput(f"simulate: interview_recall[{relation}] must be a share (got {p!r}).")
+        for relation, shares in self.interview_identified.items():
+            if len(shares) != 3 or any(s < 0 for s in shares) or abs(sum(shares) - 1.0) > 1e-6:
+                raise InvalidInput(
+                    f"simulate: interview_identified[{relation}] must be three shares (ID, phone, name) summing to 1."
+                )
+        if self.interview_recall_exponent > 0:
+            raise InvalidInput("simulate: interview_recall_exponent must not be positive (recall does not grow).")
+        if self.interview_days_before_onset < 0 or self.interview_min_overlap_min < 0:
+            raise InvalidInput("simulate: interview_days_before_onset and interview_min_overlap_min must be >= 0.")
+
     def wants(self, source: str) -> bool:
         """Whether feed ``source`` is written."""
         return source in self.sources
@@ -206,6 +271,8 @@ class SimConfig:
                 value = value.isoformat()
             elif isinstance(value, tuple):
                 value = list(value)
+            elif isinstance(value, dict):
+                value = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
             out[f.name] = value
         return out
 

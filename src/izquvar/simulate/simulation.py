@@ -36,7 +36,7 @@ from izquvar.simulate.epidemic import Epidemic, Exposures, LabRows, NewInfection
 from izquvar.simulate.places import CATEGORY, World, build_world
 from izquvar.simulate.population import Population, build_population
 from izquvar.simulate.schedule import STAY_KINDS, DayBuilder, Habits, Stays, weekday_of
-from izquvar.simulate.sources import ble, card, cell, checkins, gps, lab, persons, registry
+from izquvar.simulate.sources import ble, card, cell, checkins, gps, interviews, lab, persons, registry
 from izquvar.simulate.sources.common import dates, take, timestamps
 from izquvar.simulate.stay_positions import StayPositions
 from izquvar.simulate.writer import PartitionedWriter, write_table
@@ -66,6 +66,7 @@ _STREAMS = {
     "towers": 12,
     "epidemic": 13,
     "registry": 14,
+    "interviews": 15,
 }
 
 
@@ -134,6 +135,7 @@ class _Simulation:
         self.writer = PartitionedWriter(out, config.format)
         self.infections: list[NewInfections] = [self.epidemic.index_infections]
         self.diag: dict[str, float] = {"card_eligible": 0.0, "checkin_eligible": 0.0}
+        self.meetings = interviews.Meetings(self.pop, self.world, config) if config.wants("interviews") else None
 
     # -- reference tables ------------------------------------------------------------------------------------
     def write_reference(self) -> None:
@@ -193,6 +195,9 @@ class _Simulation:
         new = self.epidemic.transmit(d, exposures, _rng(cfg, "transmit", d))
         self.infections.append(new)
         lab_rows = self.epidemic.test(d, _rng(cfg, "test", d))
+        if self.meetings is not None:  # who met whom, for the interviews written at the end
+            self.meetings.record(d, stays, ~np.isnan(self.epidemic.infected_at))
+            self.meetings.lab.append(lab_rows)
         self._feeds(d, stays, sightings, lab_rows)
         self._truth_day(d, stays, positions, contact_keys, contact_counts)
         self.writer.flush(before=self.clock.date(d))
@@ -394,6 +399,13 @@ class _Simulation:
 
     # -- the end ---------------------------------------------------------------------------------------------
     def finish(self) -> None:
+        if self.meetings is not None:
+            cfg = self.config
+            given = interviews.given_names(self.pop, _rng(cfg, "registry"))
+            table = interviews.interviews(
+                self.meetings, self.epidemic.onset_at, self.person_id, given, self.clock, cfg, _rng(cfg, "interviews")
+            )
+            self.writer.add("interviews", table, "interview_date")
         self.writer.flush()
         self._write_infections()
         self._write_cases()

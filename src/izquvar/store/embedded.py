@@ -152,6 +152,13 @@ class EmbeddedStore:
             return None
         return directory if os.access(directory, os.W_OK) else None
 
+    def files(self, kind: str) -> list[Path]:
+        """The live Parquet files of a table, as the manifest lists them: what another engine (Spark) reads
+        instead of globbing the directory, which may hold a killed ingest's unlisted files."""
+        if kind not in ALL_TABLES:
+            raise InvalidInput(f"unknown table {kind!r}; known: {', '.join(ALL_TABLES)}.")
+        return [self.root / entry.path for entry in self._manifest().files_of(kind)]
+
     def table(self, kind: str, columns: Sequence[str] | None = None, days: Iterable[dt.date] | None = None) -> pa.Table:
         """A stored table (feed kind, ``stays`` or ``rejects``): only files the manifest lists."""
         return self._read(self._manifest(), kind, columns, days)

@@ -80,9 +80,39 @@ def explanation_lines(
     venue: Sequence[str | None],
     sources: Sequence[tuple[str, ...]],
     contradicted: Sequence[int],
+    said: Sequence[str | None] | None = None,
 ) -> list[str]:
-    """:func:`explanation` of many contacts given as columns (``minutes`` already rounded to whole minutes)."""
-    return [_explanation(lang, *row) for row in zip(klass, minutes, setting, venue, sources, contradicted, strict=True)]
+    """:func:`explanation` of many contacts given as columns (``minutes`` already rounded to whole minutes);
+    ``said``: per contact, what the case said of them in an interview (an interview row's detail), if anything."""
+    lines = [
+        _explanation(lang, *row) for row in zip(klass, minutes, setting, venue, sources, contradicted, strict=True)
+    ]
+    if said is None:
+        return lines
+    return [
+        line if what is None else _with_statement(line, what, m, lang)
+        for line, what, m in zip(lines, said, minutes, strict=True)
+    ]
+
+
+@lru_cache(maxsize=16_384)
+def statement_phrase(detail: str, lang: Lang) -> str:
+    """What the case said, from an interview row's detail (``relation;first;last;how``): "named by the case
+    (friend), met 2026-03-03 to 2026-03-04"."""
+    relation, first, last, *_ = [*detail.split(";"), "", "", ""]
+    days = first if first == last else message("trace", "interview.days", lang, first=first, last=last)
+    return message(
+        "trace", "interview.said", lang, relation=message("trace", f"relation.{relation or 'other'}", lang), days=days
+    )
+
+
+def _with_statement(line: str, detail: str, minutes: int, lang: Lang) -> str:
+    """The line with what the case said; a contact known by the interview alone (no minutes measured) is
+    explained by the statement alone."""
+    phrase = statement_phrase(detail, lang)
+    if minutes == 0:
+        return message("trace", "interview.only", lang, said=phrase, line=line)
+    return message("trace", "interview.also", lang, said=phrase, line=line)
 
 
 @lru_cache(maxsize=65_536)

@@ -12,6 +12,9 @@ Rules (docs/tracing.md):
   ``Σ minutes × p_near × infectiousness(day since onset)``: 15 minutes surely within 2 m at peak
   infectiousness is a risk of 0.5. More minutes never lower it.
 * Rows whose detail is ``gps_not_home`` (household time GPS contradicts) are listed but count for nothing.
+* Rows of a dated-only source (:data:`DATED_ONLY`: the interview, which gives days, not times) span their local
+  day: they date the contact and count for its class and risk, but none of their minutes is counted (their
+  evidence shows 0 minutes), and the explanation adds what the case said.
 """
 
 from __future__ import annotations
@@ -33,8 +36,10 @@ from izquvar.trace.numeric import grouped_sum, union_arrays
 from izquvar.trace.result import AreaRef, Contact, ContactClass, Evidence, Source, VenueRef
 from izquvar.trace.trace_data import TraceData
 
-#: Order in which sources are listed (most specific first).
-SOURCE_ORDER: tuple[Source, ...] = ("household", "roster", "ble", "gps", "checkins", "card", "cell")
+#: Order in which sources are listed (most specific first; the interview, added later, last: masks keep their bits).
+SOURCE_ORDER: tuple[Source, ...] = ("household", "roster", "ble", "gps", "checkins", "card", "cell", "interview")
+#: Sources whose rows give a day, not a time: never counted as minutes.
+DATED_ONLY: tuple[Source, ...] = ("interview",)
 _CLASS_RANK: dict[ContactClass, int] = {"close": 0, "casual": 1, "possible": 2}
 _SOURCE_CODE: dict[str, int] = {s: k for k, s in enumerate(SOURCE_ORDER)}
 IGNORED_DETAIL = "gps_not_home"
@@ -117,6 +122,8 @@ class _DayRows:
     ev: dict[str, npt.NDArray[Any]]
     #: Rows that count (a row GPS contradicts is listed but counts for nothing).
     counted: npt.NDArray[np.bool_]
+    #: Counted rows whose minutes count (not a dated-only source's).
+    timed: npt.NDArray[np.bool_]
     code: npt.NDArray[np.int64]
     contacts: npt.NDArray[Any]
     start: npt.NDArray[np.int64]
@@ -132,9 +139,11 @@ class _DayRows:
         code, contacts = _factorize(ev["contact"])
         day = ev["day"].astype(np.int64)
         n_days = int(day.max() - day.min() + 1)
+        counted = ev["detail"].astype(object) != IGNORED_DETAIL
         return cls(
             ev=ev,
-            counted=ev["detail"].astype(object) != IGNORED_DETAIL,
+            counted=counted,
+            timed=counted & ~dated_only(ev["source"]),
             code=code,
             contacts=contacts,
             start=ev["start_s"].astype(np.int64),
@@ -155,10 +164,10 @@ def _classify(
     """Per contact: the union of its minutes, the largest union on one day, and its class rank (close when a
     row qualifies on its own or one day's close-grade rows reach the close minutes; casual when any row is
     close- or casual-grade; else possible)."""
-    counted, n, n_days = rows.counted, rows.n, rows.n_days
-    daily_keys, daily_s = union_arrays(rows.day_key[counted], rows.start[counted], rows.end[counted])
+    counted, timed, n, n_days = rows.counted, rows.timed, rows.n, rows.n_days
+    daily_keys, daily_s = union_arrays(rows.day_key[timed], rows.start[timed], rows.end[timed])
     grade = rows.ev["grade"].astype(object)
-    close_rows = counted & (grade == "close")
+    close_rows = timed & (grade == "close")
     close_keys, close_s = union_arrays(rows.day_key[close_rows], rows.start[close_rows], rows.end[close_rows])
     minutes = np.zeros(n)
     max_daily = np.zeros(n)
@@ -268,6 +277,7 @@ def _assemble(
         [shown_name[k] for k in venue_of[lead].tolist()],
         [_SOURCES_OF_MASK[m] for m in summary.source_mask[order].tolist()],
         summary.contradicted[order].tolist(),
+        said=_statements(rows, order),
     )
     position = np.empty(n, dtype=np.int64)
     position[order] = np.arange(n)
@@ -292,7 +302,12 @@ def _assemble(
             "source": ev["source"][grouped].astype(object),
             "start_s": start[grouped],
             "end_s": end[grouped],
-            "minutes": np.round((end[grouped] - start[grouped]) / 60.0, 2),  # equal to round() for whole seconds
+            # equal to round() for whole seconds; a dated-only row (a day the case said they met) has no minutes
+            "minutes": np.where(
+                dated_only(ev["source"][grouped]),
+                0.0,
+                np.round((end[grouped] - start[grouped]) / 60.0, 2),
+            ),
             "venue_id": shown_id[venue_of[grouped]],
             "lat": _finite(ev["lat"][grouped]),
             "lon": _finite(ev["lon"][grouped]),
@@ -302,6 +317,28 @@ def _assemble(
         },
         venues={v: (r, a) for v, (r, a) in zip(venue_ids.tolist(), known, strict=True) if r is not None},
     )
+
+
+def dated_only(sources: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """Which rows come from a dated-only source (one comparison per source, no sort of the strings)."""
+    values = sources.astype(object)
+    out = np.zeros(len(values), dtype=bool)
+    for source in DATED_ONLY:
+        out |= values == source
+    return out
+
+
+def _statements(rows: _DayRows, order: npt.NDArray[np.int64]) -> list[str | None] | None:
+    """Per ranked contact, what the case said of them (the detail of their first interview row: relation;
+    first day; last day; how identified), ``None`` for a contact the case did not name; ``None`` when nobody
+    was named."""
+    interview = np.flatnonzero(dated_only(rows.ev["source"]))
+    if not len(interview):
+        return None
+    said: list[str | None] = [None] * rows.n
+    for k in interview[::-1].tolist():
+        said[int(rows.code[k])] = str(rows.ev["detail"][k])
+    return [said[c] for c in order.tolist()]
 
 
 #: Per language, each venue id's references as results show them (``None`` for an unknown venue).

@@ -16,7 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 SCHEMA_VERSION: Literal["izquvar.trace/1"] = "izquvar.trace/1"
 
 #: The data sources a piece of evidence can come from.
-Source = Literal["gps", "cell", "card", "checkins", "ble", "household", "roster"]
+Source = Literal["gps", "cell", "card", "checkins", "ble", "household", "roster", "interview"]
 #: Contact classes: close follows the WHO/CDC definition (≤ ~2 m for ≥ 15 min cumulative in 24 h).
 ContactClass = Literal["close", "casual", "possible"]
 

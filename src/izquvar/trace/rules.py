@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from izquvar.errors import InvalidInput
+from izquvar.formats import RELATIONS
 from izquvar.trace.disease import COVID19_INFECTIOUSNESS, DiseaseProfile
 
 if TYPE_CHECKING:
@@ -169,6 +170,60 @@ class CellRules(_Section):
     p_near: float = Field(default=0.001, ge=0, le=1)
 
 
+class InterviewRules(_Section):
+    """People the case named when interviewed (sources/interview.py). The interview gives days, not minutes:
+    the class comes from who the person is and how often they met, and the minutes below only weigh the risk."""
+
+    #: Relations close on any day met: people who share a home, and a home visit (a *mehmon* visit is an hour
+    #: or more at one table, as the visit rules assume).
+    close_relations: tuple[str, ...] = ("household", "guest", "host")
+    #: Relations close when met on ``close_days`` days or more (repeated time together may make 15 minutes
+    #: within 2 m on one of them likely); on fewer days, their grade below. None by default: a statement of days
+    #: does not measure the time, and the rosters, GPS and Bluetooth do. Measured on the simulator (docs/
+    #: evaluation.md), relatives, friends, colleagues and classmates named on two days or more and made close by
+    #: this rule were true close contacts about 4 times in 10, far below the 0.8 precision a close list needs.
+    repeat_relations: tuple[str, ...] = ()
+    close_days: int = Field(default=2, ge=1)
+    #: Grade of a named person who is not close by the rules above: casual (told to watch for symptoms), but
+    #: ``other`` possible (the case could not say how they know them).
+    grades: dict[str, Grade] = Field(
+        default_factory=lambda: {  # type: ignore[arg-type]  # the literals are grades
+            "household": "close", "relative": "casual", "friend": "casual", "colleague": "casual",
+            "classmate": "casual", "guest": "casual", "host": "casual", "other": "possible",
+        }
+    )  # fmt: skip
+    #: Minutes assumed together on a day met, by relation, for the risk only (household: the home blocks'
+    #: 13 hours; a home visit 90; a school shift or office day in one room 300; friends 60; other 30).
+    minutes_per_day: dict[str, float] = Field(
+        default_factory=lambda: {
+            "household": 780.0, "relative": 90.0, "friend": 60.0, "colleague": 300.0, "classmate": 300.0,
+            "guest": 90.0, "host": 90.0, "other": 30.0,
+        }
+    )  # fmt: skip
+    #: Chance of being within the close distance during that time (household as the household rule; a
+    #: visit's table; a room shared by a class or a department as a 2 m disc of it, roughly; friends talk
+    #: face to face).
+    p_near: dict[str, float] = Field(
+        default_factory=lambda: {
+            "household": 0.9, "relative": 0.5, "friend": 0.5, "colleague": 0.1, "classmate": 0.1,
+            "guest": 0.5, "host": 0.5, "other": 0.2,
+        }
+    )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _relations(self) -> InterviewRules:
+        for name in ("grades", "minutes_per_day", "p_near"):
+            missing = set(RELATIONS) - set(getattr(self, name))
+            if missing:
+                raise ValueError(f"{name} must give every relation (missing {', '.join(sorted(missing))})")
+        unknown = (set(self.close_relations) | set(self.repeat_relations)) - set(RELATIONS)
+        if unknown:
+            raise ValueError(f"unknown relations {', '.join(sorted(unknown))}; known: {', '.join(RELATIONS)}")
+        if any(not 0 <= p <= 1 for p in self.p_near.values()):
+            raise ValueError("p_near must be chances between 0 and 1")
+        return self
+
+
 #: Floor area in m² per person by venue category: classrooms 2.5 (SanPiN 2.4.2.2821-10), offices 6
 #: (SanPiN 2.2.2/2.4.1340-03), dining 1.5 (catering norms 1.4-2.0), prayer halls ~1, vehicles at crush load.
 _M2_PER_PERSON: dict[str, float] = {
@@ -268,6 +323,7 @@ class TracingRules(_Section):
     checkins: CheckinRules = CheckinRules()
     card: CardRules = CardRules()
     cell: CellRules = CellRules()
+    interview: InterviewRules = InterviewRules()
     venues: VenueRules = VenueRules()
     places: PlaceRules = PlaceRules()
 

@@ -33,6 +33,7 @@ from izquvar.trace.columnar import CodedStrings, Columns, Grouped, Names, narrow
 from izquvar.trace.feed_tables import Homes, People, Rosters, Vocabulary
 from izquvar.trace.index import FORMAT_VERSION as INDEX_FORMAT
 from izquvar.trace.index import StayIndex, index_seconds
+from izquvar.trace.interviews import Interviews
 from izquvar.trace.persisted import PersistedTables, PlaceAreas, fingerprint
 from izquvar.trace.rules import DEFAULT_RULES, VenueRules
 from izquvar.trace.segments import DayIndexed, SegmentedKind, day_indexed
@@ -120,6 +121,8 @@ class TraceData:
     colocation: ColocationEngine | None = None
     #: The venue rules :attr:`venue_facts` were computed under (a tracer's ``rules.venues``).
     venue_rules: VenueRules = DEFAULT_RULES.venues
+    #: The case interviews' named people, by case (small: read again at every load).
+    interviews: Interviews = field(default_factory=Interviews.none)
 
     @classmethod
     def load(
@@ -163,7 +166,14 @@ class TraceData:
         venues = with_areas(venue_rows, areas.venues).set_index("venue_id")
         towers = with_areas(tower_rows, areas.towers).set_index("cell_id")
         data = cls.assemble(generation, stays, venues, towers, tables, expect, venue_rules)
-        return replace(data, stay_parts=stay_parts, cell_parts=cell_parts, place_areas=areas, place_areas_key=areas_key)
+        return replace(
+            data,
+            stay_parts=stay_parts,
+            cell_parts=cell_parts,
+            place_areas=areas,
+            place_areas_key=areas_key,
+            interviews=Interviews.build(feeds, tables.persons, tables.people),
+        )
 
     @classmethod
     def assemble(

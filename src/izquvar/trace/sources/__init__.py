@@ -10,6 +10,7 @@ from izquvar.trace.sources.cell import CellSource
 from izquvar.trace.sources.checkins import CheckinSource
 from izquvar.trace.sources.gps import GpsSource
 from izquvar.trace.sources.household import HouseholdSource
+from izquvar.trace.sources.interview import InterviewSource
 from izquvar.trace.sources.roster import RosterSource
 from izquvar.trace.sources.visits import VisitSource
 
@@ -25,6 +26,7 @@ def default_sources(rules: TracingRules = DEFAULT_RULES) -> tuple[EvidenceSource
         CheckinSource(rules.checkins),
         CardSource(rules.card),
         CellSource(rules.cell, rules.checkins),
+        InterviewSource(rules.interview),
     )
 
 
@@ -35,6 +37,7 @@ __all__ = [
     "CheckinSource",
     "GpsSource",
     "HouseholdSource",
+    "InterviewSource",
     "RosterSource",
     "VisitSource",
     "default_sources",

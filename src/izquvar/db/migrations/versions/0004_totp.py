@@ -2,7 +2,7 @@
 one-time recovery codes as keyed digests.
 
 Revision ID: 0004_totp
-Revises: 0002_users_audit
+Revises: 0003_cases
 Create Date: 2026-12-08
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from izquvar.db.base import UtcDateTime
 
 revision = "0004_totp"
-down_revision = "0002_users_audit"
+down_revision = "0003_cases"
 branch_labels = None
 depends_on = None
 
