@@ -162,7 +162,8 @@ class Contact(Base):
         Index("ix_contacts_person_id", "person_id"),
         Index("ix_contacts_district_id_created_at", "district_id", "created_at"),
         Index("ix_contacts_region_id_created_at", "region_id", "created_at"),
-        Index("ix_contacts_last_exposure_date", "last_exposure_date"),
+        # the exposure-date filter, and the page picked in the list's order from the index alone (service._page)
+        Index("ix_contacts_last_exposure_date_created_at_id", "last_exposure_date", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

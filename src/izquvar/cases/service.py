@@ -431,6 +431,13 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def _page(statement: Select[Any], *order: Any, db_session: Session, limit: int, offset: int) -> tuple[list[Any], int]:
+    """One page of ``statement`` (a select of one table's rows) in ``order``, and how many rows match in all.
+
+    The page's ids are picked first and only then their rows read, so that where an index holds the filter and
+    the order (``ix_contacts_last_exposure_date_created_at_id``) PostgreSQL picks the page from the index alone
+    instead of reading every matching row (40,000 of a million contacts for a week of exposures) to sort them."""
+    entity = statement.column_descriptions[0]["entity"]
     total = db_session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    items = list(db_session.scalars(statement.order_by(*order).limit(limit).offset(offset)))
+    ids = statement.with_only_columns(entity.id).order_by(*order).limit(limit).offset(offset)
+    items = list(db_session.scalars(select(entity).where(entity.id.in_(ids)).order_by(*order)))
     return items, int(total)

@@ -85,7 +85,9 @@ def upgrade() -> None:
     op.create_index("ix_contacts_district_id_created_at", "contacts", ["district_id", "created_at"])
     op.create_index("ix_contacts_person_id", "contacts", ["person_id"])
     op.create_index("ix_contacts_region_id_created_at", "contacts", ["region_id", "created_at"])
-    op.create_index("ix_contacts_last_exposure_date", "contacts", ["last_exposure_date"])
+    op.create_index(
+        "ix_contacts_last_exposure_date_created_at_id", "contacts", ["last_exposure_date", "created_at", "id"]
+    )
     op.create_table(
         "lab_results",
         sa.Column("id", sa.Integer(), nullable=False),
