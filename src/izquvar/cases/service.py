@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from izquvar.cases.diseases import Disease
 from izquvar.cases.models import Case, Contact, LabResult, ProposedContact, TracingJob
@@ -403,11 +403,22 @@ def list_contacts(
     )
 
 
+def diseases_of_cases(case_ids: Sequence[int], *, db_session: Session) -> dict[int, str]:
+    """The disease of each of these cases, in one query (a page of contacts may belong to 50 cases)."""
+    wanted = sorted(set(case_ids))
+    if not wanted:
+        return {}
+    rows = db_session.execute(select(Case.id, Case.disease).where(Case.id.in_(wanted)))
+    return dict(rows.all())
+
+
 def persons_by_id(ids: Sequence[int | None], *, db_session: Session) -> dict[int, Person]:
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}
-    return {p.id: p for p in db_session.scalars(select(Person).where(Person.id.in_(wanted)))}
+    # the briefs that lists show carry no phones: do not load them (they still load if asked for)
+    found = db_session.scalars(select(Person).where(Person.id.in_(wanted)).options(lazyload(Person.phones)))
+    return {p.id: p for p in found}
 
 
 def _undecided(proposed: ProposedContact) -> None:
@@ -420,6 +431,13 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def _page(statement: Select[Any], *order: Any, db_session: Session, limit: int, offset: int) -> tuple[list[Any], int]:
+    """One page of ``statement`` (a select of one table's rows) in ``order``, and how many rows match in all.
+
+    The page's ids are picked first and only then their rows read, so that where an index holds the filter and
+    the order (``ix_contacts_last_exposure_date_created_at_id``) PostgreSQL picks the page from the index alone
+    instead of reading every matching row (40,000 of a million contacts for a week of exposures) to sort them."""
+    entity = statement.column_descriptions[0]["entity"]
     total = db_session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    items = list(db_session.scalars(statement.order_by(*order).limit(limit).offset(offset)))
+    ids = statement.with_only_columns(entity.id).order_by(*order).limit(limit).offset(offset)
+    items = list(db_session.scalars(select(entity).where(entity.id.in_(ids)).order_by(*order)))
     return items, int(total)

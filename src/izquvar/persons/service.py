@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, select, union
 from sqlalchemy.orm import Session
 
 from izquvar.errors import Conflict, InvalidInput, NotFound
@@ -128,27 +128,38 @@ def search(
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT} (got {limit})")
     if offset < 0:
         raise InvalidInput(f"offset must not be negative (got {offset})")
-    condition = _search_condition(q)
-    if condition is None:
+    branches = _search_branches(q)
+    if not branches:
         return []
+    area: list[ColumnElement[bool]] = []
     if region_id is not None:
-        condition = and_(condition, Person.region_id == region_id)
+        area.append(Person.region_id == region_id)
     if district_id is not None:
-        condition = and_(condition, Person.district_id == district_id)
-    statement = (
-        select(Person)
-        .where(condition)
-        .order_by(Person.family_key, Person.given_key, Person.id)
+        area.append(Person.district_id == district_id)
+    # Each way to match on its own index, the page picked from their union, then its persons read. One query with
+    # the ways OR-ed under ORDER BY ... LIMIT let PostgreSQL walk the family-key index in order, filtering, hoping
+    # for the page early: a name prefix few family names share walked the whole index, and a PINFL OR-ed with a
+    # phone's EXISTS scanned the table (seconds at 500,000 persons, benchmarks/service_lists.py); the union reads
+    # only the persons that match.
+    order = (Person.family_key, Person.given_key, Person.id)
+    matching = union(
+        *(select(Person.id, Person.family_key, Person.given_key).where(branch, *area) for branch in branches)
+    ).subquery()
+    page = (
+        select(matching.c.id)
+        .order_by(matching.c.family_key, matching.c.given_key, matching.c.id)
         .limit(limit)
         .offset(offset)
     )
-    return list(db_session.scalars(statement))
+    return list(db_session.scalars(select(Person).where(Person.id.in_(page)).order_by(*order)))
 
 
-def _search_condition(q: str) -> ColumnElement[bool] | None:
+def _search_branches(q: str) -> list[ColumnElement[bool]]:
+    """The conditions any of which a match meets: the PINFL and the phone for an identifier, one per name key
+    for a name."""
     text = q.strip()
     if not text:
-        return None
+        return []
     if _IDENTIFIER_QUERY.fullmatch(text):
         digits = re.sub(r"\D", "", text)
         matches: list[ColumnElement[bool]] = []
@@ -156,15 +167,13 @@ def _search_condition(q: str) -> ColumnElement[bool] | None:
             matches.append(Person.national_id == digits)
         msisdn = canonical_one(text)
         if msisdn is not None:
-            matches.append(Person.phones.any(PersonPhone.msisdn == msisdn))
-        return or_(*matches) if matches else None
+            matches.append(Person.id.in_(select(PersonPhone.person_id).where(PersonPhone.msisdn == msisdn)))
+        return matches
     key, words = name_key(text), words_key(text)
     if not key:
-        return None
+        return []
     ranges = ((Person.family_key, key), (Person.given_key, key), (Person.full_key, words))
-    return or_(
-        *(and_(column >= low, column < high) for column, (low, high) in ((c, prefix_range(k)) for c, k in ranges))
-    )
+    return [and_(column >= low, column < high) for column, (low, high) in ((c, prefix_range(k)) for c, k in ranges)]
 
 
 # -- the join of pseudonyms and persons ---------------------------------------------------------------------

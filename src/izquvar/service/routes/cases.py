@@ -402,8 +402,7 @@ def _proposed_reads(proposed: list[ProposedContact], db_session: Session) -> lis
 
 def _contact_reads(contacts: list[Contact], db_session: Session, diseases: DiseaseRegistry) -> list[ContactRead]:
     persons = service.persons_by_id([c.person_id for c in contacts], db_session=db_session)
-    case_ids = sorted({c.case_id for c in contacts})
-    disease_of = {c.id: c.disease for c in (db_session.get(Case, i) for i in case_ids) if c is not None}
+    disease_of = service.diseases_of_cases([c.case_id for c in contacts], db_session=db_session)
     reads: list[ContactRead] = []
     for contact in contacts:
         disease = diseases.find(disease_of.get(contact.case_id, ""))

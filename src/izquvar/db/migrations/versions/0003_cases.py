@@ -52,6 +52,7 @@ def upgrade() -> None:
     op.create_index("ix_cases_person_id_disease", "cases", ["person_id", "disease"])
     op.create_index("ix_cases_region_id_created_at", "cases", ["region_id", "created_at"])
     op.create_index("ix_cases_source_case_id", "cases", ["source_case_id"])
+    op.create_index("ix_cases_specimen_date", "cases", ["specimen_date"])
     op.create_table(
         "contacts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -84,6 +85,9 @@ def upgrade() -> None:
     op.create_index("ix_contacts_district_id_created_at", "contacts", ["district_id", "created_at"])
     op.create_index("ix_contacts_person_id", "contacts", ["person_id"])
     op.create_index("ix_contacts_region_id_created_at", "contacts", ["region_id", "created_at"])
+    op.create_index(
+        "ix_contacts_last_exposure_date_created_at_id", "contacts", ["last_exposure_date", "created_at", "id"]
+    )
     op.create_table(
         "lab_results",
         sa.Column("id", sa.Integer(), nullable=False),
