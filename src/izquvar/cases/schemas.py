@@ -150,6 +150,49 @@ class CaseRead(BaseModel):
     tracing: TracingRead | None = Field(default=None, description="the newest tracing job; null before any")
 
 
+#: What an epidemiologist may register a case as; ``confirmed`` needs the confirming ``test`` and its specimen date.
+NewClassification = Literal["suspected", "probable", "confirmed"]
+PersonNationalId = Annotated[Text, StringConstraints(pattern=rf"^[0-9]{{{PINFL_DIGITS}}}$")]
+
+
+class CaseCreate(_In):
+    """A case an epidemiologist registers for a registered person (``person_id`` or ``national_id``): suspected or
+    probable on clinical grounds; confirmed only with the positive ``test`` and its ``specimen_date`` (which are
+    stored as the lab result that confirms it)."""
+
+    person_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    national_id: PersonNationalId | None = Field(
+        default=None, description=f"the person's PINFL ({PINFL_DIGITS} digits), instead of person_id"
+    )
+    disease: Code = Field(default="COVID-19", description="a disease of the service's configuration")
+    classification: NewClassification = "suspected"
+    onset_date: Day = Field(description="the day symptoms began")
+    test: Code | None = Field(default=None, description="the confirming test (classification confirmed only)")
+    specimen_date: Day | None = Field(default=None, description="the positive specimen's day (confirmed only)")
+
+    @model_validator(mode="after")
+    def _check(self) -> CaseCreate:
+        if (self.person_id is None) == (self.national_id is None):
+            raise ValueError("give exactly one of person_id and national_id")
+        tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+        if self.onset_date > tomorrow:
+            raise ValueError(f"onset_date {self.onset_date} is in the future")
+        if self.classification == "confirmed":
+            if self.test is None or self.specimen_date is None:
+                raise ValueError("a confirmed case needs its positive test and specimen_date (or post the lab result)")
+            if self.specimen_date > tomorrow:
+                raise ValueError(f"specimen_date {self.specimen_date} is in the future")
+        elif self.test is not None or self.specimen_date is not None:
+            raise ValueError("test and specimen_date confirm a case: give them only with classification confirmed")
+        return self
+
+
+class ContactToCase(_In):
+    """What is known of a contact who became a case (optional)."""
+
+    onset_date: Day | None = Field(default=None, description="the day symptoms began, if they did")
+
+
 class CaseUpdate(_In):
     """A change to a case: only the fields given change; a new onset or isolation traces the case again."""
 
@@ -213,6 +256,7 @@ class ContactRead(BaseModel):
     evidence: list[dict[str, Any]]
     explanation: str | None
     proposed_contact_id: int | None
+    converted_case_id: int | None = Field(default=None, description="the case this contact was converted into")
     region_id: str | None
     district_id: str | None
     created_by_user_id: int | None
