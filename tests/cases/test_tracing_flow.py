@@ -499,3 +499,57 @@ def test_a_contact_is_converted_into_a_case_of_the_chain(client: TestClient, cit
     (record,) = _audited(database_url, "contact.convert", case_id)
     assert record.details["new_case_id"] == new_case["id"] and record.object_id == str(first["id"])
     assert len(_audited(database_url, "case.create", new_case["id"])) == 1
+
+
+def test_contacts_of_contacts_are_what_the_tracer_finds_after_each_exposure(
+    client: TestClient, city: City, database_url: str, tmp_path: Path
+) -> None:
+    headers, case_id = _traced(client, city)
+    empty = client.get(f"/api/v1/cases/{case_id}/second-degree", headers=headers)
+    assert empty.status_code == 200 and empty.json()["total"] == 0 and empty.json()["contacts_traced"] == 0
+    bulk = client.post(f"/api/v1/cases/{case_id}/proposed-contacts/accept-close", headers=headers).json()
+    followed = [c for c in bulk["contacts"] if c["person_id"] is not None]
+    assert followed, "no identified close contact to follow"
+    # what the tracer finds, by hand: each contact from the local day of first exposure to the day after the
+    # case's specimen date (no onset, no isolation), with the tracer's window opening 2 days before "onset"
+    store = open_store(city.store, create=False, settings=Settings(pseudonym_key=KEY))  # type: ignore[arg-type]
+    first_degree = {city.pseudonym} | {c["pseudonym"] for c in followed}
+    quarantine = city.specimen_date + dt.timedelta(days=1)
+    expected: set[tuple[str, str]] = set()
+    traced = 0
+    for contact in followed:
+        seen = dt.datetime.fromisoformat(city.contacts[contact["pseudonym"]]["first_seen"])
+        day = seen.astimezone(dt.timezone(dt.timedelta(hours=5))).date()
+        if day >= quarantine:
+            continue
+        traced += 1
+        result = store.trace(contact["pseudonym"], day + dt.timedelta(days=2), quarantine)
+        expected |= {(contact["pseudonym"], c.person) for c in result.contacts
+                     if c.klass == "close" and c.person not in first_degree}  # fmt: skip
+    pages: list[dict[str, Any]] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = client.get(f"/api/v1/cases/{case_id}/second-degree", params={"limit": 5, "offset": offset},
+                          headers=headers)  # fmt: skip
+        assert page.status_code == 200, page.text
+        pages.append(page.json())
+        offset = page.json()["next_offset"]
+    items = [i for p in pages for i in p["items"]]
+    assert pages[0]["contacts_traced"] == traced and pages[0]["not_in_store"] == []
+    via = {c["id"]: c["pseudonym"] for c in followed}
+    assert {(via[i["via_contact_id"]], i["pseudonym"]) for i in items} == expected
+    assert all(i["class"] == "close" for i in items)
+    for i in items:
+        if i["pseudonym"] in city.national_ids:
+            assert i["person"]["national_id"] == city.national_ids[i["pseudonym"]]
+        else:
+            assert i["person_id"] is None
+    risks = [i["risk"] for i in items]
+    assert risks == sorted(risks, reverse=True)
+    records = _audited(database_url, "contact.second_degree", case_id)
+    assert len(records) == 1 + len(pages)
+    assert set(records[-1].details["person_ids"]) == {i["person_id"] for i in items if i["person_id"]}
+    print(f"second degree: {traced} contacts traced in {pages[0]['elapsed_ms']} ms, {len(items)} found")
+    with TestClient(create_app(_settings(database_url, tmp_path), store=tmp_path / "no-store-here")) as elsewhere:
+        missing = elsewhere.get(f"/api/v1/cases/{case_id}/second-degree", headers=sign_in(elsewhere, "epi"))
+        assert missing.status_code == 503 and missing.json()["error"] == "store_unavailable", missing.text

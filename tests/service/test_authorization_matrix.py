@@ -103,6 +103,7 @@ def _calls(
         Call("cases.reject", "POST", f"/api/v1/cases/{case_id}/proposed-contacts/{proposed()}/reject"),
         Call("cases.accept_close", "POST", f"/api/v1/cases/{case_id}/proposed-contacts/accept-close"),
         Call("cases.contacts", "GET", f"/api/v1/cases/{case_id}/contacts"),
+        Call("cases.second_degree", "GET", f"/api/v1/cases/{case_id}/second-degree"),
         Call("contacts.list", "GET", "/api/v1/contacts"),
         Call("contacts.case", "POST", f"/api/v1/contacts/{contact()}/case"),
         Call("diseases.list", "GET", "/api/v1/diseases"),
@@ -161,7 +162,9 @@ def world(client: TestClient, db_session: Session) -> World:
     case_id = case.id
 
     def proposed() -> int:
-        at = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
+        # met on the case's quarantine day (the day after its specimen): nothing to trace for the second degree,
+        # so that endpoint answers without a location store (the matrix has none)
+        at = dt.datetime(2026, 3, 3, 9, tzinfo=dt.UTC)
         row = ProposedContact(
             case_id=case_id, person_id=contact.id, pseudonym="p" * 16, contact_class="close", risk=0.5, minutes=30.0,
             max_daily_minutes=30.0, closest_m=1.0, attenuation_db=None, setting="home", sources=["household"],

@@ -280,3 +280,38 @@ class DiseaseRead(BaseModel):
     follow_up_days: int
     case_definitions: dict[str, str]
     tests: list[str]
+
+
+class SecondDegreeContactRead(BaseModel):
+    """A close contact of one of the case's close contacts (``via_contact_id``), over the days after that
+    contact's exposure: a registered person, or an unidentified subscriber (``person_id`` null)."""
+
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
+    via_contact_id: int = Field(description="the case's contact through whom this person was reached")
+    via_person_id: int
+    person_id: int | None = Field(default=None, description="null for an unidentified subscriber")
+    person: PersonBrief | None = None
+    pseudonym: str
+    klass: ContactClass = Field(validation_alias="klass", serialization_alias="class")
+    risk: float
+    minutes: float
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+    setting: str
+    sources: list[str]
+    explanation: str
+
+
+class SecondDegreeList(BaseModel):
+    """One page of a case's second-degree contacts, with what the tracing covered."""
+
+    items: list[SecondDegreeContactRead]
+    limit: int
+    offset: int
+    next_offset: int | None
+    total: int
+    contacts_traced: int = Field(description="accepted, identified close contacts traced on the location store")
+    not_in_store: list[int] = Field(description="contacts the location store does not know (ids)")
+    skipped: list[int] = Field(description="contacts with no exposure before the quarantine day (ids)")
+    elapsed_ms: float

@@ -38,6 +38,8 @@ from izquvar.cases.schemas import (
     ProposalStatus,
     ProposedContactRead,
     Relation,
+    SecondDegreeContactRead,
+    SecondDegreeList,
     TracingRead,
 )
 from izquvar.config import Settings
@@ -45,6 +47,7 @@ from izquvar.errors import NotFound
 from izquvar.i18n import DEFAULT_LANG, LANGS
 from izquvar.persons import service as persons_service
 from izquvar.persons.models import Person
+from izquvar.service import second_degree
 from izquvar.service.deps import AuditDep, CurrentUser, SessionDep, require_role
 from izquvar.service.ids import IdFilter, RecordId
 from izquvar.service.paging import DEFAULT_LIMIT, Limit, Offset, Page, page_of
@@ -342,6 +345,43 @@ def accept_close_contacts(
     audit("proposed_contact.accept_close", object_type="case", object_id=case.id, case_id=case.id,
           details={"contact_ids": [c.id for c in contacts]})  # fmt: skip
     return BulkAccepted(accepted=len(contacts), contacts=_contact_reads(contacts, db_session, diseases))
+
+
+@cases_router.get("/{case_id}/second-degree", response_model=SecondDegreeList, response_model_by_alias=True)
+def list_second_degree(
+    case_id: RecordId,
+    user: Epidemiologist,
+    audit: AuditDep,
+    db_session: SessionDep,
+    diseases: Diseases,
+    request: Request,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> SecondDegreeList:
+    """Contacts of contacts: for each accepted, identified close contact of the case, the close contacts the
+    tracer finds over the days after their exposure (trace-all's second-degree window), riskiest first;
+    re-identified through the registry for this case, audited. 503 while the location store is not there."""
+    case = _case_in_reach(case_id, user, db_session)
+    reason = f"second-degree contacts of case {case.id}" + (f": {audit.reason}" if audit.reason else "")
+    found = second_degree.second_degree_of(case, disease=diseases.get(case.disease), tracer=request.app.state.tracer,
+                                           db_session=db_session, reason=reason, lang=_lang(request))  # fmt: skip
+    page = found.contacts[offset : offset + limit]
+    items = [
+        SecondDegreeContactRead.model_validate(c).model_copy(
+            update={"person_id": c.person.id if c.person else None, "person": _brief(c.person)}
+        )
+        for c in page
+    ]
+    audit("contact.second_degree", object_type="case", object_id=case.id, case_id=case.id,
+          details={"contacts_traced": found.traced, "via_contact_ids": sorted({c.via_contact_id for c in page}),
+                   "person_ids": sorted({c.person.id for c in found.contacts if c.person is not None}),
+                   "total": len(found.contacts)})  # fmt: skip
+    total = len(found.contacts)
+    return SecondDegreeList(
+        items=items, limit=limit, offset=offset, next_offset=offset + limit if offset + limit < total else None,
+        total=total, contacts_traced=found.traced, not_in_store=found.not_in_store, skipped=found.skipped,
+        elapsed_ms=round(found.elapsed_ms, 1),
+    )  # fmt: skip
 
 
 @cases_router.get("/{case_id}/contacts", response_model=Page[ContactRead])
