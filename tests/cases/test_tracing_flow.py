@@ -449,8 +449,11 @@ def test_a_confirmed_case_is_registered_only_with_its_confirming_test(client: Te
     headers = sign_in(client, "epi")
     day = city.specimen_date.isoformat()
     body = {"national_id": city.national_id, "classification": "confirmed", "onset_date": day}
-    for change, field in (({}, "body"), ({"test": "rapid", "specimen_date": city.specimen_date.isoformat()}, "test"),
-                          ({"classification": "probable", "test": "PCR"}, "body")):  # fmt: skip
+    for change, field in (({}, "test"), ({"test": "PCR"}, "specimen_date"),
+                          ({"test": "rapid", "specimen_date": day}, "test"),
+                          ({"classification": "probable", "test": "PCR"}, "test"),
+                          ({"classification": "probable", "specimen_date": day}, "specimen_date"),
+                          ({"onset_date": "2099-01-01"}, "onset_date"), ({"person_id": 1}, "body")):  # fmt: skip
         response = client.post("/api/v1/cases", json={**body, **change}, headers=headers)
         assert response.status_code == 422, response.text
         assert field in {p["field"] for p in response.json()["errors"]}, response.json()
@@ -476,6 +479,8 @@ def test_a_contact_is_converted_into_a_case_of_the_chain(client: TestClient, cit
     ]
     first, second = contacts[0], contacts[1]
     onset = (city.specimen_date + dt.timedelta(days=3)).isoformat()
+    future = client.post(f"/api/v1/contacts/{first['id']}/case", json={"onset_date": "2099-01-01"}, headers=headers)
+    assert future.status_code == 422 and future.json()["field"] == "onset_date", future.text
     converted = client.post(f"/api/v1/contacts/{first['id']}/case", json={"onset_date": onset}, headers=headers)
     assert converted.status_code == 201, converted.text
     new_case = converted.json()

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from izquvar.persons.national_id import PINFL_DIGITS
 
@@ -170,27 +170,45 @@ class CaseCreate(_In):
     test: Code | None = Field(default=None, description="the confirming test (classification confirmed only)")
     specimen_date: Day | None = Field(default=None, description="the positive specimen's day (confirmed only)")
 
+    @field_validator("onset_date", "specimen_date")
+    @classmethod
+    def _not_in_future(cls, value: dt.date | None) -> dt.date | None:
+        return _not_after_tomorrow(value)
+
     @model_validator(mode="after")
     def _check(self) -> CaseCreate:
         if (self.person_id is None) == (self.national_id is None):
             raise ValueError("give exactly one of person_id and national_id")
-        tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
-        if self.onset_date > tomorrow:
-            raise ValueError(f"onset_date {self.onset_date} is in the future")
-        if self.classification == "confirmed":
-            if self.test is None or self.specimen_date is None:
-                raise ValueError("a confirmed case needs its positive test and specimen_date (or post the lab result)")
-            if self.specimen_date > tomorrow:
-                raise ValueError(f"specimen_date {self.specimen_date} is in the future")
-        elif self.test is not None or self.specimen_date is not None:
-            raise ValueError("test and specimen_date confirm a case: give them only with classification confirmed")
         return self
+
+    def confirmation_problem(self) -> tuple[str, str] | None:
+        """The field that is wrong for the classification, and why (the route answers 422 naming it)."""
+        if self.classification == "confirmed":
+            for name in ("test", "specimen_date"):
+                if getattr(self, name) is None:
+                    return name, f"a confirmed case needs its positive {name} (or post the lab result instead)"
+            return None
+        for name in ("test", "specimen_date"):
+            if getattr(self, name) is not None:
+                return name, f"{name} confirms a case: give it only with classification confirmed"
+        return None
+
+
+def _not_after_tomorrow(value: dt.date | None) -> dt.date | None:
+    if value is not None and value > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
+        raise ValueError(f"{value} is in the future")
+    return value
 
 
 class ContactToCase(_In):
     """What is known of a contact who became a case (optional)."""
 
     onset_date: Day | None = Field(default=None, description="the day symptoms began, if they did")
+
+    @field_validator("onset_date")
+    @classmethod
+    def _not_in_future(cls, value: dt.date | None) -> dt.date | None:
+        return _not_after_tomorrow(value)
 
 
 class CaseUpdate(_In):

@@ -171,6 +171,9 @@ def create_case(
     disease = diseases.find(case_in.disease)
     if disease is None:
         _unprocessable("disease", f"unknown disease {case_in.disease!r}; known: {', '.join(diseases.codes())}")
+    problem = case_in.confirmation_problem()
+    if problem is not None:
+        _unprocessable(*problem)
     person = _person_in_reach(case_in, user, db_session)
     details: dict[str, Any] = {"person_id": person.id, "classification": case_in.classification}
     job_id: int | None = None
