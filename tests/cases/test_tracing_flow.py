@@ -396,3 +396,165 @@ def test_explanations_are_in_the_language_of_the_request(client: TestClient, cit
     proposed = {p["pseudonym"]: p["explanation"] for p in _proposed(client, headers, case_id)}
     assert proposed == russian
     assert proposed != {p: c["explanation"] for p, c in city.contacts.items()}
+
+
+def _audited(database_url: str, action: str, case_id: int) -> list[AuditRecord]:
+    engine = make_engine(database_url)
+    with make_session_factory(engine)() as db_session:
+        records = list(db_session.scalars(
+            select(AuditRecord).where(AuditRecord.action == action, AuditRecord.case_id == case_id)
+        ))  # fmt: skip
+    engine.dispose()
+    return records
+
+
+def test_a_probable_case_is_registered_and_traced_on_demand(
+    database_url: str, city: City, registry: None, tmp_path: Path, cheap_hashes: None
+) -> None:
+    body = {"national_id": city.national_id, "classification": "probable", "onset_date": city.specimen_date.isoformat()}
+    with TestClient(create_app(_settings(database_url, tmp_path, tracing_worker=False), store=city.store)) as client:
+        headers = sign_in(client, "epi")
+        me = client.get("/api/v1/auth/me", headers=headers).json()
+        created = client.post("/api/v1/cases", json=body, headers=headers)
+        assert created.status_code == 201, created.text
+        case = created.json()
+        assert (case["classification"], case["onset_date"], case["tracing"], case["investigating_user_id"]) == (
+            "probable", city.specimen_date.isoformat(), None, me["id"],
+        )  # fmt: skip
+        assert case["person"]["national_id"] == city.national_id and case["confirmed_at"] is None
+        again = client.post("/api/v1/cases", json={**body, "classification": "suspected"}, headers=headers)
+        assert again.status_code == 409 and again.json()["field"] == "disease", again.text
+        queued = client.post(f"/api/v1/cases/{case['id']}/trace", headers=headers)
+        assert queued.status_code == 202, queued.text
+        assert queued.json()["status"] == "queued"
+        twice = client.post(f"/api/v1/cases/{case['id']}/trace", headers=headers)
+        assert twice.status_code == 409 and twice.json()["field"] == "tracing", twice.text
+        other = next(n for _, n in sorted(city.national_ids.items()) if n != city.national_id)
+        suspected = client.post("/api/v1/cases", json={**body, "national_id": other, "classification": "suspected"},
+                                headers=headers)  # fmt: skip
+        assert suspected.status_code == 201, suspected.text
+        refused = client.post(f"/api/v1/cases/{suspected.json()['id']}/trace", headers=headers)
+        assert refused.status_code == 409 and refused.json()["field"] == "classification", refused.text
+    with TestClient(create_app(_settings(database_url, tmp_path), store=city.store)) as client:
+        headers = sign_in(client, "epi")
+        done = _wait(client, headers, case["id"], {"done", "failed"})
+        assert done["tracing"]["status"] == "done" and done["classification"] == "probable"
+        assert {p["pseudonym"] for p in _proposed(client, headers, case["id"])} == set(city.contacts)
+        assert client.post(f"/api/v1/cases/{case['id']}/trace", headers=headers).status_code == 202
+    assert len(_audited(database_url, "case.trace", case["id"])) == 2
+    assert len(_audited(database_url, "case.create", case["id"])) == 1
+
+
+def test_a_confirmed_case_is_registered_only_with_its_confirming_test(client: TestClient, city: City) -> None:
+    headers = sign_in(client, "epi")
+    day = city.specimen_date.isoformat()
+    body = {"national_id": city.national_id, "classification": "confirmed", "onset_date": day}
+    for change, field in (({}, "test"), ({"test": "PCR"}, "specimen_date"),
+                          ({"test": "rapid", "specimen_date": day}, "test"),
+                          ({"classification": "probable", "test": "PCR"}, "test"),
+                          ({"classification": "probable", "specimen_date": day}, "specimen_date"),
+                          ({"onset_date": "2099-01-01"}, "onset_date"), ({"person_id": 1}, "body")):  # fmt: skip
+        response = client.post("/api/v1/cases", json={**body, **change}, headers=headers)
+        assert response.status_code == 422, response.text
+        assert field in {p["field"] for p in response.json()["errors"]}, response.json()
+    assert client.get("/api/v1/cases", headers=headers).json()["total"] == 0
+    created = client.post("/api/v1/cases", json={**body, "test": "PCR", "specimen_date": day}, headers=headers)
+    assert created.status_code == 201, created.text
+    case = created.json()
+    assert case["classification"] == "confirmed" and case["onset_date"] == city.specimen_date.isoformat()
+    assert case["tracing"] is not None  # a positive result queues tracing, whoever enters it
+    done = _wait(client, headers, case["id"], {"done", "failed"})
+    assert done["tracing"]["status"] == "done"
+
+
+def test_a_contact_is_converted_into_a_case_of_the_chain(client: TestClient, city: City, database_url: str) -> None:
+    headers, case_id = _traced(client, city)
+    proposed = _proposed(client, headers, case_id)
+    identified = [p for p in proposed if p["person_id"] is not None]
+    unidentified = [p for p in proposed if p["person_id"] is None]
+    assert len(identified) >= 2, "the city gives fewer than two identified contacts"
+    contacts = [
+        client.post(f"/api/v1/cases/{case_id}/proposed-contacts/{p['id']}/accept", headers=headers).json()
+        for p in identified[:2] + unidentified[:1]
+    ]
+    first, second = contacts[0], contacts[1]
+    onset = (city.specimen_date + dt.timedelta(days=3)).isoformat()
+    future = client.post(f"/api/v1/contacts/{first['id']}/case", json={"onset_date": "2099-01-01"}, headers=headers)
+    assert future.status_code == 422 and future.json()["field"] == "onset_date", future.text
+    converted = client.post(f"/api/v1/contacts/{first['id']}/case", json={"onset_date": onset}, headers=headers)
+    assert converted.status_code == 201, converted.text
+    new_case = converted.json()
+    assert (new_case["classification"], new_case["person_id"], new_case["source_case_id"], new_case["onset_date"]) == (
+        "suspected", first["person_id"], case_id, onset,
+    )  # fmt: skip
+    listed = client.get("/api/v1/contacts", params={"case_id": case_id, "limit": 200}, headers=headers).json()["items"]
+    assert {c["id"]: c["converted_case_id"] for c in listed}[first["id"]] == new_case["id"]
+    again = client.post(f"/api/v1/contacts/{first['id']}/case", headers=headers)
+    assert again.status_code == 409 and again.json()["field"] == "converted_case_id", again.text
+    # the second contact's person already has an open case: no second one
+    opened = client.post("/api/v1/cases", json={"person_id": second["person_id"], "onset_date": onset}, headers=headers)
+    assert opened.status_code == 201, opened.text
+    assert opened.json()["source_case_id"] == case_id  # registered by hand, still linked to the case they met
+    taken = client.post(f"/api/v1/contacts/{second['id']}/case", headers=headers)
+    assert taken.status_code == 409 and taken.json()["field"] == "disease", taken.text
+    if unidentified:
+        nobody = client.post(f"/api/v1/contacts/{contacts[2]['id']}/case", headers=headers)
+        assert nobody.status_code == 409 and nobody.json()["field"] == "person_id", nobody.text
+    assert client.post("/api/v1/contacts/999999/case", headers=headers).status_code == 404
+    (record,) = _audited(database_url, "contact.convert", case_id)
+    assert record.details["new_case_id"] == new_case["id"] and record.object_id == str(first["id"])
+    assert len(_audited(database_url, "case.create", new_case["id"])) == 1
+
+
+def test_contacts_of_contacts_are_what_the_tracer_finds_after_each_exposure(
+    client: TestClient, city: City, database_url: str, tmp_path: Path
+) -> None:
+    headers, case_id = _traced(client, city)
+    empty = client.get(f"/api/v1/cases/{case_id}/second-degree", headers=headers)
+    assert empty.status_code == 200 and empty.json()["total"] == 0 and empty.json()["contacts_traced"] == 0
+    bulk = client.post(f"/api/v1/cases/{case_id}/proposed-contacts/accept-close", headers=headers).json()
+    followed = [c for c in bulk["contacts"] if c["person_id"] is not None]
+    assert followed, "no identified close contact to follow"
+    # what the tracer finds, by hand: each contact from the local day of first exposure to the day after the
+    # case's specimen date (no onset, no isolation), with the tracer's window opening 2 days before "onset"
+    store = open_store(city.store, create=False, settings=Settings(pseudonym_key=KEY))  # type: ignore[arg-type]
+    first_degree = {city.pseudonym} | {c["pseudonym"] for c in followed}
+    quarantine = city.specimen_date + dt.timedelta(days=1)
+    expected: set[tuple[str, str]] = set()
+    traced = 0
+    for contact in followed:
+        seen = dt.datetime.fromisoformat(city.contacts[contact["pseudonym"]]["first_seen"])
+        day = seen.astimezone(dt.timezone(dt.timedelta(hours=5))).date()
+        if day >= quarantine:
+            continue
+        traced += 1
+        result = store.trace(contact["pseudonym"], day + dt.timedelta(days=2), quarantine)
+        expected |= {(contact["pseudonym"], c.person) for c in result.contacts
+                     if c.klass == "close" and c.person not in first_degree}  # fmt: skip
+    pages: list[dict[str, Any]] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = client.get(f"/api/v1/cases/{case_id}/second-degree", params={"limit": 5, "offset": offset},
+                          headers=headers)  # fmt: skip
+        assert page.status_code == 200, page.text
+        pages.append(page.json())
+        offset = page.json()["next_offset"]
+    items = [i for p in pages for i in p["items"]]
+    assert pages[0]["contacts_traced"] == traced and pages[0]["not_in_store"] == []
+    via = {c["id"]: c["pseudonym"] for c in followed}
+    assert {(via[i["via_contact_id"]], i["pseudonym"]) for i in items} == expected
+    assert all(i["class"] == "close" for i in items)
+    for i in items:
+        if i["pseudonym"] in city.national_ids:
+            assert i["person"]["national_id"] == city.national_ids[i["pseudonym"]]
+        else:
+            assert i["person_id"] is None
+    risks = [i["risk"] for i in items]
+    assert risks == sorted(risks, reverse=True)
+    records = _audited(database_url, "contact.second_degree", case_id)
+    assert len(records) == 1 + len(pages)
+    assert set(records[-1].details["person_ids"]) == {i["person_id"] for i in items if i["person_id"]}
+    print(f"second degree: {traced} contacts traced in {pages[0]['elapsed_ms']} ms, {len(items)} found")
+    with TestClient(create_app(_settings(database_url, tmp_path), store=tmp_path / "no-store-here")) as elsewhere:
+        missing = elsewhere.get(f"/api/v1/cases/{case_id}/second-degree", headers=sign_in(elsewhere, "epi"))
+        assert missing.status_code == 503 and missing.json()["error"] == "store_unavailable", missing.text

@@ -179,6 +179,8 @@ class Contact(Base):
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     explanation: Mapped[str | None] = mapped_column(Text)
     proposed_contact_id: Mapped[int | None] = mapped_column(Integer)
+    #: The case this contact became when an epidemiologist converted it (``POST /contacts/{id}/case``).
+    converted_case_id: Mapped[int | None] = mapped_column(Integer)
     #: The case's jurisdiction, kept here so that contact lists filter in SQL.
     region_id: Mapped[str | None] = mapped_column(String(AREA_ID_LENGTH))
     district_id: Mapped[str | None] = mapped_column(String(AREA_ID_LENGTH))

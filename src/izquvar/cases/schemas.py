@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from izquvar.persons.national_id import PINFL_DIGITS
 
@@ -150,6 +150,67 @@ class CaseRead(BaseModel):
     tracing: TracingRead | None = Field(default=None, description="the newest tracing job; null before any")
 
 
+#: What an epidemiologist may register a case as; ``confirmed`` needs the confirming ``test`` and its specimen date.
+NewClassification = Literal["suspected", "probable", "confirmed"]
+PersonNationalId = Annotated[Text, StringConstraints(pattern=rf"^[0-9]{{{PINFL_DIGITS}}}$")]
+
+
+class CaseCreate(_In):
+    """A case an epidemiologist registers for a registered person (``person_id`` or ``national_id``): suspected or
+    probable on clinical grounds; confirmed only with the positive ``test`` and its ``specimen_date`` (which are
+    stored as the lab result that confirms it)."""
+
+    person_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    national_id: PersonNationalId | None = Field(
+        default=None, description=f"the person's PINFL ({PINFL_DIGITS} digits), instead of person_id"
+    )
+    disease: Code = Field(default="COVID-19", description="a disease of the service's configuration")
+    classification: NewClassification = "suspected"
+    onset_date: Day = Field(description="the day symptoms began")
+    test: Code | None = Field(default=None, description="the confirming test (classification confirmed only)")
+    specimen_date: Day | None = Field(default=None, description="the positive specimen's day (confirmed only)")
+
+    @field_validator("onset_date", "specimen_date")
+    @classmethod
+    def _not_in_future(cls, value: dt.date | None) -> dt.date | None:
+        return _not_after_tomorrow(value)
+
+    @model_validator(mode="after")
+    def _check(self) -> CaseCreate:
+        if (self.person_id is None) == (self.national_id is None):
+            raise ValueError("give exactly one of person_id and national_id")
+        return self
+
+    def confirmation_problem(self) -> tuple[str, str] | None:
+        """The field that is wrong for the classification, and why (the route answers 422 naming it)."""
+        if self.classification == "confirmed":
+            for name in ("test", "specimen_date"):
+                if getattr(self, name) is None:
+                    return name, f"a confirmed case needs its positive {name} (or post the lab result instead)"
+            return None
+        for name in ("test", "specimen_date"):
+            if getattr(self, name) is not None:
+                return name, f"{name} confirms a case: give it only with classification confirmed"
+        return None
+
+
+def _not_after_tomorrow(value: dt.date | None) -> dt.date | None:
+    if value is not None and value > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
+        raise ValueError(f"{value} is in the future")
+    return value
+
+
+class ContactToCase(_In):
+    """What is known of a contact who became a case (optional)."""
+
+    onset_date: Day | None = Field(default=None, description="the day symptoms began, if they did")
+
+    @field_validator("onset_date")
+    @classmethod
+    def _not_in_future(cls, value: dt.date | None) -> dt.date | None:
+        return _not_after_tomorrow(value)
+
+
 class CaseUpdate(_In):
     """A change to a case: only the fields given change; a new onset or isolation traces the case again."""
 
@@ -213,6 +274,7 @@ class ContactRead(BaseModel):
     evidence: list[dict[str, Any]]
     explanation: str | None
     proposed_contact_id: int | None
+    converted_case_id: int | None = Field(default=None, description="the case this contact was converted into")
     region_id: str | None
     district_id: str | None
     created_by_user_id: int | None
@@ -236,3 +298,38 @@ class DiseaseRead(BaseModel):
     follow_up_days: int
     case_definitions: dict[str, str]
     tests: list[str]
+
+
+class SecondDegreeContactRead(BaseModel):
+    """A close contact of one of the case's close contacts (``via_contact_id``), over the days after that
+    contact's exposure: a registered person, or an unidentified subscriber (``person_id`` null)."""
+
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
+    via_contact_id: int = Field(description="the case's contact through whom this person was reached")
+    via_person_id: int
+    person_id: int | None = Field(default=None, description="null for an unidentified subscriber")
+    person: PersonBrief | None = None
+    pseudonym: str
+    klass: ContactClass = Field(validation_alias="klass", serialization_alias="class")
+    risk: float
+    minutes: float
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+    setting: str
+    sources: list[str]
+    explanation: str
+
+
+class SecondDegreeList(BaseModel):
+    """One page of a case's second-degree contacts, with what the tracing covered."""
+
+    items: list[SecondDegreeContactRead]
+    limit: int
+    offset: int
+    next_offset: int | None
+    total: int
+    contacts_traced: int = Field(description="accepted, identified close contacts traced on the location store")
+    not_in_store: list[int] = Field(description="contacts the location store does not know (ids)")
+    skipped: list[int] = Field(description="contacts with no exposure before the quarantine day (ids)")
+    elapsed_ms: float

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, lazyload
 from izquvar.cases.diseases import Disease
 from izquvar.cases.models import Case, Contact, LabResult, ProposedContact, TracingJob
 from izquvar.db import utcnow
-from izquvar.errors import Conflict, NotFound
+from izquvar.errors import Conflict, InvalidInput, NotFound
 from izquvar.localtime import UZBEKISTAN_TZ
 from izquvar.persons.models import Person
 from izquvar.users.models import User
@@ -148,6 +148,108 @@ def record_lab_result(
     db_session.add(lab)
     db_session.flush()
     return LabOutcome(lab_result=lab, case=case, job=job, case_created=created)
+
+
+def register_case(
+    *,
+    person: Person,
+    disease: Disease,
+    classification: str,
+    onset_date: dt.date,
+    user: User,
+    db_session: Session,
+    source_case_id: int | None = None,
+) -> Case:
+    """Open a suspected or probable case of ``disease`` for ``person`` (``Conflict`` naming ``disease`` when the
+    person has an open case of it already). Confirming is the lab result's business (:func:`record_lab_result`).
+    Like a lab result, it takes the person's row first, so two registrations at once open one case."""
+    if classification not in ("suspected", "probable"):
+        raise InvalidInput(f"a case is registered as suspected or probable, not {classification}",
+                           field="classification")  # fmt: skip
+    db_session.execute(update(Person).where(Person.id == person.id).values(updated_at=Person.updated_at))
+    refuse_second_case(person.id, disease.code, db_session=db_session)
+    if source_case_id is None:
+        source = source_case_of(person.id, disease.code, db_session=db_session)
+        source_case_id = source.id if source is not None else None
+    case = Case(
+        person_id=person.id,
+        disease=disease.code,
+        classification=classification,
+        onset_date=onset_date,
+        hospitalised=False,
+        region_id=person.region_id,
+        district_id=person.district_id,
+        investigating_user_id=user.id,
+        source_case_id=source_case_id,
+    )
+    db_session.add(case)
+    db_session.flush()
+    return case
+
+
+def refuse_second_case(person_id: int, disease: str, *, db_session: Session) -> None:
+    """``Conflict`` naming ``disease`` when the person has an open case of ``disease``."""
+    existing = open_case(person_id, disease, db_session=db_session)
+    if existing is not None:
+        raise Conflict(f"the person has an open case of {disease} already (case {existing.id})", field="disease")
+
+
+def trace_on_demand(
+    case: Case, *, db_session: Session, lang: str = "en", max_attempts: int = DEFAULT_MAX_ATTEMPTS
+) -> TracingJob:
+    """Queue a tracing job for a probable or confirmed case (``Conflict`` for a suspected one, a case that is not
+    one, or while a job is queued or running)."""
+    if case.classification not in ("probable", "confirmed"):
+        raise Conflict(f"case {case.id} is {case.classification}: only a probable or confirmed case is traced",
+                       field="classification")  # fmt: skip
+    if case.onset_date is None and case.specimen_date is None:
+        raise Conflict(f"case {case.id} has neither an onset nor a specimen date to trace from", field="onset_date")
+    running = active_job(case.id, db_session=db_session)
+    if running is not None:
+        raise Conflict(f"case {case.id} has tracing job {running.id} {running.status} already", field="tracing")
+    return enqueue(case, db_session=db_session, lang=lang, max_attempts=max_attempts)
+
+
+def convert_contact(
+    contact: Contact, *, disease: Disease, user: User, db_session: Session, onset_date: dt.date | None = None
+) -> Case:
+    """Open a suspected case for an identified contact's person, linked to the contact's case (a chain), and mark
+    the contact converted. ``Conflict`` for an unidentified subscriber (no person to open a case for), a contact
+    converted already, or a person with an open case of the disease."""
+    if contact.person_id is None:
+        raise Conflict(f"contact {contact.id} is an unidentified subscriber: register the person first",
+                       field="person_id")  # fmt: skip
+    if contact.converted_case_id is not None:
+        raise Conflict(f"contact {contact.id} was converted into case {contact.converted_case_id} already",
+                       field="converted_case_id")  # fmt: skip
+    person = db_session.get(Person, contact.person_id)
+    if person is None:
+        raise NotFound(f"contact {contact.id}: person {contact.person_id} is gone", field="person_id")
+    db_session.execute(update(Person).where(Person.id == person.id).values(updated_at=Person.updated_at))
+    refuse_second_case(person.id, disease.code, db_session=db_session)
+    case = Case(
+        person_id=person.id,
+        disease=disease.code,
+        classification="suspected",
+        onset_date=onset_date,
+        hospitalised=False,
+        region_id=person.region_id,
+        district_id=person.district_id,
+        investigating_user_id=user.id,
+        source_case_id=contact.case_id,
+    )
+    db_session.add(case)
+    db_session.flush()
+    contact.converted_case_id = case.id
+    db_session.flush()
+    return case
+
+
+def get_contact(contact_id: int, *, db_session: Session) -> Contact:
+    contact = db_session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"no contact with id {contact_id}")
+    return contact
 
 
 def open_case(person_id: int, disease: str, *, db_session: Session) -> Case | None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from izquvar.cases.diseases import Disease, DiseaseRegistry
 from izquvar.cases.jobs import DEFAULT_LEASE, SessionFactory, work_once
 from izquvar.config import Settings
-from izquvar.errors import NotFound
+from izquvar.errors import NotFound, StoreError
 from izquvar.i18n import parse_lang
 from izquvar.ingest.pseudonym import Pseudonymizer
 from izquvar.locations import LocationStore
@@ -43,6 +43,16 @@ class StoreTracer:
 
     def pseudonymizer(self) -> Pseudonymizer:
         return Pseudonymizer(self.settings.pseudonym_key_bytes())
+
+    def require_store(self) -> None:
+        """Open the location store now: ``StoreError`` (503) when it is not there, so that a caller tracing many
+        persons can tell a missing store from a person the store does not know (``NotFound``)."""
+        with self._lock:
+            if self._store is None:
+                try:
+                    self._store = LocationStore.open(self.path, create=False, settings=self.settings)
+                except NotFound as exc:
+                    raise StoreError(f"the location store is not available yet ({exc})") from None
 
     def trace(
         self, pseudonyms: Sequence[str], reference: dt.date, isolation: dt.date | None, disease: Disease, lang: str

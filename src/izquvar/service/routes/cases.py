@@ -23,11 +23,13 @@ from izquvar.cases.models import Case, Contact, ProposedContact
 from izquvar.cases.schemas import (
     AcceptContact,
     BulkAccepted,
+    CaseCreate,
     CaseRead,
     CaseUpdate,
     Classification,
     ContactClass,
     ContactRead,
+    ContactToCase,
     Day,
     DiseaseRead,
     LabResultCreate,
@@ -36,6 +38,8 @@ from izquvar.cases.schemas import (
     ProposalStatus,
     ProposedContactRead,
     Relation,
+    SecondDegreeContactRead,
+    SecondDegreeList,
     TracingRead,
 )
 from izquvar.config import Settings
@@ -43,6 +47,7 @@ from izquvar.errors import NotFound
 from izquvar.i18n import DEFAULT_LANG, LANGS
 from izquvar.persons import service as persons_service
 from izquvar.persons.models import Person
+from izquvar.service import second_degree
 from izquvar.service.deps import AuditDep, CurrentUser, SessionDep, require_role
 from izquvar.service.ids import IdFilter, RecordId
 from izquvar.service.paging import DEFAULT_LIMIT, Limit, Offset, Page, page_of
@@ -147,6 +152,83 @@ def list_cases(
     items = _case_reads(found, db_session, diseases)
     audit("case.list", object_type="case", details={"case_ids": [c.id for c in items], "offset": offset})
     return page_of(items, limit=limit, offset=offset, total=total)
+
+
+@cases_router.post("", response_model=CaseRead, status_code=201)
+def create_case(
+    case_in: CaseCreate,
+    user: Epidemiologist,
+    audit: AuditDep,
+    db_session: SessionDep,
+    diseases: Diseases,
+    request: Request,
+    background: BackgroundTasks,
+) -> CaseRead:
+    """Register a case for a registered person (by ``person_id`` or ``national_id``): ``suspected`` or ``probable``
+    with its onset; ``confirmed`` only with the positive ``test`` and ``specimen_date``, stored as the lab result
+    that confirms it (and queues tracing, as any positive result does). 409 while the person has an open case of
+    the disease."""
+    disease = diseases.find(case_in.disease)
+    if disease is None:
+        _unprocessable("disease", f"unknown disease {case_in.disease!r}; known: {', '.join(diseases.codes())}")
+    problem = case_in.confirmation_problem()
+    if problem is not None:
+        _unprocessable(*problem)
+    person = _person_in_reach(case_in, user, db_session)
+    details: dict[str, Any] = {"person_id": person.id, "classification": case_in.classification}
+    job_id: int | None = None
+    if case_in.classification == "confirmed":
+        assert case_in.test is not None and case_in.specimen_date is not None
+        if not disease.confirms(case_in.test):
+            _unprocessable("test", f"a positive {case_in.test} does not confirm {disease.code} "
+                                   f"(confirming tests: {', '.join(disease.tests)})")  # fmt: skip
+        service.refuse_second_case(person.id, disease.code, db_session=db_session)
+        settings: Settings = request.app.state.settings
+        outcome = service.record_lab_result(
+            person=person, disease=disease, test=case_in.test, result="positive",
+            specimen_date=case_in.specimen_date, result_date=None, user=user, db_session=db_session,
+            lang=_lang(request), max_attempts=settings.tracing_max_attempts,
+        )  # fmt: skip
+        case = outcome.case
+        assert case is not None
+        case.onset_date, case.investigating_user_id = case_in.onset_date, user.id
+        db_session.flush()
+        job_id = outcome.job.id if outcome.job is not None else None
+        details |= {"lab_result_id": outcome.lab_result.id, "tracing_job_id": job_id}
+        audit("lab_result.create", object_type="lab_result", object_id=outcome.lab_result.id, case_id=case.id,
+              details={"person_id": person.id, "result": "positive", "tracing_job_id": job_id})  # fmt: skip
+    else:
+        case = service.register_case(person=person, disease=disease, classification=case_in.classification,
+                                     onset_date=case_in.onset_date, user=user, db_session=db_session)  # fmt: skip
+    audit("case.create", object_type="case", object_id=case.id, case_id=case.id,
+          details=details | {"source_case_id": case.source_case_id})  # fmt: skip
+    worker = getattr(request.app.state, "tracing_worker", None)
+    if job_id is not None and worker is not None:
+        background.add_task(worker.wake)
+    return _case_reads([case], db_session, diseases)[0]
+
+
+@cases_router.post("/{case_id}/trace", response_model=TracingRead, status_code=202)
+def trace_case(
+    case_id: RecordId,
+    user: Epidemiologist,
+    audit: AuditDep,
+    db_session: SessionDep,
+    request: Request,
+    background: BackgroundTasks,
+) -> TracingRead:
+    """Queue a tracing job for a probable (or confirmed) case, on demand: the same durable job a positive result
+    queues. 409 for a suspected case, and while a job of the case is queued or running."""
+    case = _case_in_reach(case_id, user, db_session)
+    settings: Settings = request.app.state.settings
+    job = service.trace_on_demand(case, db_session=db_session, lang=_lang(request),
+                                  max_attempts=settings.tracing_max_attempts)  # fmt: skip
+    audit("case.trace", object_type="case", object_id=case.id, case_id=case.id,
+          details={"tracing_job_id": job.id, "classification": case.classification})  # fmt: skip
+    worker = getattr(request.app.state, "tracing_worker", None)
+    if worker is not None:
+        background.add_task(worker.wake)
+    return TracingRead.model_validate(job)
 
 
 @cases_router.get("/{case_id}", response_model=CaseRead)
@@ -268,6 +350,43 @@ def accept_close_contacts(
     return BulkAccepted(accepted=len(contacts), contacts=_contact_reads(contacts, db_session, diseases))
 
 
+@cases_router.get("/{case_id}/second-degree", response_model=SecondDegreeList, response_model_by_alias=True)
+def list_second_degree(
+    case_id: RecordId,
+    user: Epidemiologist,
+    audit: AuditDep,
+    db_session: SessionDep,
+    diseases: Diseases,
+    request: Request,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> SecondDegreeList:
+    """Contacts of contacts: for each accepted, identified close contact of the case, the close contacts the
+    tracer finds over the days after their exposure (trace-all's second-degree window), riskiest first;
+    re-identified through the registry for this case, audited. 503 while the location store is not there."""
+    case = _case_in_reach(case_id, user, db_session)
+    reason = f"second-degree contacts of case {case.id}" + (f": {audit.reason}" if audit.reason else "")
+    found = second_degree.second_degree_of(case, disease=diseases.get(case.disease), tracer=request.app.state.tracer,
+                                           db_session=db_session, reason=reason, lang=_lang(request))  # fmt: skip
+    page = found.contacts[offset : offset + limit]
+    items = [
+        SecondDegreeContactRead.model_validate(c).model_copy(
+            update={"person_id": c.person.id if c.person else None, "person": _brief(c.person)}
+        )
+        for c in page
+    ]
+    audit("contact.second_degree", object_type="case", object_id=case.id, case_id=case.id,
+          details={"contacts_traced": found.traced, "via_contact_ids": sorted({c.via_contact_id for c in page}),
+                   "person_ids": sorted({c.person.id for c in found.contacts if c.person is not None}),
+                   "total": len(found.contacts)})  # fmt: skip
+    total = len(found.contacts)
+    return SecondDegreeList(
+        items=items, limit=limit, offset=offset, next_offset=offset + limit if offset + limit < total else None,
+        total=total, contacts_traced=found.traced, not_in_store=found.not_in_store, skipped=found.skipped,
+        elapsed_ms=round(found.elapsed_ms, 1),
+    )  # fmt: skip
+
+
 @cases_router.get("/{case_id}/contacts", response_model=Page[ContactRead])
 def list_case_contacts(
     case_id: RecordId,
@@ -319,6 +438,30 @@ def list_contacts(
     return page_of(items, limit=limit, offset=offset, total=total)
 
 
+@contacts_router.post("/{contact_id}/case", response_model=CaseRead, status_code=201)
+def convert_contact(
+    contact_id: RecordId,
+    user: Epidemiologist,
+    audit: AuditDep,
+    db_session: SessionDep,
+    diseases: Diseases,
+    details: Annotated[ContactToCase | None, Body()] = None,
+) -> CaseRead:
+    """Convert an identified contact into a suspected case of the source case's disease, linked to that case
+    (``source_case_id``: a chain); the contact keeps ``converted_case_id``. 409 for an unidentified subscriber,
+    a contact converted already, or a person with an open case of the disease."""
+    contact = _contact_in_reach(contact_id, user, db_session)
+    source = service.get_case(contact.case_id, db_session=db_session)
+    case = service.convert_contact(contact, disease=diseases.get(source.disease), user=user, db_session=db_session,
+                                   onset_date=details.onset_date if details else None)  # fmt: skip
+    audit("contact.convert", object_type="contact", object_id=contact.id, case_id=source.id,
+          details={"new_case_id": case.id, "person_id": case.person_id})  # fmt: skip
+    audit("case.create", object_type="case", object_id=case.id, case_id=case.id,
+          details={"person_id": case.person_id, "classification": case.classification,
+                   "source_case_id": source.id, "contact_id": contact.id})  # fmt: skip
+    return _case_reads([case], db_session, diseases)[0]
+
+
 @diseases_router.get("", response_model=list[DiseaseRead])
 def list_diseases(_user: CurrentUser, diseases: Diseases) -> list[DiseaseRead]:
     """The diseases the service is configured for (no personal data: every signed-in role)."""
@@ -346,7 +489,7 @@ def _lang(request: Request) -> str:
     return DEFAULT_LANG
 
 
-def _person_in_reach(lab_in: LabResultCreate, user: User, db_session: Session) -> Person:
+def _person_in_reach(lab_in: LabResultCreate | CaseCreate, user: User, db_session: Session) -> Person:
     person: Person | None
     if lab_in.person_id is not None:
         person = db_session.get(Person, lab_in.person_id)
@@ -367,6 +510,13 @@ def _case_in_reach(case_id: int, user: User, db_session: Session) -> Case:
     if case is None or not user.covers(case.region_id, case.district_id):
         raise NotFound(f"no case with id {case_id}")
     return case
+
+
+def _contact_in_reach(contact_id: int, user: User, db_session: Session) -> Contact:
+    contact = db_session.get(Contact, contact_id)
+    if contact is None or not user.covers(contact.region_id, contact.district_id):
+        raise NotFound(f"no contact with id {contact_id}")
+    return contact
 
 
 def _brief(person: Person | None) -> PersonBrief | None:
