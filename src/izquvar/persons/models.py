@@ -93,6 +93,28 @@ class PersonPhone(Base):
     person: Mapped[Person] = relationship(back_populates="phones")
 
 
+#: Characters of a store pseudonym (a hex HMAC-SHA-256, possibly shortened) the registry's table can hold.
+PSEUDONYM_LENGTH = 64
+#: Characters of the identifier of a pseudonym key (``persons.pseudonyms.key_id``).
+KEY_ID_LENGTH = 16
+
+
+class RegistryPseudonym(Base):
+    """The pseudonym of one registry identifier (a PINFL or a canonical phone number) under one pseudonym key.
+
+    Kept so that a re-identification looks a case's pseudonyms up on an index instead of hashing the whole
+    registry each time; ``identifier`` is what was hashed, so a row whose person no longer has it is known to be
+    stale whatever wrote the change (``persons/pseudonyms.py``)."""
+
+    __tablename__ = "registry_pseudonyms"
+    __table_args__ = (Index("ix_registry_pseudonyms_person_id", "person_id"),)
+
+    key_id: Mapped[str] = mapped_column(String(KEY_ID_LENGTH), primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    identifier: Mapped[str] = mapped_column(String(max(PINFL_DIGITS, MSISDN_LENGTH)))
+
+
 def search_keys(family_name: str, given_name: str, patronymic: str | None) -> tuple[str, str, str]:
     """The family, given and full-name keys of a person's names (the full one with a space between names)."""
     family, given = name_key(family_name), name_key(given_name)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from izquvar.errors import Conflict, InvalidInput, NotFound
 from izquvar.ingest.phone import canonical_one
 from izquvar.ingest.pseudonym import Pseudonymizer
+from izquvar.persons import pseudonyms as kept_pseudonyms
 from izquvar.persons.models import Person, PersonCreate, PersonPhone, PersonUpdate, check_address
 from izquvar.persons.national_id import PINFL_DIGITS
 from izquvar.persons.search_key import name_key, prefix_range, words_key
@@ -217,26 +218,11 @@ def persons_for_pseudonyms(
     """:func:`person_for_pseudonym` for many pseudonyms at once (a case's traced contacts): the pseudonyms found,
     each with its person.
 
-    A keyed hash cannot be reversed, so the registry is hashed as the store hashes it and compared: one pass
-    over every PINFL and phone, whatever the number of pseudonyms asked (about 1 µs per identifier; a city
-    of a few hundred thousand in well under a second). A national registry would keep the hashes in a table
-    per key fingerprint instead, refreshed on every registry write.
+    The lookup is on the registry's kept pseudonyms (``persons/pseudonyms.py``: each identifier hashed once per
+    key, brought up to date before each lookup), not a pass over the whole registry.
     """
     _check_purpose(case_id, reason)
-    wanted = set(pseudonyms)
-    if not wanted:
-        return {}
-    found: dict[str, int] = {}
-    rows = db_session.execute(select(Person.id, Person.national_id).order_by(Person.id)).yield_per(_SCAN_BATCH)
-    for person_id, national_id in rows:
-        hashed = pseudonymizer.one(national_id)
-        if hashed in wanted:
-            found[hashed] = person_id
-    phones = db_session.execute(select(PersonPhone.person_id, PersonPhone.msisdn)).yield_per(_SCAN_BATCH)
-    for person_id, msisdn in phones:
-        hashed = pseudonymizer.one(msisdn)
-        if hashed in wanted:
-            found.setdefault(hashed, person_id)
+    found = kept_pseudonyms.lookup(pseudonyms, pseudonymizer, db_session=db_session)
     persons = _by_ids(found.values(), db_session=db_session)
     return {pseudonym: persons[person_id] for pseudonym, person_id in found.items()}
 
